@@ -1,0 +1,49 @@
+package dev.creddy.anthropic.config;
+
+/**
+ * Every setting the proxy reads, with the name operators use (JNDI {@code creddy/<name>}, context
+ * parameter {@code creddy.<name>}), its environment variable and its default.
+ */
+public enum Setting {
+    ANTHROPIC_API_KEY("anthropic-api-key", "ANTHROPIC_API_KEY", null, true),
+    UPSTREAM_URL("upstream-url", "CREDDY_UPSTREAM_URL", "https://api.anthropic.com", false),
+    ISSUER_KEY("issuer-key", "CREDDY_ISSUER_KEY", null, true),
+    MAX_TTL("max-ttl", "CREDDY_MAX_TTL", "24h", false),
+    DEFAULT_TTL("default-ttl", "CREDDY_DEFAULT_TTL", "1h", false),
+    OPEN_ISSUANCE("open-issuance", "CREDDY_OPEN_ISSUANCE", "false", false),
+    UPSTREAM_CONNECT_TIMEOUT("upstream-connect-timeout", "CREDDY_UPSTREAM_CONNECT_TIMEOUT", "10s", false),
+    UPSTREAM_HEADER_TIMEOUT("upstream-header-timeout", "CREDDY_UPSTREAM_HEADER_TIMEOUT", "10m", false),
+    UPSTREAM_IDLE_TIMEOUT("upstream-idle-timeout", "CREDDY_UPSTREAM_IDLE_TIMEOUT", "10m", false),
+    UPSTREAM_MAX_CONNECTIONS("upstream-max-connections", "CREDDY_UPSTREAM_MAX_CONNECTIONS", "256", false);
+
+    private final String key;
+    private final String environmentVariable;
+    private final String defaultValue;
+    private final boolean secret;
+
+    Setting(String key, String environmentVariable, String defaultValue, boolean secret) {
+        this.key = key;
+        this.environmentVariable = environmentVariable;
+        this.defaultValue = defaultValue;
+        this.secret = secret;
+    }
+
+    /** The operator-facing name, e.g. {@code max-ttl}. */
+    public String key() {
+        return key;
+    }
+
+    public String environmentVariable() {
+        return environmentVariable;
+    }
+
+    /** The value used when no source has one, or {@code null} when the setting is optional. */
+    public String defaultValue() {
+        return defaultValue;
+    }
+
+    /** Secrets are never quoted in messages. */
+    public boolean isSecret() {
+        return secret;
+    }
+}

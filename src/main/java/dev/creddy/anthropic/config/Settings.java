@@ -1,0 +1,54 @@
+package dev.creddy.anthropic.config;
+
+import java.net.URI;
+import java.time.Duration;
+import java.util.Objects;
+import java.util.Optional;
+
+/**
+ * The proxy's configuration: one immutable value built once at deployment by {@link SettingsLoader}.
+ * Secrets are {@link Secret}s, so {@link #toString()} is safe to log.
+ *
+ * @param anthropicApiKey the real key; empty means the proxy is not configured (health says why, forwarding answers 503)
+ * @param upstreamUrl where every forwarded request goes, without a trailing slash
+ * @param issuerKey the bearer key that authorizes token issuance
+ * @param maxTtl the longest lifetime a token may be issued for
+ * @param defaultTtl the lifetime of a token whose request names none
+ * @param openIssuance whether anyone may issue tokens when no issuer key is configured (local experiments only)
+ * @param upstreamConnectTimeout how long to wait for a connection to the upstream
+ * @param upstreamHeaderTimeout how long to wait for the upstream's response headers (504 after)
+ * @param upstreamIdleTimeout how long a response body may be silent between chunks
+ * @param upstreamMaxConnections the size of the upstream connection pool
+ */
+public record Settings(
+        Optional<Secret> anthropicApiKey,
+        URI upstreamUrl,
+        Optional<Secret> issuerKey,
+        Duration maxTtl,
+        Duration defaultTtl,
+        boolean openIssuance,
+        Duration upstreamConnectTimeout,
+        Duration upstreamHeaderTimeout,
+        Duration upstreamIdleTimeout,
+        int upstreamMaxConnections) {
+
+    public Settings {
+        Objects.requireNonNull(anthropicApiKey, "anthropicApiKey");
+        Objects.requireNonNull(upstreamUrl, "upstreamUrl");
+        Objects.requireNonNull(issuerKey, "issuerKey");
+        Objects.requireNonNull(maxTtl, "maxTtl");
+        Objects.requireNonNull(defaultTtl, "defaultTtl");
+        Objects.requireNonNull(upstreamConnectTimeout, "upstreamConnectTimeout");
+        Objects.requireNonNull(upstreamHeaderTimeout, "upstreamHeaderTimeout");
+        Objects.requireNonNull(upstreamIdleTimeout, "upstreamIdleTimeout");
+    }
+
+    /** Why the proxy cannot forward, or empty when it can. */
+    public Optional<String> unconfiguredReason() {
+        if (anthropicApiKey.isEmpty()) {
+            return Optional.of("no Anthropic API key is configured: set anthropic-api-key (JNDI creddy/anthropic-api-key, "
+                    + "context parameter creddy.anthropic-api-key, environment variable ANTHROPIC_API_KEY or --api-key)");
+        }
+        return Optional.empty();
+    }
+}

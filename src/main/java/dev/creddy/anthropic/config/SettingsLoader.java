@@ -1,0 +1,158 @@
+package dev.creddy.anthropic.config;
+
+import java.net.URI;
+import java.net.URISyntaxException;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.Optional;
+import java.util.function.Function;
+
+/**
+ * Builds {@link Settings} from a chain of {@link SettingsSource}s: the first source with a non-blank
+ * value wins, then the setting's default. Every problem is collected, so an operator sees all of them
+ * at once, each naming the setting and its source; secret values are never quoted.
+ *
+ * <p>Immutable and thread-safe.
+ */
+public final class SettingsLoader {
+
+    private final List<SettingsSource> sources;
+
+    /** @param sources in order of precedence, the first wins */
+    public SettingsLoader(List<SettingsSource> sources) {
+        this.sources = List.copyOf(sources);
+    }
+
+    /** @throws InvalidSettingsException naming every setting that is wrong */
+    public Settings load() {
+        Resolution resolution = new Resolution();
+        Optional<Secret> apiKey = resolution.optional(Setting.ANTHROPIC_API_KEY, Secret::of);
+        URI upstreamUrl = resolution.required(Setting.UPSTREAM_URL, SettingsLoader::upstreamUrl);
+        Optional<Secret> issuerKey = resolution.optional(Setting.ISSUER_KEY, Secret::of);
+        Duration maxTtl = resolution.required(Setting.MAX_TTL, SettingsLoader::positiveDuration);
+        Duration defaultTtl = resolution.required(Setting.DEFAULT_TTL, SettingsLoader::positiveDuration);
+        Boolean openIssuance = resolution.required(Setting.OPEN_ISSUANCE, SettingsLoader::bool);
+        Duration connectTimeout = resolution.required(Setting.UPSTREAM_CONNECT_TIMEOUT, SettingsLoader::positiveDuration);
+        Duration headerTimeout = resolution.required(Setting.UPSTREAM_HEADER_TIMEOUT, SettingsLoader::positiveDuration);
+        Duration idleTimeout = resolution.required(Setting.UPSTREAM_IDLE_TIMEOUT, SettingsLoader::positiveDuration);
+        Integer maxConnections = resolution.required(Setting.UPSTREAM_MAX_CONNECTIONS, SettingsLoader::positiveInt);
+
+        if (maxTtl != null && defaultTtl != null && defaultTtl.compareTo(maxTtl) > 0) {
+            if (resolution.isExplicit(Setting.DEFAULT_TTL)) {
+                resolution.problems.add("default-ttl (" + GoDuration.format(defaultTtl) + ", from "
+                        + resolution.origin(Setting.DEFAULT_TTL) + ") is longer than max-ttl (" + GoDuration.format(maxTtl) + ")");
+            } else {
+                defaultTtl = maxTtl;
+            }
+        }
+        if (!resolution.problems.isEmpty()) {
+            throw new InvalidSettingsException(resolution.problems);
+        }
+        return new Settings(apiKey, upstreamUrl, issuerKey, maxTtl, defaultTtl, openIssuance,
+                connectTimeout, headerTimeout, idleTimeout, maxConnections);
+    }
+
+    private final class Resolution {
+        private final List<String> problems = new ArrayList<>();
+
+        <T> T required(Setting setting, Function<String, T> parser) {
+            return optional(setting, parser).orElse(null);
+        }
+
+        <T> Optional<T> optional(Setting setting, Function<String, T> parser) {
+            Optional<String> raw = rawValue(setting);
+            if (raw.isEmpty()) {
+                return Optional.empty();
+            }
+            try {
+                return Optional.of(parser.apply(raw.get().strip()));
+            } catch (IllegalArgumentException e) {
+                String shown = setting.isSecret() ? "the configured value" : "\"" + raw.get() + "\"";
+                problems.add(setting.key() + " (from " + origin(setting) + "): " + shown + " is not valid: "
+                        + (setting.isSecret() ? "it must not be blank" : e.getMessage()));
+                return Optional.empty();
+            }
+        }
+
+        Optional<String> rawValue(Setting setting) {
+            for (SettingsSource source : sources) {
+                Optional<String> value = source.lookup(setting).filter(v -> !v.isBlank());
+                if (value.isPresent()) {
+                    return value;
+                }
+            }
+            return Optional.ofNullable(setting.defaultValue());
+        }
+
+        boolean isExplicit(Setting setting) {
+            return sources.stream().anyMatch(s -> s.lookup(setting).filter(v -> !v.isBlank()).isPresent());
+        }
+
+        String origin(Setting setting) {
+            for (SettingsSource source : sources) {
+                if (source.lookup(setting).filter(v -> !v.isBlank()).isPresent()) {
+                    return source.describe(setting);
+                }
+            }
+            return "the default";
+        }
+    }
+
+    private static URI upstreamUrl(String raw) {
+        URI uri;
+        try {
+            uri = new URI(raw);
+        } catch (URISyntaxException e) {
+            throw new IllegalArgumentException("not a URL: " + e.getReason());
+        }
+        String scheme = uri.getScheme() == null ? "" : uri.getScheme().toLowerCase(Locale.ROOT);
+        if (!scheme.equals("http") && !scheme.equals("https")) {
+            throw new IllegalArgumentException("must be an absolute http:// or https:// URL");
+        }
+        if (uri.getHost() == null) {
+            throw new IllegalArgumentException("must name a host");
+        }
+        if (uri.getRawQuery() != null || uri.getRawFragment() != null || uri.getRawUserInfo() != null) {
+            throw new IllegalArgumentException("must not carry a query, a fragment or user info");
+        }
+        String path = uri.getRawPath() == null ? "" : uri.getRawPath();
+        while (path.endsWith("/")) {
+            path = path.substring(0, path.length() - 1);
+        }
+        try {
+            return new URI(scheme + "://" + uri.getRawAuthority() + path);
+        } catch (URISyntaxException e) {
+            throw new IllegalArgumentException("not a URL: " + e.getReason());
+        }
+    }
+
+    private static Duration positiveDuration(String raw) {
+        Duration duration = GoDuration.parse(raw);
+        if (duration.isNegative() || duration.isZero()) {
+            throw new IllegalArgumentException("must be longer than zero");
+        }
+        return duration;
+    }
+
+    private static boolean bool(String raw) {
+        return switch (raw.toLowerCase(Locale.ROOT)) {
+            case "true" -> true;
+            case "false" -> false;
+            default -> throw new IllegalArgumentException("must be true or false");
+        };
+    }
+
+    private static int positiveInt(String raw) {
+        try {
+            int value = Integer.parseInt(raw);
+            if (value <= 0) {
+                throw new IllegalArgumentException("must be a whole number above zero");
+            }
+            return value;
+        } catch (NumberFormatException e) {
+            throw new IllegalArgumentException("must be a whole number above zero");
+        }
+    }
+}

@@ -1,0 +1,238 @@
+package dev.creddy.anthropic.forward;
+
+import dev.creddy.anthropic.api.ApiError;
+import dev.creddy.anthropic.observe.AuditEntry;
+import dev.creddy.anthropic.token.TokenRecord;
+import jakarta.servlet.AsyncContext;
+import jakarta.servlet.AsyncEvent;
+import jakarta.servlet.AsyncListener;
+import jakarta.servlet.http.HttpServletRequest;
+import jakarta.servlet.http.HttpServletResponse;
+import java.io.IOException;
+import java.time.Instant;
+import java.util.Locale;
+import java.util.concurrent.Future;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.logging.Level;
+import java.util.logging.Logger;
+import org.apache.hc.core5.concurrent.FutureCallback;
+import org.apache.hc.core5.http.Header;
+import org.apache.hc.core5.http.HttpRequest;
+import org.apache.hc.core5.http.HttpResponse;
+import org.apache.hc.core5.http.nio.support.BasicRequestProducer;
+
+/**
+ * One forwarded request: owns both legs ({@code clientRequest}/{@code clientResponse} on the servlet
+ * side, {@code upstreamRequest}/{@code upstreamResponse} on the HttpClient side), the deadline for
+ * the upstream's headers, the one error exit and the one completion.
+ *
+ * <p>Thread-safety: callbacks arrive on container threads, HttpClient's reactor threads and the
+ * deadline timer. The {@link Stage} moves only by compare-and-set, so exactly one of "the upstream
+ * answered" and "the exchange failed" wins, and the {@code AsyncContext} is completed exactly once.
+ */
+final class Exchange {
+
+    private static final Logger LOG = Logger.getLogger(Exchange.class.getName());
+
+    /** Where the exchange is; it only moves forward. */
+    private enum Stage {
+        /** Sent (or sending); the client has been told nothing yet. */
+        AWAITING_RESPONSE,
+        /** The upstream's status and headers went to the client; the body is streaming. */
+        STREAMING,
+        /** Completed or failed; nothing more may be written. */
+        FINISHED
+    }
+
+    private final String id;
+    private final HttpServletRequest clientRequest;
+    private final HttpServletResponse clientResponse;
+    private final TokenRecord caller;
+    private final Forwarder forwarder;
+    private final long startNanos = System.nanoTime();
+    private final AtomicReference<Stage> stage = new AtomicReference<>(Stage.AWAITING_RESPONSE);
+    private final AtomicBoolean completed = new AtomicBoolean();
+
+    private AsyncContext asyncContext;
+    private ResponseBodyPump responsePump;
+    private volatile Future<Void> upstreamExchange;
+    private volatile ScheduledFuture<?> headerDeadline;
+    private volatile int status;
+    private volatile String outcome = "completed";
+    private volatile String upstreamRequestId;
+
+    Exchange(String id, HttpServletRequest clientRequest, HttpServletResponse clientResponse, TokenRecord caller,
+            Forwarder forwarder) {
+        this.id = id;
+        this.clientRequest = clientRequest;
+        this.clientResponse = clientResponse;
+        this.caller = caller;
+        this.forwarder = forwarder;
+    }
+
+    /** Goes asynchronous and sends {@code upstreamRequest}; returns at once, on the container thread. */
+    void start(HttpRequest upstreamRequest) throws IOException {
+        asyncContext = clientRequest.startAsync(clientRequest, clientResponse);
+        // Only the upstream leg owns timeouts: streams of extended thinking run for many minutes.
+        asyncContext.setTimeout(0);
+        asyncContext.addListener(new ClientListener());
+        RequestBodyPump requestBody = RequestBodyPump.forRequest(this, clientRequest);
+        responsePump = new ResponseBodyPump(this, clientResponse);
+        // Both listeners are set here, on the container thread: see ResponseBodyPump.start.
+        responsePump.start();
+        if (requestBody != null) {
+            clientRequest.getInputStream().setReadListener(requestBody);
+        }
+        headerDeadline = forwarder.upstream().schedule(this::headerDeadlinePassed, forwarder.headerTimeout());
+        upstreamExchange = forwarder.upstream().execute(
+                new BasicRequestProducer(upstreamRequest, requestBody), responsePump, new UpstreamOutcome());
+        if (stage.get() == Stage.FINISHED) {
+            // Failed while execute() was still returning: make sure nothing stays in flight.
+            upstreamExchange.cancel(true);
+        }
+    }
+
+    /**
+     * The upstream answered: copy status and headers to the client. Called once, on a reactor
+     * thread; false when the exchange has already failed (the deadline won the race).
+     */
+    boolean beginResponse(HttpResponse upstreamResponse, long contentLength, boolean sse) {
+        if (!stage.compareAndSet(Stage.AWAITING_RESPONSE, Stage.STREAMING)) {
+            return false;
+        }
+        cancelDeadline();
+        status = upstreamResponse.getCode();
+        Header requestId = upstreamResponse.getFirstHeader("request-id");
+        upstreamRequestId = requestId == null ? null : requestId.getValue();
+        clientResponse.setStatus(status);
+        for (Header header : forwarder.headers().forClient(upstreamResponse.getHeaders())) {
+            clientResponse.addHeader(header.getName(), header.getValue());
+        }
+        if (contentLength >= 0) {
+            clientResponse.setContentLengthLong(contentLength);
+        }
+        if (sse) {
+            // Tells an nginx in front of us not to buffer the stream.
+            clientResponse.setHeader("X-Accel-Buffering", "no");
+        }
+        return true;
+    }
+
+    /** The exchange ended normally: complete the client's response. Idempotent. */
+    void complete() {
+        stage.set(Stage.FINISHED);
+        if (!completed.compareAndSet(false, true)) {
+            return;
+        }
+        cancelDeadline();
+        try {
+            asyncContext.complete();
+        } catch (IllegalStateException e) {
+            // The container already ended the request after a client error; there is nothing to complete.
+            LOG.log(Level.FINE, "exchange " + id + ": async context already ended", e);
+        }
+        forwarder.audit().record(new AuditEntry(Instant.now().toString(), "forward", id, caller.agentName(),
+                caller.id().value(), clientRequest.getRemoteAddr(), clientRequest.getMethod(),
+                forwarder.pathOf(clientRequest), status, outcome, elapsedMillis(), upstreamRequestId));
+    }
+
+    /**
+     * The one error exit. Before the upstream answered, the client gets an Anthropic JSON error; after,
+     * the stream is ended (with an SSE {@code error} event where the response is SSE). The upstream
+     * exchange is cancelled, which discards its connection rather than returning it to the pool.
+     */
+    void fail(FailureKind kind, Throwable cause) {
+        Future<Void> inFlight = upstreamExchange;
+        if (inFlight != null) {
+            inFlight.cancel(true);
+        }
+        cancelDeadline();
+        if (stage.compareAndSet(Stage.AWAITING_RESPONSE, Stage.FINISHED)) {
+            outcome = kind.outcome();
+            LOG.log(Level.FINE, "exchange " + id + " failed before the response: " + kind, cause);
+            if (kind == FailureKind.CLIENT_GONE) {
+                complete();
+            } else {
+                ApiError error = kind.toApiError(forwarder.headerTimeout());
+                status = error.status();
+                responsePump.respond(error.status(), forwarder.json().errorJson(error));
+            }
+        } else if (stage.compareAndSet(Stage.STREAMING, Stage.FINISHED)) {
+            outcome = kind.outcome();
+            LOG.log(Level.FINE, "exchange " + id + " failed while streaming: " + kind, cause);
+            responsePump.abort(kind == FailureKind.CLIENT_GONE ? null : kind.toApiError(forwarder.headerTimeout()));
+        }
+    }
+
+    private void headerDeadlinePassed() {
+        fail(FailureKind.UPSTREAM_TIMEOUT, new HeaderTimeoutException());
+    }
+
+    private void cancelDeadline() {
+        ScheduledFuture<?> deadline = headerDeadline;
+        if (deadline != null) {
+            deadline.cancel(false);
+        }
+    }
+
+    private double elapsedMillis() {
+        return Math.round((System.nanoTime() - startNanos) / 10_000.0) / 100.0;
+    }
+
+    String id() {
+        return id;
+    }
+
+    /** The bytes of an SSE {@code error} event for a stream that fails after its headers went out. */
+    byte[] errorEvent(ApiError error) {
+        return forwarder.json().errorEvent(error);
+    }
+
+    /** Whether a content type is an SSE stream. */
+    static boolean isEventStream(String contentType) {
+        return contentType != null && contentType.toLowerCase(Locale.ROOT).startsWith("text/event-stream");
+    }
+
+    /** Hears the client leg's end; only errors matter (the timeout is off). */
+    private final class ClientListener implements AsyncListener {
+        @Override
+        public void onComplete(AsyncEvent event) {
+            // Completion is ours; nothing to add.
+        }
+
+        @Override
+        public void onTimeout(AsyncEvent event) {
+            fail(FailureKind.CLIENT_GONE, event.getThrowable());
+        }
+
+        @Override
+        public void onError(AsyncEvent event) {
+            fail(FailureKind.CLIENT_GONE, event.getThrowable());
+        }
+
+        @Override
+        public void onStartAsync(AsyncEvent event) {
+            // The exchange starts async once.
+        }
+    }
+
+    /** Hears the upstream exchange's end; failures go to the error exit, success is the pump's. */
+    private final class UpstreamOutcome implements FutureCallback<Void> {
+        @Override
+        public void completed(Void result) {
+            // The response pump completes the client's response once it has written everything.
+        }
+
+        @Override
+        public void failed(Exception cause) {
+            fail(FailureKind.ofUpstream(cause), cause);
+        }
+
+        @Override
+        public void cancelled() {
+            // Only we cancel, from the error exit.
+        }
+    }
+}

@@ -1,0 +1,70 @@
+package dev.creddy.anthropic.forward;
+
+import dev.creddy.anthropic.api.ApiError;
+import dev.creddy.anthropic.config.GoDuration;
+import java.io.IOException;
+import java.net.ConnectException;
+import java.net.NoRouteToHostException;
+import java.net.SocketTimeoutException;
+import java.net.UnknownHostException;
+import java.time.Duration;
+import javax.net.ssl.SSLException;
+import org.apache.hc.client5.http.ConnectTimeoutException;
+import org.apache.hc.client5.http.HttpHostConnectException;
+import org.apache.hc.core5.http.ConnectionClosedException;
+
+/**
+ * Why an exchange failed, and what the client is told: the one pure mapping from failures to
+ * Anthropic errors. Messages never carry exception texts, which could name internal hosts.
+ */
+public enum FailureKind {
+    /** The upstream could not be reached at all. */
+    UPSTREAM_UNREACHABLE,
+    /** The upstream sent no response headers in time, or went silent mid-body. */
+    UPSTREAM_TIMEOUT,
+    /** The upstream connection broke or the upstream misbehaved. */
+    UPSTREAM_BROKE,
+    /** The client went away or sent a broken body; nobody is left to tell. */
+    CLIENT_GONE;
+
+    /** Classifies a failure reported by the HTTP client. */
+    public static FailureKind ofUpstream(Throwable cause) {
+        for (Throwable t = cause; t != null; t = t.getCause()) {
+            if (t instanceof ClientGoneException) {
+                return CLIENT_GONE;
+            }
+            if (t instanceof ConnectException || t instanceof HttpHostConnectException || t instanceof ConnectTimeoutException
+                    || t instanceof UnknownHostException || t instanceof NoRouteToHostException || t instanceof SSLException) {
+                return UPSTREAM_UNREACHABLE;
+            }
+            if (t instanceof SocketTimeoutException || t instanceof java.util.concurrent.TimeoutException) {
+                return UPSTREAM_TIMEOUT;
+            }
+            if (t instanceof ConnectionClosedException || t instanceof IOException) {
+                return UPSTREAM_BROKE;
+            }
+        }
+        return UPSTREAM_BROKE;
+    }
+
+    /** What the client is told, in Anthropic's shape. */
+    public ApiError toApiError(Duration headerTimeout) {
+        return switch (this) {
+            case UPSTREAM_UNREACHABLE -> ApiError.of(502, "the proxy could not connect to the Anthropic API");
+            case UPSTREAM_TIMEOUT -> ApiError.of(504, "the Anthropic API did not answer within "
+                    + GoDuration.format(headerTimeout));
+            case UPSTREAM_BROKE -> ApiError.of(502, "the connection to the Anthropic API failed before the response was complete");
+            case CLIENT_GONE -> ApiError.of(400, "the client went away before the exchange was complete");
+        };
+    }
+
+    /** The word the audit trail uses. */
+    public String outcome() {
+        return switch (this) {
+            case UPSTREAM_UNREACHABLE -> "upstream_unreachable";
+            case UPSTREAM_TIMEOUT -> "upstream_timeout";
+            case UPSTREAM_BROKE -> "upstream_failed";
+            case CLIENT_GONE -> "client_disconnected";
+        };
+    }
+}

@@ -1,0 +1,230 @@
+package dev.creddy.anthropic.forward;
+
+import jakarta.servlet.ReadListener;
+import jakarta.servlet.ServletInputStream;
+import jakarta.servlet.http.HttpServletRequest;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.util.Locale;
+import java.util.Set;
+import org.apache.hc.core5.http.nio.AsyncEntityProducer;
+import org.apache.hc.core5.http.nio.DataStreamChannel;
+
+/**
+ * Streams the client's request body to the upstream: a servlet {@link ReadListener} on one side, an
+ * HttpClient {@link AsyncEntityProducer} on the other, and one small buffer between them.
+ *
+ * <p>Back-pressure: the pump reads from the client only while the buffer has room. When it is full
+ * the pump stops reading (so the container stops calling {@code onDataAvailable}) until
+ * {@link #produce} has handed bytes to the upstream connection, and then resumes reading itself.
+ * Memory per exchange is bounded by the buffer, whatever the body's size.
+ *
+ * <p>Thread-safety: {@link #pump} runs on container threads ({@code onDataAvailable}) and on the
+ * reactor thread (resuming after {@code produce}); the lock makes exactly one of them read at a
+ * time. No foreign callback is invoked while the lock is held.
+ */
+final class RequestBodyPump implements AsyncEntityProducer, ReadListener {
+
+    static final int BUFFER_SIZE = 64 * 1024;
+
+    private static final Set<String> METHODS_WITH_BODY = Set.of("POST", "PUT", "PATCH");
+
+    /** The reading side's state; transitions are checked. */
+    private enum State {
+        /** Reading from the client whenever it has data. */
+        READING,
+        /** The buffer is full: waiting for the upstream to take bytes. */
+        PAUSED,
+        /** The client sent its last byte; what is buffered still goes up. */
+        CLIENT_ENDED,
+        /** The end of the body went to the upstream. */
+        ENDED,
+        /** The client leg broke. */
+        FAILED
+    }
+
+    private final Exchange exchange;
+    private final ServletInputStream clientBody;
+    private final long contentLength;
+    private final Object lock = new Object();
+    private final ByteBuffer buffer = ByteBuffer.allocate(BUFFER_SIZE);
+
+    private State state = State.READING;
+    private DataStreamChannel channel;
+    private volatile int buffered;
+    /** The client's body ended but the upstream has not been told; makes {@link #available} ask for one more produce(). */
+    private volatile boolean endPending;
+
+    private RequestBodyPump(Exchange exchange, ServletInputStream clientBody, long contentLength) {
+        this.exchange = exchange;
+        this.clientBody = clientBody;
+        this.contentLength = contentLength;
+    }
+
+    /** A pump for the client's body, or null when the request has none. */
+    static RequestBodyPump forRequest(Exchange exchange, HttpServletRequest clientRequest) throws IOException {
+        long length = clientRequest.getContentLengthLong();
+        boolean chunked = clientRequest.getHeader("transfer-encoding") != null;
+        if (length < 0 && !chunked) {
+            // No framing means no body (RFC 9112 §6.3); POST and friends still get an explicit empty one.
+            length = METHODS_WITH_BODY.contains(clientRequest.getMethod().toUpperCase(Locale.ROOT)) ? 0 : -1;
+            if (length < 0) {
+                return null;
+            }
+        }
+        return new RequestBodyPump(exchange, clientRequest.getInputStream(), chunked ? -1 : length);
+    }
+
+    // --- servlet side -------------------------------------------------------------------------
+
+    @Override
+    public void onDataAvailable() {
+        pump();
+    }
+
+    @Override
+    public void onAllDataRead() {
+        DataStreamChannel toWake;
+        synchronized (lock) {
+            if (state == State.READING || state == State.PAUSED) {
+                state = State.CLIENT_ENDED;
+                endPending = true;
+            }
+            toWake = channel;
+        }
+        if (toWake != null) {
+            toWake.requestOutput();
+        }
+    }
+
+    @Override
+    public void onError(Throwable failure) {
+        synchronized (lock) {
+            state = State.FAILED;
+        }
+        exchange.fail(FailureKind.CLIENT_GONE, new ClientGoneException(failure));
+    }
+
+    /** Reads what the client has, while the buffer has room. */
+    private void pump() {
+        DataStreamChannel toWake;
+        IOException failure = null;
+        synchronized (lock) {
+            if (state != State.READING) {
+                return;
+            }
+            try {
+                while (buffer.hasRemaining() && clientBody.isReady()) {
+                    int read = clientBody.read(buffer.array(), buffer.position(), buffer.remaining());
+                    if (read < 0) {
+                        state = State.CLIENT_ENDED;
+                        break;
+                    }
+                    buffer.position(buffer.position() + read);
+                }
+                if (state == State.READING && clientBody.isFinished()) {
+                    state = State.CLIENT_ENDED;
+                } else if (state == State.READING && !buffer.hasRemaining()) {
+                    // The container calls onDataAvailable again only after isReady() said false;
+                    // produce() resumes the reading itself once it has drained the buffer.
+                    state = State.PAUSED;
+                }
+            } catch (IOException e) {
+                state = State.FAILED;
+                failure = e;
+            } catch (IllegalStateException | NullPointerException e) {
+                // The exchange completed (the upstream answered early) and the container recycled the
+                // stream: the rest of the body has nowhere to go.
+                state = State.FAILED;
+            }
+            buffered = buffer.position();
+            endPending = state == State.CLIENT_ENDED;
+            toWake = channel;
+        }
+        if (failure != null) {
+            exchange.fail(FailureKind.CLIENT_GONE, new ClientGoneException(failure));
+            return;
+        }
+        if (toWake != null) {
+            toWake.requestOutput();
+        }
+    }
+
+    // --- upstream side ------------------------------------------------------------------------
+
+    @Override
+    public void produce(DataStreamChannel upstream) throws IOException {
+        boolean resume = false;
+        boolean end = false;
+        synchronized (lock) {
+            channel = upstream;
+            if (buffer.position() > 0) {
+                buffer.flip();
+                upstream.write(buffer);
+                buffer.compact();
+                buffered = buffer.position();
+            }
+            if (state == State.PAUSED && buffer.hasRemaining()) {
+                state = State.READING;
+                resume = true;
+            } else if (state == State.CLIENT_ENDED && buffer.position() == 0) {
+                state = State.ENDED;
+                endPending = false;
+                end = true;
+            }
+        }
+        if (end) {
+            upstream.endStream();
+        } else if (resume) {
+            // Safe on the reactor thread: reads are non-blocking and the lock keeps the container out.
+            pump();
+        }
+    }
+
+    @Override
+    public int available() {
+        int bytes = buffered;
+        return bytes > 0 ? bytes : endPending ? 1 : 0;
+    }
+
+    @Override
+    public long getContentLength() {
+        return contentLength;
+    }
+
+    @Override
+    public boolean isChunked() {
+        return contentLength < 0;
+    }
+
+    @Override
+    public String getContentType() {
+        // The client's Content-Type header is copied as it is.
+        return null;
+    }
+
+    @Override
+    public String getContentEncoding() {
+        return null;
+    }
+
+    @Override
+    public Set<String> getTrailerNames() {
+        return null;
+    }
+
+    @Override
+    public boolean isRepeatable() {
+        return false;
+    }
+
+    @Override
+    public void failed(Exception cause) {
+        // The exchange's error exit hears about upstream failures from the response side.
+    }
+
+    @Override
+    public void releaseResources() {
+        // The buffer goes with the exchange.
+    }
+}

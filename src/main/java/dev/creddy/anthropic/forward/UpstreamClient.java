@@ -1,0 +1,118 @@
+package dev.creddy.anthropic.forward;
+
+import dev.creddy.anthropic.config.Settings;
+import jakarta.annotation.PostConstruct;
+import jakarta.annotation.PreDestroy;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.inject.Inject;
+import java.time.Duration;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.TimeUnit;
+import org.apache.hc.client5.http.config.ConnectionConfig;
+import org.apache.hc.client5.http.config.RequestConfig;
+import org.apache.hc.client5.http.config.TlsConfig;
+import org.apache.hc.client5.http.impl.async.CloseableHttpAsyncClient;
+import org.apache.hc.client5.http.impl.async.HttpAsyncClients;
+import org.apache.hc.client5.http.impl.nio.PoolingAsyncClientConnectionManager;
+import org.apache.hc.client5.http.impl.nio.PoolingAsyncClientConnectionManagerBuilder;
+import org.apache.hc.core5.concurrent.FutureCallback;
+import org.apache.hc.core5.http.nio.AsyncRequestProducer;
+import org.apache.hc.core5.http.nio.AsyncResponseConsumer;
+import org.apache.hc.core5.http2.HttpVersionPolicy;
+import org.apache.hc.core5.io.CloseMode;
+import org.apache.hc.core5.pool.PoolStats;
+import org.apache.hc.core5.reactor.IOReactorConfig;
+import org.apache.hc.core5.util.TimeValue;
+import org.apache.hc.core5.util.Timeout;
+
+/**
+ * The one HTTP client to the upstream: HttpClient 5's async client over a pooled connection
+ * manager, plus the timer for response-header deadlines (the client's own response timeout is an
+ * inactivity timeout, not a deadline).
+ *
+ * <p>The client follows no redirects, retries nothing, keeps no cookies and does not decompress:
+ * the proxy passes exchanges through as they are. Thread-safe; created at deployment and closed at
+ * undeployment.
+ */
+@ApplicationScoped
+public class UpstreamClient {
+
+    private Settings settings;
+    private PoolingAsyncClientConnectionManager pool;
+    private CloseableHttpAsyncClient client;
+    private ScheduledExecutorService deadlines;
+
+    /** For CDI's proxy. */
+    protected UpstreamClient() {
+    }
+
+    @Inject
+    public UpstreamClient(Settings settings) {
+        this.settings = settings;
+    }
+
+    @PostConstruct
+    void start() {
+        Timeout idle = Timeout.of(settings.upstreamIdleTimeout());
+        pool = PoolingAsyncClientConnectionManagerBuilder.create()
+                .setMaxConnTotal(settings.upstreamMaxConnections())
+                .setMaxConnPerRoute(settings.upstreamMaxConnections())
+                .setDefaultConnectionConfig(ConnectionConfig.custom()
+                        .setConnectTimeout(Timeout.of(settings.upstreamConnectTimeout()))
+                        .setSocketTimeout(idle)
+                        .setValidateAfterInactivity(TimeValue.ofSeconds(2))
+                        .build())
+                // One exchange per connection keeps back-pressure per stream simple and predictable.
+                .setDefaultTlsConfig(TlsConfig.custom().setVersionPolicy(HttpVersionPolicy.FORCE_HTTP_1).build())
+                .build();
+        client = HttpAsyncClients.custom()
+                .setConnectionManager(pool)
+                .setIOReactorConfig(IOReactorConfig.custom()
+                        .setIoThreadCount(Math.max(1, Runtime.getRuntime().availableProcessors()))
+                        .setTcpNoDelay(true)
+                        .setSoKeepAlive(true)
+                        .build())
+                .setDefaultRequestConfig(RequestConfig.custom()
+                        .setResponseTimeout(idle)
+                        .setConnectionRequestTimeout(Timeout.of(settings.upstreamConnectTimeout()))
+                        .setRedirectsEnabled(false)
+                        .setExpectContinueEnabled(false)
+                        .build())
+                .disableRedirectHandling()
+                .disableAutomaticRetries()
+                .disableCookieManagement()
+                .disableAuthCaching()
+                .disableConnectionState()
+                .build();
+        client.start();
+        deadlines = Executors.newSingleThreadScheduledExecutor(runnable -> {
+            Thread thread = new Thread(runnable, "creddy-upstream-deadlines");
+            thread.setDaemon(true);
+            return thread;
+        });
+    }
+
+    /** Sends one exchange; the consumer streams the response, the callback hears the outcome. */
+    public <T> Future<T> execute(AsyncRequestProducer request, AsyncResponseConsumer<T> response, FutureCallback<T> callback) {
+        return client.execute(request, response, callback);
+    }
+
+    /** Runs {@code task} after {@code delay} on the deadline timer, unless cancelled first. */
+    public ScheduledFuture<?> schedule(Runnable task, Duration delay) {
+        return deadlines.schedule(task, delay.toNanos(), TimeUnit.NANOSECONDS);
+    }
+
+    /** The connection pool's counters: leased, pending, available, max. */
+    public PoolStats poolStats() {
+        return pool.getTotalStats();
+    }
+
+    @PreDestroy
+    void stop() {
+        deadlines.shutdownNow();
+        client.close(CloseMode.GRACEFUL);
+    }
+}

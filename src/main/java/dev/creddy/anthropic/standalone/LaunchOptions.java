@@ -1,0 +1,119 @@
+package dev.creddy.anthropic.standalone;
+
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+/**
+ * The launcher's command line, with the original tool's flags. Flags take {@code --name value},
+ * {@code --name=value} or Go's single-dash forms. Settings given here become context parameters of
+ * the application, so they win over environment variables (which the application reads itself).
+ *
+ * @param address where to listen
+ * @param contextPath the application's context path ({@code ""} for the root)
+ * @param settings setting name to value, e.g. {@code max-ttl -> 8h}
+ * @param help whether to print the usage and exit
+ */
+record LaunchOptions(ListenAddress address, String contextPath, Map<String, String> settings, boolean help) {
+
+    static final String DEFAULT_ADDRESS = "127.0.0.1:8080";
+
+    /** Flags that carry a setting, with the setting they set. */
+    private static final Map<String, String> SETTING_FLAGS = Map.of(
+            "api-key", "anthropic-api-key",
+            "upstream", "upstream-url",
+            "issuer-key", "issuer-key",
+            "max-ttl", "max-ttl",
+            "default-ttl", "default-ttl",
+            "header-timeout", "upstream-header-timeout",
+            "idle-timeout", "upstream-idle-timeout",
+            "max-connections", "upstream-max-connections");
+
+    static String usage() {
+        return """
+                Usage: java -jar creddy-anthropic-standalone.jar --proxy [options]
+
+                Runs the creddy-anthropic proxy in an embedded Tomcat: agents get short-lived crd_ tokens
+                from POST /v1/tokens and use the Anthropic API through the proxy, which holds the real key.
+
+                Options:
+                  --proxy                 run the proxy (the only mode; accepted for compatibility)
+                  --addr HOST:PORT        where to listen (default 127.0.0.1:8080; ":8080" = every interface)
+                  --api-key KEY           the real Anthropic API key (default: $ANTHROPIC_API_KEY)
+                  --upstream URL          the Anthropic API base URL (default: $CREDDY_UPSTREAM_URL or
+                                          https://api.anthropic.com)
+                  --issuer-key KEY        the bearer key that may issue tokens (default: $CREDDY_ISSUER_KEY)
+                  --open-issuance         let anyone issue tokens when no issuer key is set (local experiments only)
+                  --max-ttl DURATION      the longest token lifetime, Go syntax (default 24h)
+                  --default-ttl DURATION  the lifetime of a token whose request names none (default 1h)
+                  --header-timeout DUR    how long to wait for the upstream's response headers (default 10m)
+                  --idle-timeout DUR      how long a response may be silent between chunks (default 10m)
+                  --max-connections N     the upstream connection pool's size (default 256)
+                  --context-path PATH     serve under PATH instead of the root, e.g. /creddy
+                  --help                  print this help
+                """;
+    }
+
+    static LaunchOptions parse(String[] args) {
+        ListenAddress address = ListenAddress.parse(DEFAULT_ADDRESS);
+        String contextPath = "";
+        Map<String, String> settings = new LinkedHashMap<>();
+        boolean help = false;
+        for (int i = 0; i < args.length; i++) {
+            String arg = args[i];
+            if (!arg.startsWith("-") || arg.equals("-") || arg.equals("--")) {
+                throw new IllegalArgumentException("unexpected argument \"" + arg + "\"");
+            }
+            String flag = arg.startsWith("--") ? arg.substring(2) : arg.substring(1);
+            String value = null;
+            int equals = flag.indexOf('=');
+            if (equals >= 0) {
+                value = flag.substring(equals + 1);
+                flag = flag.substring(0, equals);
+            }
+            switch (flag) {
+                case "help", "h" -> help = true;
+                case "proxy" -> requireNoValue(flag, value);
+                case "open-issuance" -> settings.put("open-issuance", value == null ? "true" : value);
+                case "addr" -> address = ListenAddress.parse(value != null ? value : next(args, ++i, flag));
+                case "context-path" -> contextPath = contextPath(value != null ? value : next(args, ++i, flag));
+                default -> {
+                    String setting = SETTING_FLAGS.get(flag);
+                    if (setting == null) {
+                        throw new IllegalArgumentException("unknown flag \"" + arg + "\"");
+                    }
+                    settings.put(setting, value != null ? value : next(args, ++i, flag));
+                }
+            }
+        }
+        return new LaunchOptions(address, contextPath, Map.copyOf(settings), help);
+    }
+
+    private static String next(String[] args, int index, String flag) {
+        if (index >= args.length) {
+            throw new IllegalArgumentException("flag --" + flag + " needs a value");
+        }
+        return args[index];
+    }
+
+    private static void requireNoValue(String flag, String value) {
+        if (value != null) {
+            throw new IllegalArgumentException("flag --" + flag + " takes no value");
+        }
+    }
+
+    private static String contextPath(String path) {
+        if (path.isEmpty() || path.equals("/")) {
+            return "";
+        }
+        if (!path.startsWith("/") || path.endsWith("/")) {
+            throw new IllegalArgumentException("--context-path must start with / and not end with one, e.g. /creddy");
+        }
+        return path;
+    }
+
+    @Override
+    public String toString() {
+        // Never print the settings: they may hold the real key.
+        return "LaunchOptions[address=" + address + ", contextPath=" + contextPath + ", settings=" + settings.keySet() + "]";
+    }
+}

@@ -1,0 +1,115 @@
+package dev.creddy.anthropic.standalone;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.util.Comparator;
+import java.util.Map;
+import java.util.stream.Stream;
+import org.apache.catalina.Context;
+import org.apache.catalina.LifecycleException;
+import org.apache.catalina.connector.Connector;
+import org.apache.catalina.startup.Tomcat;
+
+/**
+ * Runs the very WAR that {@code package} built in an embedded Tomcat, configured from the original
+ * tool's flags. The WAR travels inside this jar and is unpacked to a temporary base directory that
+ * is removed again at exit.
+ */
+public final class Launcher {
+
+    private static final String WAR_RESOURCE = "/creddy-anthropic.war";
+
+    private final LaunchOptions options;
+    private final Path baseDir;
+    private final Tomcat tomcat = new Tomcat();
+
+    private Launcher(LaunchOptions options, Path baseDir) {
+        this.options = options;
+        this.baseDir = baseDir;
+    }
+
+    public static void main(String[] args) {
+        LaunchOptions options;
+        try {
+            options = LaunchOptions.parse(args);
+        } catch (IllegalArgumentException e) {
+            System.err.println("creddy-anthropic: " + e.getMessage());
+            System.err.println("Run with --help to see the options.");
+            System.exit(2);
+            return;
+        }
+        if (options.help()) {
+            System.out.print(LaunchOptions.usage());
+            return;
+        }
+        try {
+            Launcher launcher = new Launcher(options, Files.createTempDirectory("creddy-anthropic-"));
+            Runtime.getRuntime().addShutdownHook(new Thread(launcher::stop, "creddy-shutdown"));
+            launcher.start();
+            launcher.tomcat.getServer().await();
+        } catch (IOException | LifecycleException | RuntimeException e) {
+            System.err.println("creddy-anthropic: could not start: " + e.getMessage());
+            System.exit(1);
+        }
+    }
+
+    private void start() throws IOException, LifecycleException {
+        tomcat.setBaseDir(baseDir.toString());
+        Connector connector = new Connector("HTTP/1.1");
+        connector.setPort(options.address().port());
+        if (options.address().host() != null) {
+            connector.setProperty("address", options.address().host());
+        }
+        // Long streams each hold a connection; the NIO connector parks idle ones without a thread.
+        connector.setProperty("maxConnections", "20000");
+        connector.setProperty("connectionTimeout", "60000");
+        tomcat.getService().addConnector(connector);
+        tomcat.setConnector(connector);
+        tomcat.getHost().setAutoDeploy(false);
+        Path appBase = Files.createDirectories(baseDir.resolve("webapps"));
+        tomcat.getHost().setAppBase(appBase.toString());
+        // The WAR's own web.xml and servlets are the whole application; no default JSP or file servlet.
+        tomcat.setAddDefaultWebXmlToWebapp(false);
+
+        Context context = tomcat.addWebapp(options.contextPath(), extractWar().toString());
+        for (Map.Entry<String, String> setting : options.settings().entrySet()) {
+            context.addParameter("creddy." + setting.getKey(), setting.getValue());
+        }
+        tomcat.start();
+        if (!context.getState().isAvailable()) {
+            throw new IllegalStateException("the application did not start; see the log above");
+        }
+        System.out.println("creddy-anthropic listening on http://" + options.address().urlHost() + ":"
+                + connector.getLocalPort() + options.contextPath());
+        System.out.flush();
+    }
+
+    private Path extractWar() throws IOException {
+        Path war = baseDir.resolve("creddy-anthropic.war");
+        try (InputStream in = Launcher.class.getResourceAsStream(WAR_RESOURCE)) {
+            if (in == null) {
+                throw new IllegalStateException("this jar holds no " + WAR_RESOURCE + "; build it with ./mvnw package");
+            }
+            Files.copy(in, war, StandardCopyOption.REPLACE_EXISTING);
+        }
+        return war;
+    }
+
+    private void stop() {
+        try {
+            tomcat.stop();
+            tomcat.destroy();
+        } catch (LifecycleException e) {
+            System.err.println("creddy-anthropic: stopping: " + e.getMessage());
+        }
+        try (Stream<Path> files = Files.walk(baseDir)) {
+            files.sorted(Comparator.reverseOrder()).forEach(path -> path.toFile().delete());
+        } catch (IOException | UncheckedIOException e) {
+            System.err.println("creddy-anthropic: could not remove " + baseDir + ": " + e.getMessage());
+        }
+    }
+}

@@ -1,0 +1,111 @@
+package dev.creddy.anthropic.token;
+
+import jakarta.annotation.PostConstruct;
+import jakarta.annotation.PreDestroy;
+import jakarta.enterprise.context.ApplicationScoped;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.temporal.ChronoUnit;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.logging.Logger;
+
+/**
+ * The token registry of a single instance: records in a map keyed by the secret's digest.
+ * Expired records are purged by a background task and refused at validation in between.
+ *
+ * <p>Thread-safe: the map is concurrent and records are immutable.
+ */
+@ApplicationScoped
+public class MemoryTokenStore implements TokenRegistry {
+
+    private static final Logger LOG = Logger.getLogger(MemoryTokenStore.class.getName());
+    private static final Duration PURGE_INTERVAL = Duration.ofSeconds(30);
+
+    private final Map<String, TokenRecord> byDigest = new ConcurrentHashMap<>();
+    private final TokenSecrets secrets;
+    private final Clock clock;
+    private ScheduledExecutorService purger;
+
+    /** For CDI. */
+    public MemoryTokenStore() {
+        this(new TokenSecrets(), Clock.systemUTC());
+    }
+
+    public MemoryTokenStore(TokenSecrets secrets, Clock clock) {
+        this.secrets = secrets;
+        this.clock = clock;
+    }
+
+    /** Starts the background purge; not in the constructor, which CDI's proxies call too. */
+    @PostConstruct
+    void startPurging() {
+        purger = Executors.newSingleThreadScheduledExecutor(runnable -> {
+            Thread thread = new Thread(runnable, "creddy-token-purge");
+            thread.setDaemon(true);
+            return thread;
+        });
+        purger.scheduleWithFixedDelay(this::purgeExpired, PURGE_INTERVAL.toMillis(), PURGE_INTERVAL.toMillis(),
+                TimeUnit.MILLISECONDS);
+    }
+
+    @Override
+    public IssuedToken issue(String agentName, Duration ttl) {
+        Instant now = clock.instant().truncatedTo(ChronoUnit.SECONDS);
+        String secret = secrets.newSecret();
+        TokenRecord record = new TokenRecord(secrets.newId(), agentName, now, now.plus(ttl));
+        byDigest.put(TokenSecrets.digest(secret), record);
+        return new IssuedToken(record, secret);
+    }
+
+    @Override
+    public Optional<TokenRecord> validate(String presentedSecret) {
+        if (!TokenSecrets.isWellFormed(presentedSecret)) {
+            return Optional.empty();
+        }
+        TokenRecord record = byDigest.get(TokenSecrets.digest(presentedSecret));
+        if (record == null || record.isExpiredAt(clock.instant())) {
+            return Optional.empty();
+        }
+        return Optional.of(record);
+    }
+
+    @Override
+    public boolean revoke(TokenId id) {
+        return byDigest.values().removeIf(record -> record.id().equals(id));
+    }
+
+    @Override
+    public List<TokenRecord> list() {
+        Instant now = clock.instant();
+        return byDigest.values().stream()
+                .filter(record -> !record.isExpiredAt(now))
+                .sorted(Comparator.comparing(TokenRecord::expiresAt).thenComparing(r -> r.id().value()))
+                .toList();
+    }
+
+    /** Drops expired records; runs in the background so the map does not grow with dead tokens. */
+    void purgeExpired() {
+        Instant now = clock.instant();
+        int before = byDigest.size();
+        byDigest.values().removeIf(record -> record.isExpiredAt(now));
+        int purged = before - byDigest.size();
+        if (purged > 0) {
+            LOG.fine(() -> "purged " + purged + " expired token(s)");
+        }
+    }
+
+    @PreDestroy
+    void stop() {
+        if (purger != null) {
+            purger.shutdownNow();
+        }
+    }
+}

@@ -1,0 +1,67 @@
+package dev.creddy.anthropic.token;
+
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.security.SecureRandom;
+import java.util.Base64;
+import java.util.HexFormat;
+import java.util.regex.Pattern;
+
+/**
+ * Makes token secrets and ids, and the digests under which stores keep tokens.
+ *
+ * <p>A secret is {@code crd_} followed by 256 random bits in URL-safe base64 (43 characters). Stores
+ * key records by {@link #digest}, so the secret itself is never kept. Thread-safe.
+ */
+public final class TokenSecrets {
+
+    /** The prefix every token carries, so scanners and humans can tell one apart from a real key. */
+    public static final String PREFIX = "crd_";
+
+    private static final int SECRET_BYTES = 32;
+    private static final int ID_BYTES = 12;
+    private static final Pattern SHAPE = Pattern.compile("crd_[A-Za-z0-9_-]{43}");
+    private static final Base64.Encoder BASE64URL = Base64.getUrlEncoder().withoutPadding();
+
+    private final SecureRandom random;
+
+    public TokenSecrets(SecureRandom random) {
+        this.random = random;
+    }
+
+    public TokenSecrets() {
+        this(new SecureRandom());
+    }
+
+    /** A new random secret. */
+    public String newSecret() {
+        return PREFIX + BASE64URL.encodeToString(randomBytes(SECRET_BYTES));
+    }
+
+    /** A new random, non-secret id. */
+    public TokenId newId() {
+        return new TokenId("tok_" + BASE64URL.encodeToString(randomBytes(ID_BYTES)));
+    }
+
+    /** Whether {@code candidate} has the shape of a token; anything else is rejected without a lookup. */
+    public static boolean isWellFormed(String candidate) {
+        return candidate != null && candidate.length() == PREFIX.length() + 43 && SHAPE.matcher(candidate).matches();
+    }
+
+    /** The hex SHA-256 of a secret: the only form in which stores keep it. */
+    public static String digest(String secret) {
+        try {
+            byte[] hash = MessageDigest.getInstance("SHA-256").digest(secret.getBytes(StandardCharsets.US_ASCII));
+            return HexFormat.of().formatHex(hash);
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException("every Java runtime has SHA-256", e);
+        }
+    }
+
+    private byte[] randomBytes(int count) {
+        byte[] bytes = new byte[count];
+        random.nextBytes(bytes);
+        return bytes;
+    }
+}

@@ -1,0 +1,51 @@
+package dev.creddy.anthropic.web;
+
+import dev.creddy.anthropic.config.EnvironmentSettingsSource;
+import dev.creddy.anthropic.config.JndiSettingsSource;
+import dev.creddy.anthropic.config.Settings;
+import dev.creddy.anthropic.config.SettingsLoader;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.enterprise.context.Initialized;
+import jakarta.enterprise.event.Observes;
+import jakarta.enterprise.inject.Produces;
+import jakarta.inject.Singleton;
+import jakarta.servlet.ServletContext;
+import java.util.List;
+import java.util.logging.Logger;
+
+/**
+ * Builds the application's {@link Settings} once, from JNDI, then context parameters, then the
+ * environment, and checks them as the application starts, so a wrong value fails the deployment
+ * with a message that names it.
+ */
+@ApplicationScoped
+public class SettingsProducer {
+
+    private static final Logger LOG = Logger.getLogger(SettingsProducer.class.getName());
+
+    private volatile Settings settings;
+
+    /**
+     * Builds the settings as the application starts. The event's payload is the application's
+     * {@link ServletContext} (CDI's rule for web applications); an injected {@code ServletContext}
+     * would be a request-bound proxy in Weld servlet, unusable at start-up.
+     */
+    void start(@Observes @Initialized(ApplicationScoped.class) ServletContext servletContext) {
+        settings = new SettingsLoader(List.of(
+                new JndiSettingsSource(),
+                new ContextParamSettingsSource(servletContext),
+                EnvironmentSettingsSource.system())).load();
+        LOG.info(() -> "creddy-anthropic started with " + settings);
+        settings.unconfiguredReason().ifPresent(reason -> LOG.warning("not forwarding until configured: " + reason));
+    }
+
+    @Produces
+    @Singleton
+    Settings settings() {
+        Settings built = settings;
+        if (built == null) {
+            throw new IllegalStateException("settings were asked for before the application started");
+        }
+        return built;
+    }
+}

@@ -1,0 +1,93 @@
+package dev.creddy.anthropic.web;
+
+import dev.creddy.anthropic.config.GoDuration;
+import jakarta.json.Json;
+import jakarta.json.JsonException;
+import jakarta.json.JsonObject;
+import jakarta.json.JsonReader;
+import jakarta.json.JsonString;
+import jakarta.json.JsonValue;
+import jakarta.json.stream.JsonParsingException;
+import java.io.StringReader;
+import java.time.Duration;
+import java.util.Set;
+
+/**
+ * A parsed, validated {@code POST /v1/tokens} body: {@code {"ttl":"1h","agent_name":"my-agent"}},
+ * both optional. Unknown fields are refused, so a typo ({@code "tll"}) is not silently ignored.
+ * Every rule failure is an {@link IllegalArgumentException} whose message says what to fix.
+ *
+ * @param ttl the token's lifetime, within {@code (0, maxTtl]}
+ * @param agentName who the token is for
+ */
+record TokenRequest(Duration ttl, String agentName) {
+
+    static final String DEFAULT_AGENT_NAME = "unnamed";
+    static final int MAX_AGENT_NAME = 128;
+    private static final Set<String> FIELDS = Set.of("ttl", "agent_name");
+
+    static TokenRequest parse(String body, Duration defaultTtl, Duration maxTtl) {
+        JsonObject json = body.isBlank() ? JsonValue.EMPTY_JSON_OBJECT : object(body);
+        for (String field : json.keySet()) {
+            if (!FIELDS.contains(field)) {
+                throw new IllegalArgumentException("unknown field \"" + field + "\": a token request takes ttl and agent_name");
+            }
+        }
+        Duration ttl = json.containsKey("ttl") ? ttl(string(json, "ttl"), maxTtl) : defaultTtl;
+        String agentName = json.containsKey("agent_name") ? agentName(string(json, "agent_name")) : DEFAULT_AGENT_NAME;
+        return new TokenRequest(ttl, agentName);
+    }
+
+    private static JsonObject object(String body) {
+        try (JsonReader reader = Json.createReader(new StringReader(body))) {
+            JsonValue value = reader.readValue();
+            if (value.getValueType() != JsonValue.ValueType.OBJECT) {
+                throw new IllegalArgumentException("the body must be a JSON object such as {\"ttl\":\"1h\",\"agent_name\":\"my-agent\"}");
+            }
+            return value.asJsonObject();
+        } catch (JsonParsingException e) {
+            throw new IllegalArgumentException("the body is not valid JSON (at line " + e.getLocation().getLineNumber()
+                    + ", column " + e.getLocation().getColumnNumber() + ")");
+        } catch (JsonException e) {
+            throw new IllegalArgumentException("the body is not valid JSON");
+        }
+    }
+
+    private static String string(JsonObject json, String field) {
+        JsonValue value = json.get(field);
+        if (!(value instanceof JsonString text)) {
+            throw new IllegalArgumentException(field + " must be a string" + (field.equals("ttl") ? " such as \"1h\"" : ""));
+        }
+        return text.getString();
+    }
+
+    private static Duration ttl(String text, Duration maxTtl) {
+        Duration ttl;
+        try {
+            ttl = GoDuration.parse(text);
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException("ttl: " + e.getMessage());
+        }
+        if (ttl.isNegative() || ttl.isZero()) {
+            throw new IllegalArgumentException("ttl must be longer than zero");
+        }
+        if (ttl.compareTo(maxTtl) > 0) {
+            throw new IllegalArgumentException("ttl " + GoDuration.format(ttl) + " is longer than the maximum of "
+                    + GoDuration.format(maxTtl));
+        }
+        return ttl;
+    }
+
+    private static String agentName(String name) {
+        if (name.isEmpty()) {
+            throw new IllegalArgumentException("agent_name must not be empty");
+        }
+        if (name.codePointCount(0, name.length()) > MAX_AGENT_NAME) {
+            throw new IllegalArgumentException("agent_name is longer than " + MAX_AGENT_NAME + " characters");
+        }
+        if (name.codePoints().anyMatch(Character::isISOControl)) {
+            throw new IllegalArgumentException("agent_name must not contain control characters");
+        }
+        return name;
+    }
+}

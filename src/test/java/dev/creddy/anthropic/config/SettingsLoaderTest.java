@@ -1,0 +1,111 @@
+package dev.creddy.anthropic.config;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.net.URI;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+
+class SettingsLoaderTest {
+
+    /** A named source over a map, standing in for JNDI or context parameters. */
+    private record MapSource(String name, Map<String, String> values) implements SettingsSource {
+        @Override
+        public Optional<String> lookup(Setting setting) {
+            return Optional.ofNullable(values.get(setting.key()));
+        }
+
+        @Override
+        public String describe(Setting setting) {
+            return name + " " + setting.key();
+        }
+    }
+
+    @Test
+    void defaultsWhenNothingIsSet() {
+        Settings settings = new SettingsLoader(List.of(new EnvironmentSettingsSource(Map.of()))).load();
+        assertTrue(settings.anthropicApiKey().isEmpty());
+        assertEquals(URI.create("https://api.anthropic.com"), settings.upstreamUrl());
+        assertEquals(Duration.ofHours(24), settings.maxTtl());
+        assertEquals(Duration.ofHours(1), settings.defaultTtl());
+        assertFalse(settings.openIssuance());
+        assertEquals(Duration.ofMinutes(10), settings.upstreamHeaderTimeout());
+        assertTrue(settings.unconfiguredReason().orElseThrow().contains("anthropic-api-key"));
+    }
+
+    @Test
+    void firstSourceWinsThenEnvironment() {
+        SettingsSource jndi = new MapSource("jndi", Map.of("max-ttl", "2h"));
+        SettingsSource params = new MapSource("param", Map.of("max-ttl", "3h", "upstream-url", "http://127.0.0.1:9/base/"));
+        SettingsSource env = new EnvironmentSettingsSource(Map.of("ANTHROPIC_API_KEY", "sk-ant-test-key",
+                "CREDDY_MAX_TTL", "4h", "CREDDY_OPEN_ISSUANCE", "TRUE"));
+        Settings settings = new SettingsLoader(List.of(jndi, params, env)).load();
+        assertEquals(Duration.ofHours(2), settings.maxTtl());
+        assertEquals(URI.create("http://127.0.0.1:9/base"), settings.upstreamUrl());
+        assertEquals("sk-ant-test-key", settings.anthropicApiKey().orElseThrow().reveal());
+        assertTrue(settings.openIssuance());
+    }
+
+    @Test
+    void blankValuesCountAsUnset() {
+        SettingsSource jndi = new MapSource("jndi", Map.of("max-ttl", "  "));
+        Settings settings = new SettingsLoader(List.of(jndi, new EnvironmentSettingsSource(Map.of("CREDDY_MAX_TTL", "5h"))))
+                .load();
+        assertEquals(Duration.ofHours(5), settings.maxTtl());
+    }
+
+    @ParameterizedTest(name = "{0}={1}")
+    @CsvSource(delimiter = '|', value = {
+            "max-ttl|forever|max-ttl (from jndi max-ttl): \"forever\" is not valid",
+            "max-ttl|-1h|must be longer than zero",
+            "max-ttl|0|must be longer than zero",
+            "upstream-url|ftp://example.com|http:// or https://",
+            "upstream-url|http://host/x?y=1|must not carry a query",
+            "upstream-url|not a url|not a URL",
+            "open-issuance|yes|must be true or false",
+            "upstream-max-connections|0|whole number above zero",
+            "upstream-max-connections|many|whole number above zero",
+            "upstream-header-timeout|5|missing unit",
+    })
+    void wrongValuesNameTheSettingAndSource(String key, String value, String expected) {
+        InvalidSettingsException e = assertThrows(InvalidSettingsException.class,
+                () -> new SettingsLoader(List.of(new MapSource("jndi", Map.of(key, value)))).load());
+        assertTrue(e.getMessage().contains(key), e.getMessage());
+        assertTrue(e.getMessage().contains(expected), e.getMessage());
+    }
+
+    @Test
+    void everyProblemIsReportedAtOnce() {
+        InvalidSettingsException e = assertThrows(InvalidSettingsException.class, () -> new SettingsLoader(List.of(
+                new MapSource("jndi", Map.of("max-ttl", "x", "open-issuance", "maybe")))).load());
+        assertEquals(2, e.problems().size(), e.getMessage());
+    }
+
+    @Test
+    void defaultTtlFollowsAShorterMaximumUnlessSetExplicitly() {
+        Settings settings = new SettingsLoader(List.of(new MapSource("jndi", Map.of("max-ttl", "30m")))).load();
+        assertEquals(Duration.ofMinutes(30), settings.defaultTtl());
+        InvalidSettingsException e = assertThrows(InvalidSettingsException.class, () -> new SettingsLoader(List.of(
+                new MapSource("jndi", Map.of("max-ttl", "30m", "default-ttl", "2h")))).load());
+        assertTrue(e.getMessage().contains("default-ttl"), e.getMessage());
+    }
+
+    @Test
+    void secretsNeverAppearInToStringOrMessages() {
+        Settings settings = new SettingsLoader(List.of(new EnvironmentSettingsSource(Map.of(
+                "ANTHROPIC_API_KEY", "sk-ant-very-secret", "CREDDY_ISSUER_KEY", "issuer-very-secret")))).load();
+        String shown = settings.toString();
+        assertFalse(shown.contains("very-secret"), shown);
+        assertTrue(settings.issuerKey().orElseThrow().matches("issuer-very-secret"));
+        assertFalse(settings.issuerKey().orElseThrow().matches("issuer-very-secreT"));
+        assertFalse(settings.issuerKey().orElseThrow().matches(null));
+    }
+}

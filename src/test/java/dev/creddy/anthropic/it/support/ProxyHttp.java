@@ -1,0 +1,68 @@
+package dev.creddy.anthropic.it.support;
+
+import java.io.IOException;
+import java.net.URI;
+import java.net.URL;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.time.Duration;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/** Raw HTTP to a deployed proxy, for tests about bytes and status codes, and for issuing tokens. */
+public final class ProxyHttp {
+
+    private static final Pattern TOKEN = Pattern.compile("\"token\":\"(crd_[A-Za-z0-9_-]+)\"");
+
+    private final String base;
+    private final HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
+            .connectTimeout(Duration.ofSeconds(5)).build();
+
+    /** @param base the deployment's URL, with or without a trailing slash */
+    public ProxyHttp(URL base) {
+        this(base.toString());
+    }
+
+    public ProxyHttp(String base) {
+        this.base = base.endsWith("/") ? base.substring(0, base.length() - 1) : base;
+    }
+
+    public String base() {
+        return base;
+    }
+
+    public HttpRequest.Builder request(String path) {
+        return HttpRequest.newBuilder(URI.create(base + path)).timeout(Duration.ofSeconds(30));
+    }
+
+    public HttpResponse<String> send(HttpRequest request) throws IOException, InterruptedException {
+        return http.send(request, HttpResponse.BodyHandlers.ofString());
+    }
+
+    public <T> HttpResponse<T> send(HttpRequest request, HttpResponse.BodyHandler<T> handler)
+            throws IOException, InterruptedException {
+        return http.send(request, handler);
+    }
+
+    /** POST /v1/tokens with the issuer key and a JSON body. */
+    public HttpResponse<String> requestToken(String json) throws IOException, InterruptedException {
+        return send(request("/v1/tokens")
+                .header("Authorization", "Bearer " + ProxyWar.ISSUER_KEY)
+                .header("Content-Type", "application/json")
+                .POST(HttpRequest.BodyPublishers.ofString(json)).build());
+    }
+
+    /** A fresh token for {@code agent} with {@code ttl}. */
+    public String issueToken(String agent, String ttl) throws IOException, InterruptedException {
+        HttpResponse<String> response = requestToken("{\"ttl\":\"" + ttl + "\",\"agent_name\":\"" + agent + "\"}");
+        if (response.statusCode() != 201) {
+            throw new AssertionError("token issuance answered " + response.statusCode() + ": " + response.body());
+        }
+        Matcher matcher = TOKEN.matcher(response.body());
+        if (!matcher.find()) {
+            throw new AssertionError("no token in " + response.body());
+        }
+        return matcher.group(1);
+    }
+}
