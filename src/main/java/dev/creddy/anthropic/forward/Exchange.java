@@ -144,13 +144,11 @@ final class Exchange {
      * exchange is cancelled, which discards its connection rather than returning it to the pool.
      */
     void fail(FailureKind kind, Throwable cause) {
-        Future<Void> inFlight = upstreamExchange;
-        if (inFlight != null) {
-            inFlight.cancel(true);
-        }
-        cancelDeadline();
+        // Decide first, cancel second: cancelling reports back through the upstream callbacks, and
+        // those must find the exchange already failed for this reason.
         if (stage.compareAndSet(Stage.AWAITING_RESPONSE, Stage.FINISHED)) {
             outcome = kind.outcome();
+            cancelUpstream();
             LOG.log(Level.FINE, "exchange " + id + " failed before the response: " + kind, cause);
             if (kind == FailureKind.CLIENT_GONE) {
                 complete();
@@ -161,8 +159,18 @@ final class Exchange {
             }
         } else if (stage.compareAndSet(Stage.STREAMING, Stage.FINISHED)) {
             outcome = kind.outcome();
+            cancelUpstream();
             LOG.log(Level.FINE, "exchange " + id + " failed while streaming: " + kind, cause);
             responsePump.abort(kind == FailureKind.CLIENT_GONE ? null : kind.toApiError(forwarder.headerTimeout()));
+        }
+    }
+
+    /** Cancels the upstream exchange, which discards its connection instead of pooling it. */
+    private void cancelUpstream() {
+        cancelDeadline();
+        Future<Void> inFlight = upstreamExchange;
+        if (inFlight != null) {
+            inFlight.cancel(true);
         }
     }
 

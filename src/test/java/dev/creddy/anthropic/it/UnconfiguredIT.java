@@ -1,0 +1,57 @@
+package dev.creddy.anthropic.it;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.creddy.anthropic.it.support.FakeAnthropic;
+import dev.creddy.anthropic.it.support.ProxyHttp;
+import java.net.URL;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.util.Map;
+import org.jboss.arquillian.container.test.api.Deployment;
+import org.jboss.arquillian.junit5.ArquillianExtension;
+import org.jboss.arquillian.test.api.ArquillianResource;
+import org.jboss.shrinkwrap.api.spec.WebArchive;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.extension.ExtendWith;
+
+/**
+ * A deployment without the real key deploys anyway: health says why, forwarding answers 503.
+ * Open issuance lets it issue tokens without an issuer key.
+ */
+@ExtendWith(ArquillianExtension.class)
+@Timeout(60)
+class UnconfiguredIT {
+
+    @Deployment(testable = false)
+    static WebArchive proxy() {
+        return dev.creddy.anthropic.it.support.ProxyWar.withSettings("unconfigured.war", Map.of(
+                "upstream-url", FakeAnthropic.shared().baseUrl(),
+                "open-issuance", "true"));
+    }
+
+    @ArquillianResource
+    URL base;
+
+    @Test
+    void healthNamesTheMissingKeyAndForwardingIs503() throws Exception {
+        FakeAnthropic.shared().reset();
+        ProxyHttp http = new ProxyHttp(base);
+        HttpResponse<String> health = http.send(http.request("/health").GET().build());
+        assertEquals(503, health.statusCode());
+        assertTrue(health.body().contains("anthropic-api-key"), health.body());
+
+        HttpResponse<String> issued = http.send(http.request("/v1/tokens").header("Content-Type", "application/json")
+                .POST(HttpRequest.BodyPublishers.ofString("{\"ttl\":\"5m\",\"agent_name\":\"open\"}")).build());
+        assertEquals(201, issued.statusCode(), "open issuance needs no issuer key");
+        String token = issued.body().replaceAll(".*\"token\":\"(crd_[^\"]+)\".*", "$1");
+
+        HttpResponse<String> forwarded = http.send(http.request("/v1/messages").header("x-api-key", token)
+                .POST(HttpRequest.BodyPublishers.ofString("{}")).build());
+        assertEquals(503, forwarded.statusCode());
+        assertTrue(forwarded.body().contains("\"api_error\""), forwarded.body());
+        assertEquals(0, FakeAnthropic.shared().pendingRequests());
+    }
+}

@@ -1,0 +1,134 @@
+package dev.creddy.anthropic.it;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.anthropic.client.AnthropicClient;
+import com.anthropic.client.okhttp.AnthropicOkHttpClient;
+import com.anthropic.core.http.StreamResponse;
+import com.anthropic.errors.GatewayTimeoutException;
+import com.anthropic.errors.InternalServerException;
+import com.anthropic.errors.SseException;
+import com.anthropic.models.messages.MessageCreateParams;
+import com.anthropic.models.messages.RawMessageStreamEvent;
+import dev.creddy.anthropic.it.support.ProxyHttp;
+import dev.creddy.anthropic.it.support.ProxyWar;
+import dev.creddy.anthropic.it.support.ScriptedUpstream;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.URL;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import org.jboss.arquillian.container.test.api.Deployment;
+import org.jboss.arquillian.junit5.ArquillianExtension;
+import org.jboss.arquillian.test.api.ArquillianResource;
+import org.jboss.shrinkwrap.api.spec.WebArchive;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.extension.ExtendWith;
+
+/** An upstream that hangs, resets or hangs up: the client always hears why, and nothing hangs. */
+@ExtendWith(ArquillianExtension.class)
+@Timeout(60)
+class UpstreamFailureIT {
+
+    private static ScriptedUpstream upstream;
+
+    @Deployment(testable = false)
+    static WebArchive proxy() {
+        try {
+            upstream = new ScriptedUpstream();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        return ProxyWar.withSettings("failures.war", Map.of(
+                "anthropic-api-key", ProxyWar.REAL_KEY,
+                "upstream-url", upstream.baseUrl(),
+                "issuer-key", ProxyWar.ISSUER_KEY,
+                "upstream-header-timeout", "1s"));
+    }
+
+    @AfterAll
+    static void stopUpstream() throws IOException {
+        if (upstream != null) {
+            upstream.close();
+        }
+    }
+
+    @ArquillianResource
+    URL base;
+
+    private ProxyHttp http;
+    private AnthropicClient client;
+
+    @BeforeEach
+    void connect() throws Exception {
+        http = new ProxyHttp(base);
+        client = AnthropicOkHttpClient.builder().baseUrl(http.base()).apiKey(http.issueToken("failures-it", "10m"))
+                .maxRetries(0).timeout(Duration.ofSeconds(20)).build();
+    }
+
+    private static MessageCreateParams hello() {
+        return MessageCreateParams.builder().model("claude-sonnet-4-5").maxTokens(64L).addUserMessage("Hello").build();
+    }
+
+    @Test
+    void noHeadersBeforeTheDeadlineIs504() throws Exception {
+        upstream.mode(ScriptedUpstream.Mode.HANG);
+        long started = System.nanoTime();
+        GatewayTimeoutException e = assertThrows(GatewayTimeoutException.class, () -> client.messages().create(hello()));
+        long millis = (System.nanoTime() - started) / 1_000_000;
+        assertEquals(504, e.statusCode());
+        assertEquals("api_error", e.type().orElseThrow().asString());
+        assertTrue(e.apiMessage().orElseThrow().contains("1s"), e.apiMessage().orElseThrow());
+        assertTrue(millis < 10_000, "answered after " + millis + " ms");
+        assertTrue(upstream.awaitRequest(1));
+    }
+
+    @Test
+    void anUpstreamThatHangsUpIs502() {
+        upstream.mode(ScriptedUpstream.Mode.CLOSE_AT_ONCE);
+        InternalServerException e = assertThrows(InternalServerException.class, () -> client.messages().create(hello()));
+        assertEquals(502, e.statusCode());
+        assertEquals("api_error", e.type().orElseThrow().asString());
+    }
+
+    @Test
+    void aResetMidStreamEndsTheStreamWithAnErrorEvent() {
+        upstream.mode(ScriptedUpstream.Mode.RESET_MID_STREAM);
+        List<String> seen = new ArrayList<>();
+        SseException e = assertThrows(SseException.class, () -> {
+            try (StreamResponse<RawMessageStreamEvent> stream = client.messages().createStreaming(hello())) {
+                stream.stream().forEach(event -> {
+                    seen.add(event.isMessageStart() ? "message_start" : "other");
+                    upstream.allowReset();
+                });
+            }
+        });
+        assertEquals("message_start", seen.get(0), "events sent before the reset reach the client");
+        assertEquals("api_error", e.type().orElseThrow().asString());
+    }
+
+    @Test
+    void theProxyServesNormallyAfterEachFailure() throws Exception {
+        upstream.mode(ScriptedUpstream.Mode.CLOSE_AT_ONCE);
+        assertThrows(InternalServerException.class, () -> client.messages().create(hello()));
+        HttpResponse<String> health = http.send(http.request("/health").GET().build());
+        assertEquals(200, health.statusCode());
+        HttpResponse<String> token = http.requestToken("{\"ttl\":\"1m\"}");
+        assertEquals(201, token.statusCode());
+        upstream.mode(ScriptedUpstream.Mode.HANG);
+        HttpResponse<String> timedOut = http.send(http.request("/v1/messages").header("x-api-key",
+                token.body().replaceAll(".*\"token\":\"(crd_[^\"]+)\".*", "$1"))
+                .POST(HttpRequest.BodyPublishers.ofString("{}")).build());
+        assertEquals(504, timedOut.statusCode());
+        assertTrue(timedOut.body().startsWith("{\"type\":\"error\""), timedOut.body());
+    }
+}
