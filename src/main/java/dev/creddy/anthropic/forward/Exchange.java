@@ -85,9 +85,16 @@ final class Exchange {
         if (requestBody != null) {
             clientRequest.getInputStream().setReadListener(requestBody);
         }
-        headerDeadline = forwarder.upstream().schedule(this::headerDeadlinePassed, forwarder.headerTimeout());
-        upstreamExchange = forwarder.upstream().execute(
-                new BasicRequestProducer(upstreamRequest, requestBody), responsePump, new UpstreamOutcome());
+        try {
+            headerDeadline = forwarder.upstream().schedule(this::headerDeadlinePassed, forwarder.headerTimeout());
+            upstreamExchange = forwarder.upstream().execute(
+                    new BasicRequestProducer(upstreamRequest, requestBody), responsePump, new UpstreamOutcome());
+        } catch (RuntimeException e) {
+            // Past startAsync the container's error page cannot answer; the exchange's own exit must.
+            LOG.log(Level.SEVERE, "exchange " + id + " could not start: " + e.getClass().getName());
+            fail(FailureKind.INTERNAL, e);
+            return;
+        }
         if (stage.get() == Stage.FINISHED) {
             // Failed while execute() was still returning: make sure nothing stays in flight.
             upstreamExchange.cancel(true);
@@ -135,7 +142,7 @@ final class Exchange {
         }
         forwarder.audit().record(new AuditEntry(Instant.now().toString(), "forward", id, caller.agentName(),
                 caller.id().value(), clientRequest.getRemoteAddr(), clientRequest.getMethod(),
-                forwarder.pathOf(clientRequest), status, outcome, elapsedMillis(), upstreamRequestId));
+                Forwarder.pathOf(clientRequest), status, outcome, elapsedMillis(), upstreamRequestId));
     }
 
     /**

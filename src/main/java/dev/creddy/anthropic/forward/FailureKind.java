@@ -25,7 +25,9 @@ public enum FailureKind {
     /** The upstream connection broke or the upstream misbehaved. */
     UPSTREAM_BROKE,
     /** The client went away or sent a broken body; nobody is left to tell. */
-    CLIENT_GONE;
+    CLIENT_GONE,
+    /** The proxy itself failed; a bug, never the client's fault. */
+    INTERNAL;
 
     /** Classifies a failure reported by the HTTP client. */
     public static FailureKind ofUpstream(Throwable cause) {
@@ -55,6 +57,7 @@ public enum FailureKind {
                     + GoDuration.format(headerTimeout));
             case UPSTREAM_BROKE -> ApiError.of(502, "the connection to the Anthropic API failed before the response was complete");
             case CLIENT_GONE -> ApiError.of(400, "the client went away before the exchange was complete");
+            case INTERNAL -> ApiError.of(500, "the proxy failed to forward the request");
         };
     }
 
@@ -65,6 +68,7 @@ public enum FailureKind {
             case UPSTREAM_TIMEOUT -> "upstream_timeout";
             case UPSTREAM_BROKE -> "upstream_failed";
             case CLIENT_GONE -> "client_disconnected";
+            case INTERNAL -> "proxy_failed";
         };
     }
 }
