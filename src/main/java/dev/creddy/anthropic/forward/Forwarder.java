@@ -76,8 +76,8 @@ public class Forwarder {
         new Exchange(newExchangeId(), clientRequest, clientResponse, caller, this).start(upstreamRequest);
     }
 
-    /** The decoded, normalised path of a request within the application. */
-    String pathOf(HttpServletRequest request) {
+    /** The decoded, normalised path of a request within the application, as logs show it. */
+    public static String pathOf(HttpServletRequest request) {
         String pathInfo = request.getPathInfo();
         return pathInfo == null ? request.getServletPath() : request.getServletPath() + pathInfo;
     }

@@ -64,7 +64,7 @@ public class ForwardingServlet extends HttpServlet {
         Object tokenId = clientRequest.getAttribute(RequestAttributes.TOKEN_ID);
         audit.record(new AuditEntry(Instant.now().toString(), "rejected", null,
                 agent == null ? null : agent.toString(), tokenId == null ? null : tokenId.toString(),
-                clientRequest.getRemoteAddr(), clientRequest.getMethod(), clientRequest.getRequestURI(),
+                clientRequest.getRemoteAddr(), clientRequest.getMethod(), Forwarder.pathOf(clientRequest),
                 error.status(), error.type(), 0, null));
     }
 }

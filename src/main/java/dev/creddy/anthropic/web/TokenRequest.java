@@ -85,9 +85,15 @@ record TokenRequest(Duration ttl, String agentName) {
         if (name.codePointCount(0, name.length()) > MAX_AGENT_NAME) {
             throw new IllegalArgumentException("agent_name is longer than " + MAX_AGENT_NAME + " characters");
         }
-        if (name.codePoints().anyMatch(Character::isISOControl)) {
+        if (name.codePoints().anyMatch(TokenRequest::breaksLines)) {
             throw new IllegalArgumentException("agent_name must not contain control characters");
         }
         return name;
+    }
+
+    /** Control characters, and the Unicode line and paragraph separators some log viewers break on. */
+    private static boolean breaksLines(int codePoint) {
+        int type = Character.getType(codePoint);
+        return Character.isISOControl(codePoint) || type == Character.LINE_SEPARATOR || type == Character.PARAGRAPH_SEPARATOR;
     }
 }

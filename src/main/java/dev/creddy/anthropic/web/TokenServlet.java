@@ -4,6 +4,7 @@ import dev.creddy.anthropic.api.ApiError;
 import dev.creddy.anthropic.api.ErrorResponder;
 import dev.creddy.anthropic.api.JsonCodec;
 import dev.creddy.anthropic.config.Settings;
+import dev.creddy.anthropic.forward.Forwarder;
 import dev.creddy.anthropic.observe.AuditEntry;
 import dev.creddy.anthropic.observe.AuditLog;
 import dev.creddy.anthropic.token.IssuedToken;
@@ -76,7 +77,7 @@ public class TokenServlet extends HttpServlet {
         response.setContentLength(body.length);
         response.getOutputStream().write(body);
         audit.record(new AuditEntry(Instant.now().toString(), "token_issued", null, issued.record().agentName(),
-                issued.record().id().value(), request.getRemoteAddr(), request.getMethod(), request.getRequestURI(),
+                issued.record().id().value(), request.getRemoteAddr(), request.getMethod(), Forwarder.pathOf(request),
                 HttpServletResponse.SC_CREATED, "issued", 0, null));
     }
 
