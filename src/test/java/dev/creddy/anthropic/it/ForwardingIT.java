@@ -23,6 +23,7 @@ import com.anthropic.models.models.ModelListPage;
 import com.anthropic.models.models.ModelListParams;
 import dev.creddy.anthropic.it.support.FakeAnthropic;
 import dev.creddy.anthropic.it.support.FakeAnthropic.Received;
+import dev.creddy.anthropic.it.support.LogCapture;
 import dev.creddy.anthropic.it.support.ProxyHttp;
 import dev.creddy.anthropic.it.support.ProxyWar;
 import dev.creddy.anthropic.it.support.StreamGate;
@@ -41,6 +42,7 @@ import org.jboss.arquillian.container.test.api.Deployment;
 import org.jboss.arquillian.junit5.ArquillianExtension;
 import org.jboss.arquillian.test.api.ArquillianResource;
 import org.jboss.shrinkwrap.api.spec.WebArchive;
+import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -66,14 +68,33 @@ class ForwardingIT {
     @ArquillianResource
     URL base;
 
+    private static final LogCapture LOGS = LogCapture.start();
+    private static final List<String> ISSUED = new java.util.concurrent.CopyOnWriteArrayList<>();
+
     private ProxyHttp http;
     private String token;
+
+    /** Nothing this class did may have put the real key or any token it issued in a log record. */
+    @AfterAll
+    static void noSecretWasLogged() {
+        LOGS.close();
+        List<String> texts = LOGS.texts();
+        assertFalse(texts.isEmpty(), "the capture saw the suite's log records");
+        for (String text : texts) {
+            assertFalse(text.contains(ProxyWar.REAL_KEY), "the real key was logged: " + text);
+            assertFalse(text.contains(ProxyWar.ISSUER_KEY), "the issuer key was logged: " + text);
+            for (String issued : ISSUED) {
+                assertFalse(text.contains(issued.substring(4)), "a token was logged: " + text);
+            }
+        }
+    }
 
     @BeforeEach
     void issueToken() throws Exception {
         UPSTREAM.reset();
         http = new ProxyHttp(base);
         token = http.issueToken("forwarding-it", "10m");
+        ISSUED.add(token);
     }
 
     private AnthropicClient sdk(AnthropicOkHttpClient.Builder builder) {
@@ -109,6 +130,40 @@ class ForwardingIT {
         assertRealKeyOnly(received);
         assertTrue(response.requestId().orElseThrow().startsWith("req_fake_"), "upstream request-id reaches the client");
         assertTrue(received.bodyText().contains("\"model\":\"claude-sonnet-4-5\""));
+    }
+
+    @Test
+    void eachForwardedRequestWritesOneAuditLine() throws Exception {
+        String agent = "audit \"quoted\" \\ agent";
+        String auditedToken = http.issueToken(agent.replace("\\", "\\\\").replace("\"", "\\\""), "5m");
+        ISSUED.add(auditedToken);
+        AnthropicClient client = sdk(AnthropicOkHttpClient.builder().apiKey(auditedToken));
+        HttpResponseFor<Message> response = client.messages().withRawResponse().create(hello());
+        String requestId = response.requestId().orElseThrow();
+        assertEquals("Hello from the fake", text(response.parse()));
+        UPSTREAM.takeRequest();
+        long deadline = System.nanoTime() + Duration.ofSeconds(5).toNanos();
+        List<jakarta.json.JsonObject> lines = List.of();
+        while (lines.isEmpty() && System.nanoTime() < deadline) {
+            lines = LOGS.messagesOf("creddy.audit").stream()
+                    .map(m -> jakarta.json.Json.createReader(new java.io.StringReader(m)).readObject())
+                    .filter(o -> "forward".equals(o.getString("event")) && requestId.equals(o.getString("upstream_request_id", "")))
+                    .toList();
+            Thread.onSpinWait();
+        }
+        assertEquals(1, lines.size(), "one audit line for the request " + requestId + " in " + LOGS.messagesOf("creddy.audit"));
+        jakarta.json.JsonObject line = lines.get(0);
+        assertEquals(agent, line.getString("agent"));
+        assertTrue(line.getString("token_id").startsWith("tok_"));
+        assertEquals("POST", line.getString("method"));
+        assertEquals("/v1/messages", line.getString("path"));
+        assertEquals(200, line.getInt("status"));
+        assertEquals("completed", line.getString("outcome"));
+        assertTrue(line.getJsonNumber("duration_ms").doubleValue() >= 0);
+        for (String message : LOGS.messagesOf("creddy.audit")) {
+            assertFalse(message.contains("\n") || message.contains("\r"),
+                    "an audit line is one line: " + message);
+        }
     }
 
     @Test

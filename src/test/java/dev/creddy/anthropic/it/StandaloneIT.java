@@ -1,0 +1,301 @@
+package dev.creddy.anthropic.it;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.anthropic.client.AnthropicClient;
+import com.anthropic.client.okhttp.AnthropicOkHttpClient;
+import com.anthropic.core.http.StreamResponse;
+import com.anthropic.errors.UnauthorizedException;
+import com.anthropic.models.messages.ContentBlock;
+import com.anthropic.models.messages.Message;
+import com.anthropic.models.messages.MessageCreateParams;
+import com.anthropic.models.messages.RawMessageStreamEvent;
+import dev.creddy.anthropic.it.support.FakeAnthropic;
+import dev.creddy.anthropic.it.support.FakeAnthropic.Received;
+import dev.creddy.anthropic.it.support.ProxyHttp;
+import dev.creddy.anthropic.it.support.ProxyWar;
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.InputStreamReader;
+import java.net.http.HttpRequest;
+import java.nio.charset.Charset;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import java.util.stream.Collectors;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+
+/**
+ * The standalone jar as an operator runs it: its own JVM, started with the original tool's flags,
+ * serving the official SDK in front of the fake Anthropic API, and printing no secret on the way.
+ */
+@Timeout(120)
+class StandaloneIT {
+
+    private static final FakeAnthropic UPSTREAM = FakeAnthropic.shared();
+    private static final Duration START_DEADLINE = Duration.ofSeconds(60);
+    private static final Duration EXIT_DEADLINE = Duration.ofSeconds(30);
+
+    /** Every process a test started, stopped after it whatever the outcome. */
+    private final List<RunningJar> started = new ArrayList<>();
+
+    @BeforeEach
+    void resetUpstream() {
+        UPSTREAM.reset();
+    }
+
+    @AfterEach
+    void stopEveryProcess() throws InterruptedException {
+        for (RunningJar jar : started) {
+            jar.stop();
+        }
+    }
+
+    private RunningJar launch(String... args) throws IOException {
+        RunningJar jar = RunningJar.start(List.of(args));
+        started.add(jar);
+        return jar;
+    }
+
+    private RunningJar launchProxy(String... extraArgs) throws IOException {
+        List<String> args = new ArrayList<>(List.of("--proxy", "--addr", "127.0.0.1:0", "--api-key", ProxyWar.REAL_KEY,
+                "--upstream", UPSTREAM.baseUrl(), "--issuer-key", ProxyWar.ISSUER_KEY));
+        args.addAll(List.of(extraArgs));
+        return launch(args.toArray(String[]::new));
+    }
+
+    private static AnthropicClient sdk(String base, String token) {
+        return AnthropicOkHttpClient.builder().baseUrl(base).apiKey(token).maxRetries(0).timeout(Duration.ofSeconds(30)).build();
+    }
+
+    private static MessageCreateParams hello() {
+        return MessageCreateParams.builder().model("claude-sonnet-4-5").maxTokens(64L).addUserMessage("Hello").build();
+    }
+
+    private static String text(Message message) {
+        return message.content().stream().filter(ContentBlock::isText).map(b -> b.asText().text()).collect(Collectors.joining());
+    }
+
+    private static void assertForwardedWithTheRealKey(Received received) {
+        assertEquals("POST", received.method());
+        assertEquals("/v1/messages", received.path());
+        assertEquals(ProxyWar.REAL_KEY, received.header("x-api-key"));
+        assertNull(received.header("authorization"), "the client's Authorization must not reach the upstream");
+    }
+
+    @Test
+    void theSdkReachesTheFakeThroughTheJarAndNoSecretIsPrinted() throws Exception {
+        RunningJar jar = launchProxy();
+        String base = jar.awaitListening();
+        assertTrue(base.matches("http://127\\.0\\.0\\.1:\\d+"), base);
+
+        String token = new ProxyHttp(base).issueToken("standalone-it", "10m");
+        AnthropicClient client = sdk(base, token);
+        assertEquals("Hello from the fake", text(client.messages().create(hello())));
+        assertForwardedWithTheRealKey(UPSTREAM.takeRequest());
+
+        StringBuilder streamed = new StringBuilder();
+        try (StreamResponse<RawMessageStreamEvent> stream = client.messages().createStreaming(hello())) {
+            stream.stream().filter(RawMessageStreamEvent::isContentBlockDelta)
+                    .forEach(event -> streamed.append(event.asContentBlockDelta().delta().asText().text()));
+        }
+        assertEquals("Hello from the fake", streamed.toString());
+        Received streamedRequest = UPSTREAM.takeRequest();
+        assertForwardedWithTheRealKey(streamedRequest);
+        assertTrue(streamedRequest.bodyText().contains("\"stream\":true"), streamedRequest.bodyText());
+
+        // A refused token gives the proxy a reason to log; that line must not carry the token either.
+        String unknownToken = "crd_" + "Q".repeat(43);
+        assertThrows(UnauthorizedException.class, () -> sdk(base, unknownToken).messages().create(hello()));
+        assertEquals(0, UPSTREAM.pendingRequests());
+
+        // Stopping first, so that the shutdown's output is checked too.
+        jar.stop();
+        String output = jar.output();
+        for (String secret : List.of(ProxyWar.REAL_KEY, ProxyWar.ISSUER_KEY, token, token.substring(4), unknownToken)) {
+            assertFalse(output.contains(secret), "the jar printed a secret:\n" + output);
+        }
+    }
+
+    @Test
+    void servesUnderAContextPath() throws Exception {
+        RunningJar jar = launchProxy("--context-path", "/creddy");
+        String base = jar.awaitListening();
+        assertTrue(base.matches("http://127\\.0\\.0\\.1:\\d+/creddy"), base);
+
+        String token = new ProxyHttp(base).issueToken("context-path-it", "5m");
+        assertEquals("Hello from the fake", text(sdk(base, token).messages().create(hello())));
+        assertForwardedWithTheRealKey(UPSTREAM.takeRequest());
+
+        ProxyHttp root = new ProxyHttp(base.substring(0, base.length() - "/creddy".length()));
+        assertEquals(404, root.send(root.request("/v1/messages").header("x-api-key", token)
+                .POST(HttpRequest.BodyPublishers.ofString("{}")).build()).statusCode(), "nothing is served outside /creddy");
+        assertEquals(0, UPSTREAM.pendingRequests());
+    }
+
+    @Test
+    @Timeout(60)
+    void helpPrintsTheUsageAndExitsZero() throws Exception {
+        RunningJar jar = launch("--help");
+        assertEquals(0, jar.awaitExit());
+        assertTrue(jar.stdout().startsWith("Usage: "), jar.stdout());
+        assertTrue(jar.stdout().contains("--api-key"), jar.stdout());
+        assertEquals("", jar.stderr());
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @CsvSource(delimiter = '|', value = {
+            "--bogus|unknown flag \"--bogus\"",
+            "--addr nope|--addr \"nope\" needs a port",
+            "--addr :70000|the port must be a number from 0 to 65535",
+            "--proxy=yes|flag --proxy takes no value",
+            "--proxy stray|unexpected argument \"stray\"",
+    })
+    @Timeout(60)
+    void wrongCommandLinesExitTwoNamingTheProblem(String line, String message) throws Exception {
+        RunningJar jar = launch(line.split(" "));
+        assertEquals(2, jar.awaitExit());
+        assertTrue(jar.stderr().contains(message), jar.stderr());
+        assertTrue(jar.stderr().contains("--help"), "points to the usage: " + jar.stderr());
+        assertEquals("", jar.stdout(), "nothing starts, so nothing is announced");
+    }
+
+    /**
+     * One run of the jar in its own JVM, its output read line by line as it arrives (a full pipe
+     * would block the launcher). Confined to the test thread, but for the two readers' buffers.
+     */
+    private static final class RunningJar {
+
+        private static final Pattern LISTENING = Pattern.compile("creddy-anthropic listening on (http://\\S+)");
+
+        private final Process process;
+        private final StringBuffer stdout = new StringBuffer();
+        private final StringBuffer stderr = new StringBuffer();
+        private final CompletableFuture<String> listening = new CompletableFuture<>();
+        private final Thread stdoutReader;
+        private final Thread stderrReader;
+
+        private RunningJar(Process process) {
+            this.process = process;
+            this.stdoutReader = read(process.getInputStream(), stdout, "stdout", listening);
+            this.stderrReader = read(process.getErrorStream(), stderr, "stderr", null);
+        }
+
+        static RunningJar start(List<String> args) throws IOException {
+            Path jar = Path.of(System.getProperty("creddy.standalone.jar", "target/creddy-anthropic-standalone.jar"));
+            assertTrue(Files.isRegularFile(jar), jar + " is missing: run mvn package first");
+            List<String> command = new ArrayList<>(List.of(java(), "-jar", jar.toString()));
+            command.addAll(args);
+            ProcessBuilder builder = new ProcessBuilder(command);
+            // The launcher reads settings from the environment too; only the flags may configure it here.
+            builder.environment().keySet().removeIf(name -> name.startsWith("ANTHROPIC_") || name.startsWith("CREDDY_"));
+            Process process = builder.start();
+            try {
+                process.getOutputStream().close();
+                return new RunningJar(process);
+            } catch (IOException | RuntimeException e) {
+                process.destroyForcibly();
+                throw e;
+            }
+        }
+
+        private static String java() {
+            return ProcessHandle.current().info().command()
+                    .orElseGet(() -> Path.of(System.getProperty("java.home"), "bin", "java").toString());
+        }
+
+        private Thread read(InputStream stream, StringBuffer into, String name, CompletableFuture<String> ready) {
+            Thread reader = new Thread(() -> {
+                try (BufferedReader lines = new BufferedReader(new InputStreamReader(stream, Charset.defaultCharset()))) {
+                    for (String line; (line = lines.readLine()) != null; ) {
+                        into.append(line).append('\n');
+                        Matcher matcher = LISTENING.matcher(line);
+                        if (ready != null && matcher.find()) {
+                            ready.complete(matcher.group(1));
+                        }
+                    }
+                } catch (IOException e) {
+                    // The stream closes under us when the process is killed: what was read is kept.
+                } finally {
+                    if (ready != null) {
+                        ready.completeExceptionally(new IllegalStateException("stdout closed before the launcher was listening"));
+                    }
+                }
+            }, "standalone-" + process.pid() + "-" + name);
+            reader.setDaemon(true);
+            reader.start();
+            return reader;
+        }
+
+        /** The URL the launcher announced, waiting up to the start deadline. */
+        String awaitListening() throws InterruptedException {
+            try {
+                return listening.get(START_DEADLINE.toSeconds(), TimeUnit.SECONDS);
+            } catch (TimeoutException e) {
+                throw new AssertionError("no \"listening\" line within " + START_DEADLINE + "; output so far:\n" + output(), e);
+            } catch (ExecutionException e) {
+                throw new AssertionError("the launcher did not start; output:\n" + output(), e.getCause());
+            }
+        }
+
+        /** The exit code, waiting up to the exit deadline; afterwards the output is complete. */
+        int awaitExit() throws InterruptedException {
+            if (!process.waitFor(EXIT_DEADLINE.toSeconds(), TimeUnit.SECONDS)) {
+                throw new AssertionError("the launcher did not exit within " + EXIT_DEADLINE + "; output:\n" + output());
+            }
+            joinReaders();
+            return process.exitValue();
+        }
+
+        /** Ends the process by its PID: politely (the shutdown hook runs), then forcibly after 10 s. Idempotent. */
+        void stop() throws InterruptedException {
+            ProcessHandle handle = process.toHandle();
+            if (handle.isAlive()) {
+                handle.destroy();
+                if (!process.waitFor(10, TimeUnit.SECONDS)) {
+                    handle.destroyForcibly();
+                    if (!process.waitFor(10, TimeUnit.SECONDS)) {
+                        throw new AssertionError("process " + handle.pid() + " survived destroyForcibly");
+                    }
+                }
+            }
+            joinReaders();
+        }
+
+        private void joinReaders() throws InterruptedException {
+            stdoutReader.join(TimeUnit.SECONDS.toMillis(10));
+            stderrReader.join(TimeUnit.SECONDS.toMillis(10));
+        }
+
+        String stdout() {
+            return stdout.toString();
+        }
+
+        String stderr() {
+            return stderr.toString();
+        }
+
+        /** Both streams; complete once the process has ended. */
+        String output() {
+            return "--- stdout\n" + stdout + "--- stderr\n" + stderr;
+        }
+    }
+}

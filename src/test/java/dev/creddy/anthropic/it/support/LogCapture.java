@@ -1,0 +1,70 @@
+package dev.creddy.anthropic.it.support;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.logging.Handler;
+import java.util.logging.Level;
+import java.util.logging.LogRecord;
+import java.util.logging.Logger;
+
+/**
+ * Captures java.util.logging records from every logger of the JVM (embedded Tomcat and the WAR log
+ * through the same LogManager), so tests can read audit lines and check that no secret was logged.
+ */
+public final class LogCapture extends Handler {
+
+    private final List<LogRecord> records = new ArrayList<>();
+    private final List<Logger> attached = new ArrayList<>();
+
+    /** Starts capturing on the root logger, which every logger passes its records to. */
+    public static LogCapture start() {
+        LogCapture capture = new LogCapture();
+        capture.setLevel(Level.ALL);
+        capture.attach(Logger.getLogger(""));
+        return capture;
+    }
+
+    private void attach(Logger logger) {
+        logger.addHandler(this);
+        attached.add(logger);
+    }
+
+    @Override
+    public synchronized void publish(LogRecord record) {
+        records.add(record);
+    }
+
+    /** Everything captured, as text: logger, message, parameters and any exception with its causes. */
+    public synchronized List<String> texts() {
+        List<String> texts = new ArrayList<>();
+        for (LogRecord record : records) {
+            StringBuilder text = new StringBuilder(record.getLoggerName()).append(": ").append(record.getMessage());
+            if (record.getParameters() != null) {
+                for (Object parameter : record.getParameters()) {
+                    text.append(" | ").append(parameter);
+                }
+            }
+            for (Throwable t = record.getThrown(); t != null; t = t.getCause()) {
+                text.append(" | ").append(t);
+            }
+            texts.add(text.toString());
+        }
+        return texts;
+    }
+
+    /** The messages of one logger. */
+    public synchronized List<String> messagesOf(String loggerName) {
+        return records.stream().filter(r -> loggerName.equals(r.getLoggerName())).map(LogRecord::getMessage).toList();
+    }
+
+    @Override
+    public void flush() {
+    }
+
+    @Override
+    public void close() {
+        for (Logger logger : attached) {
+            logger.removeHandler(this);
+        }
+    }
+}
