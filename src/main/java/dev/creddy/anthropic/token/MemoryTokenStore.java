@@ -83,11 +83,14 @@ public class MemoryTokenStore implements TokenRegistry {
     }
 
     @Override
-    public List<TokenRecord> list() {
+    public List<TokenRecord> list(int limit, Optional<TokenId> after) {
         Instant now = clock.instant();
+        // A scan: fine for the tokens one instance holds; the Redis store pages through an index instead.
         return byDigest.values().stream()
                 .filter(record -> !record.isExpiredAt(now))
-                .sorted(Comparator.comparing(TokenRecord::expiresAt).thenComparing(r -> r.id().value()))
+                .filter(record -> after.isEmpty() || record.id().value().compareTo(after.get().value()) > 0)
+                .sorted(Comparator.comparing(record -> record.id().value()))
+                .limit(limit)
                 .toList();
     }
 

@@ -25,6 +25,11 @@ public interface TokenRegistry {
     /** Revokes a token at once; false when there is no live token with that id. */
     boolean revoke(TokenId id);
 
-    /** The live tokens, soonest expiry first. */
-    List<TokenRecord> list();
+    /**
+     * One page of the live tokens, in order of their ids.
+     *
+     * @param limit at most this many records, at least 1
+     * @param after start after this id (exclusive), or from the first id when empty
+     */
+    List<TokenRecord> list(int limit, Optional<TokenId> after);
 }

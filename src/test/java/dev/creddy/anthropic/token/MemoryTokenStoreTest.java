@@ -63,7 +63,7 @@ class MemoryTokenStoreTest {
         assertTrue(store.validate(issued.secret()).isPresent());
         clock.advance(Duration.ofSeconds(1));
         assertTrue(store.validate(issued.secret()).isEmpty());
-        assertTrue(store.list().isEmpty());
+        assertTrue(store.list(100, java.util.Optional.empty()).isEmpty());
     }
 
     @Test
@@ -85,7 +85,7 @@ class MemoryTokenStoreTest {
         assertFalse(store.revoke(drop.record().id()));
         assertTrue(store.validate(drop.secret()).isEmpty());
         assertTrue(store.validate(keep.secret()).isPresent());
-        assertEquals(1, store.list().size());
+        assertEquals(1, store.list(100, java.util.Optional.empty()).size());
     }
 
     @Test
@@ -95,7 +95,7 @@ class MemoryTokenStoreTest {
         clock.advance(Duration.ofMinutes(1));
         store.purgeExpired();
         assertEquals(1, storedRecords().size());
-        assertEquals("long", store.list().get(0).agentName());
+        assertEquals("long", store.list(100, java.util.Optional.empty()).get(0).agentName());
     }
 
     @Test
