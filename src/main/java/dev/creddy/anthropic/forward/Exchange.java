@@ -52,6 +52,10 @@ final class Exchange {
     private final TokenRecord caller;
     private final Forwarder forwarder;
     private final long startNanos = System.nanoTime();
+    /** Read up front: once the async context completes, the container recycles the request object. */
+    private final String clientAddress;
+    private final String method;
+    private final String path;
     private final AtomicReference<Stage> stage = new AtomicReference<>(Stage.AWAITING_RESPONSE);
     private final AtomicBoolean completed = new AtomicBoolean();
 
@@ -70,6 +74,9 @@ final class Exchange {
         this.clientResponse = clientResponse;
         this.caller = caller;
         this.forwarder = forwarder;
+        this.clientAddress = clientRequest.getRemoteAddr();
+        this.method = clientRequest.getMethod();
+        this.path = Forwarder.pathOf(clientRequest);
     }
 
     /** Goes asynchronous and sends {@code upstreamRequest}; returns at once, on the container thread. */
@@ -141,8 +148,7 @@ final class Exchange {
             LOG.log(Level.FINE, "exchange " + id + ": async context already ended", e);
         }
         forwarder.audit().record(new AuditEntry(Instant.now().toString(), "forward", id, caller.agentName(),
-                caller.id().value(), clientRequest.getRemoteAddr(), clientRequest.getMethod(),
-                Forwarder.pathOf(clientRequest), status, outcome, elapsedMillis(), upstreamRequestId));
+                caller.id().value(), clientAddress, method, path, status, outcome, elapsedMillis(), upstreamRequestId));
     }
 
     /**
