@@ -61,7 +61,8 @@ record LaunchOptions(ListenAddress address, String contextPath, Map<String, Stri
         for (int i = 0; i < args.length; i++) {
             String arg = args[i];
             if (!arg.startsWith("-") || arg.equals("-") || arg.equals("--")) {
-                throw new IllegalArgumentException("unexpected argument \"" + arg + "\"");
+                // Not repeated: a stray argument is often a secret that lost its flag.
+                throw new IllegalArgumentException("unexpected argument at position " + (i + 1) + ": every option starts with --");
             }
             String flag = arg.startsWith("--") ? arg.substring(2) : arg.substring(1);
             String value = null;
@@ -79,7 +80,8 @@ record LaunchOptions(ListenAddress address, String contextPath, Map<String, Stri
                 default -> {
                     String setting = SETTING_FLAGS.get(flag);
                     if (setting == null) {
-                        throw new IllegalArgumentException("unknown flag \"" + arg + "\"");
+                        // Only the flag's name: its value may be a key.
+                        throw new IllegalArgumentException("unknown flag --" + flag);
                     }
                     settings.put(setting, value != null ? value : next(args, ++i, flag));
                 }

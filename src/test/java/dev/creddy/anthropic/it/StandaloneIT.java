@@ -163,11 +163,11 @@ class StandaloneIT {
 
     @ParameterizedTest(name = "{0}")
     @CsvSource(delimiter = '|', value = {
-            "--bogus|unknown flag \"--bogus\"",
+            "--bogus|unknown flag --bogus",
             "--addr nope|--addr \"nope\" needs a port",
             "--addr :70000|the port must be a number from 0 to 65535",
             "--proxy=yes|flag --proxy takes no value",
-            "--proxy stray|unexpected argument \"stray\"",
+            "--proxy stray|unexpected argument at position 2",
     })
     @Timeout(60)
     void wrongCommandLinesExitTwoNamingTheProblem(String line, String message) throws Exception {

@@ -112,7 +112,7 @@ class TokenServiceIT {
             "{\"ttl\":\"soon\"}|invalid duration",
             "{\"ttl\":3600}|ttl must be a string",
             "{\"agent_name\":\"\"}|agent_name must not be empty",
-            "{\"agent_name\":\"a\\nb\"}|control characters",
+            "{\"agent_name\":\"a\\nb\"}|must not contain control",
             "{\"agent_name\":42}|agent_name must be a string",
             "{\"tll\":\"1h\"}|unknown field",
             "[1,2]|must be a JSON object",
