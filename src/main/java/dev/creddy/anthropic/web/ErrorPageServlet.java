@@ -1,7 +1,7 @@
 package dev.creddy.anthropic.web;
 
 import dev.creddy.anthropic.api.ApiError;
-import dev.creddy.anthropic.api.ErrorResponder;
+import dev.creddy.anthropic.api.ApiResponses;
 import jakarta.inject.Inject;
 import jakarta.servlet.RequestDispatcher;
 import jakarta.servlet.annotation.WebServlet;
@@ -24,7 +24,7 @@ public class ErrorPageServlet extends HttpServlet {
     private static final Logger LOG = Logger.getLogger(ErrorPageServlet.class.getName());
 
     @Inject
-    transient ErrorResponder errors;
+    transient ApiResponses responses;
 
     @Override
     protected void service(HttpServletRequest request, HttpServletResponse response) throws IOException {
@@ -47,6 +47,6 @@ public class ErrorPageServlet extends HttpServlet {
             default -> status < 500 ? "the request was refused" : "the proxy failed";
         };
         response.resetBuffer();
-        errors.send(response, ApiError.of(status, message));
+        responses.error(response, ApiError.of(status, message));
     }
 }

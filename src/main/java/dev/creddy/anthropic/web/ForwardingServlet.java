@@ -1,7 +1,7 @@
 package dev.creddy.anthropic.web;
 
 import dev.creddy.anthropic.api.ApiError;
-import dev.creddy.anthropic.api.ErrorResponder;
+import dev.creddy.anthropic.api.ApiResponses;
 import dev.creddy.anthropic.config.Settings;
 import dev.creddy.anthropic.forward.Forwarder;
 import dev.creddy.anthropic.observe.AuditEntry;
@@ -32,7 +32,7 @@ public class ForwardingServlet extends HttpServlet {
     @Inject
     transient Settings settings;
     @Inject
-    transient ErrorResponder errors;
+    transient ApiResponses responses;
     @Inject
     transient AuditLog audit;
 
@@ -59,7 +59,7 @@ public class ForwardingServlet extends HttpServlet {
 
     private void refuse(HttpServletRequest clientRequest, HttpServletResponse clientResponse, ApiError error)
             throws IOException {
-        errors.send(clientResponse, error);
+        responses.error(clientResponse, error);
         Object agent = clientRequest.getAttribute(RequestAttributes.AGENT);
         Object tokenId = clientRequest.getAttribute(RequestAttributes.TOKEN_ID);
         audit.record(new AuditEntry(Instant.now().toString(), "rejected", null,

@@ -1,6 +1,6 @@
 package dev.creddy.anthropic.web;
 
-import dev.creddy.anthropic.api.JsonCodec;
+import dev.creddy.anthropic.api.ApiResponses;
 import dev.creddy.anthropic.config.Settings;
 import jakarta.inject.Inject;
 import jakarta.servlet.annotation.WebServlet;
@@ -22,18 +22,14 @@ public class HealthServlet extends HttpServlet {
     @Inject
     transient Settings settings;
     @Inject
-    transient JsonCodec json;
+    transient ApiResponses responses;
 
     @Override
     protected void doGet(HttpServletRequest request, HttpServletResponse response) throws IOException {
         Optional<String> unconfigured = settings.unconfiguredReason();
         HealthStatus status = unconfigured.map(reason -> new HealthStatus("unavailable", reason))
                 .orElse(new HealthStatus("ok", null));
-        byte[] body = json.toJsonBytes(status);
-        response.setStatus(unconfigured.isPresent() ? HttpServletResponse.SC_SERVICE_UNAVAILABLE : HttpServletResponse.SC_OK);
-        response.setContentType("application/json");
-        response.setHeader("Cache-Control", "no-store");
-        response.setContentLength(body.length);
-        response.getOutputStream().write(body);
+        responses.json(response, unconfigured.isPresent() ? HttpServletResponse.SC_SERVICE_UNAVAILABLE
+                : HttpServletResponse.SC_OK, status);
     }
 }

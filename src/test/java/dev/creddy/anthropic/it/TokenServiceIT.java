@@ -147,9 +147,9 @@ class TokenServiceIT {
     @Test
     void otherMethodsAre405WithAllow() throws Exception {
         HttpResponse<String> response = http.send(http.request("/v1/tokens")
-                .header("Authorization", "Bearer " + ProxyWar.ISSUER_KEY).GET().build());
+                .header("Authorization", "Bearer " + ProxyWar.ISSUER_KEY).PUT(HttpRequest.BodyPublishers.noBody()).build());
         assertEquals(405, response.statusCode());
-        assertEquals("POST", response.headers().firstValue("allow").orElseThrow());
+        assertEquals("GET, POST", response.headers().firstValue("allow").orElseThrow());
         assertTrue(response.body().startsWith("{\"type\":\"error\""));
         assertEquals(0, FakeAnthropic.shared().pendingRequests(), "token requests never reach the upstream");
     }

@@ -24,11 +24,16 @@ public final class ProxyWar {
 
     /** The built WAR under {@code archiveName} (its context path), with these JNDI settings. */
     public static WebArchive withSettings(String archiveName, Map<String, String> settings) {
+        return withSettings(archiveName, settings, "");
+    }
+
+    /** The same, with more elements for the context (a realm, say). */
+    public static WebArchive withSettings(String archiveName, Map<String, String> settings, String moreContext) {
         File war = new File(System.getProperty("creddy.war", "target/creddy-anthropic.war"));
         StringBuilder context = new StringBuilder("<Context>\n");
         settings.forEach((name, value) -> context.append("  <Environment name=\"creddy/").append(xml(name))
                 .append("\" type=\"java.lang.String\" value=\"").append(xml(value)).append("\" override=\"false\"/>\n"));
-        context.append("</Context>\n");
+        context.append(moreContext).append("\n</Context>\n");
         return ShrinkWrap.create(ZipImporter.class, archiveName).importFrom(war).as(WebArchive.class)
                 .addAsManifestResource(new StringAsset(context.toString()), "context.xml");
     }
