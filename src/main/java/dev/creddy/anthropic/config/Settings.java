@@ -19,6 +19,8 @@ import java.util.Optional;
  * @param upstreamHeaderTimeout how long to wait for the upstream's response headers (504 after)
  * @param upstreamIdleTimeout how long a response body may be silent between chunks
  * @param upstreamMaxConnections the size of the upstream connection pool
+ * @param maxRequestBody the largest request body forwarded, in bytes (413 above)
+ * @param shutdownGrace how long undeployment waits for in-flight upstream exchanges
  */
 public record Settings(
         Optional<Secret> anthropicApiKey,
@@ -30,7 +32,9 @@ public record Settings(
         Duration upstreamConnectTimeout,
         Duration upstreamHeaderTimeout,
         Duration upstreamIdleTimeout,
-        int upstreamMaxConnections) {
+        int upstreamMaxConnections,
+        long maxRequestBody,
+        Duration shutdownGrace) {
 
     public Settings {
         Objects.requireNonNull(anthropicApiKey, "anthropicApiKey");
@@ -41,6 +45,7 @@ public record Settings(
         Objects.requireNonNull(upstreamConnectTimeout, "upstreamConnectTimeout");
         Objects.requireNonNull(upstreamHeaderTimeout, "upstreamHeaderTimeout");
         Objects.requireNonNull(upstreamIdleTimeout, "upstreamIdleTimeout");
+        Objects.requireNonNull(shutdownGrace, "shutdownGrace");
     }
 
     /** Why the proxy cannot forward, or empty when it can. */

@@ -38,6 +38,8 @@ public final class SettingsLoader {
         Duration headerTimeout = resolution.required(Setting.UPSTREAM_HEADER_TIMEOUT, SettingsLoader::positiveDuration);
         Duration idleTimeout = resolution.required(Setting.UPSTREAM_IDLE_TIMEOUT, SettingsLoader::positiveDuration);
         Integer maxConnections = resolution.required(Setting.UPSTREAM_MAX_CONNECTIONS, SettingsLoader::positiveInt);
+        Long maxRequestBody = resolution.required(Setting.MAX_REQUEST_BODY, SettingsLoader::positiveSize);
+        Duration shutdownGrace = resolution.required(Setting.SHUTDOWN_GRACE, SettingsLoader::nonNegativeDuration);
 
         if (maxTtl != null && defaultTtl != null && defaultTtl.compareTo(maxTtl) > 0) {
             if (resolution.isExplicit(Setting.DEFAULT_TTL)) {
@@ -51,7 +53,7 @@ public final class SettingsLoader {
             throw new InvalidSettingsException(resolution.problems);
         }
         return new Settings(apiKey, upstreamUrl, issuerKey, maxTtl, defaultTtl, openIssuance,
-                connectTimeout, headerTimeout, idleTimeout, maxConnections);
+                connectTimeout, headerTimeout, idleTimeout, maxConnections, maxRequestBody, shutdownGrace);
     }
 
     private final class Resolution {
@@ -134,6 +136,22 @@ public final class SettingsLoader {
             throw new IllegalArgumentException("must be longer than zero");
         }
         return duration;
+    }
+
+    private static Duration nonNegativeDuration(String raw) {
+        Duration duration = GoDuration.parse(raw);
+        if (duration.isNegative()) {
+            throw new IllegalArgumentException("must not be negative");
+        }
+        return duration;
+    }
+
+    private static long positiveSize(String raw) {
+        long size = ByteSize.parse(raw);
+        if (size <= 0) {
+            throw new IllegalArgumentException("must be larger than zero");
+        }
+        return size;
     }
 
     private static boolean bool(String raw) {

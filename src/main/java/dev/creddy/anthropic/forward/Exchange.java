@@ -85,7 +85,7 @@ final class Exchange {
         // Only the upstream leg owns timeouts: streams of extended thinking run for many minutes.
         asyncContext.setTimeout(0);
         asyncContext.addListener(new ClientListener());
-        RequestBodyPump requestBody = RequestBodyPump.forRequest(this, clientRequest);
+        RequestBodyPump requestBody = RequestBodyPump.forRequest(this, clientRequest, forwarder.settings().maxRequestBody());
         responsePump = new ResponseBodyPump(this, clientResponse);
         // Both listeners are set here, on the container thread: see ResponseBodyPump.start.
         responsePump.start();
@@ -166,7 +166,7 @@ final class Exchange {
             if (kind == FailureKind.CLIENT_GONE) {
                 complete();
             } else {
-                ApiError error = kind.toApiError(forwarder.headerTimeout());
+                ApiError error = kind.toApiError(forwarder.settings());
                 status = error.status();
                 responsePump.respond(error.status(), forwarder.json().errorJson(error));
             }
@@ -174,11 +174,15 @@ final class Exchange {
             outcome = kind.outcome();
             cancelUpstream();
             LOG.log(Level.FINE, "exchange " + id + " failed while streaming: " + kind, cause);
-            responsePump.abort(kind == FailureKind.CLIENT_GONE ? null : kind.toApiError(forwarder.headerTimeout()));
+            responsePump.abort(kind == FailureKind.CLIENT_GONE ? null : kind.toApiError(forwarder.settings()));
         }
     }
 
-    /** Cancels the upstream exchange, which discards its connection instead of pooling it. */
+    /**
+     * Cancels the upstream exchange, which discards its connection instead of pooling it. HttpClient
+     * (5.5, 5.6) can only cancel an exchange that started on an already-open connection; on a new
+     * one, the pumps end it instead by failing their next callback (see {@link #isFinished()}).
+     */
     private void cancelUpstream() {
         cancelDeadline();
         Future<Void> inFlight = upstreamExchange;
@@ -187,8 +191,13 @@ final class Exchange {
         }
     }
 
+    /** Whether the exchange is over; a pump called back after that aborts the upstream connection. */
+    boolean isFinished() {
+        return stage.get() == Stage.FINISHED;
+    }
+
     private void headerDeadlinePassed() {
-        fail(FailureKind.UPSTREAM_TIMEOUT, new HeaderTimeoutException());
+        fail(FailureKind.HEADER_TIMEOUT, new HeaderTimeoutException());
     }
 
     private void cancelDeadline() {

@@ -98,6 +98,10 @@ public class Forwarder {
         return settings.upstreamHeaderTimeout();
     }
 
+    Settings settings() {
+        return settings;
+    }
+
     JsonCodec json() {
         return json;
     }

@@ -81,12 +81,12 @@ final class ResponseBodyPump implements AsyncResponseConsumer<Void>, WriteListen
 
     @Override
     public void consumeResponse(HttpResponse upstreamResponse, EntityDetails entity, HttpContext context,
-            FutureCallback<Void> resultCallback) {
+            FutureCallback<Void> resultCallback) throws IOException {
         Header contentType = upstreamResponse.getFirstHeader("content-type");
         boolean sse = Exchange.isEventStream(contentType == null ? null : contentType.getValue());
         long length = entity == null ? 0 : entity.getContentLength();
         if (!exchange.beginResponse(upstreamResponse, length, sse)) {
-            return;
+            throw new CancelledExchangeException();
         }
         synchronized (lock) {
             upstreamDone = resultCallback;
@@ -125,7 +125,8 @@ final class ResponseBodyPump implements AsyncResponseConsumer<Void>, WriteListen
     }
 
     @Override
-    public void updateCapacity(CapacityChannel capacityChannel) {
+    public void updateCapacity(CapacityChannel capacityChannel) throws IOException {
+        abortIfFinished();
         synchronized (lock) {
             capacity = capacityChannel;
         }
@@ -133,7 +134,8 @@ final class ResponseBodyPump implements AsyncResponseConsumer<Void>, WriteListen
     }
 
     @Override
-    public void consume(ByteBuffer src) {
+    public void consume(ByteBuffer src) throws IOException {
+        abortIfFinished();
         byte[] chunk = new byte[src.remaining()];
         src.get(chunk);
         synchronized (lock) {
@@ -166,6 +168,16 @@ final class ResponseBodyPump implements AsyncResponseConsumer<Void>, WriteListen
     @Override
     public void failed(Exception cause) {
         exchange.fail(FailureKind.ofUpstream(cause), cause);
+    }
+
+    /**
+     * Ends the upstream exchange from inside it: HttpClient fails an exchange whose consumer throws and
+     * discards its connection, which works where cancelling its future does not.
+     */
+    private void abortIfFinished() throws CancelledExchangeException {
+        if (exchange.isFinished()) {
+            throw new CancelledExchangeException();
+        }
     }
 
     @Override

@@ -26,7 +26,9 @@ record LaunchOptions(ListenAddress address, String contextPath, Map<String, Stri
             "default-ttl", "default-ttl",
             "header-timeout", "upstream-header-timeout",
             "idle-timeout", "upstream-idle-timeout",
-            "max-connections", "upstream-max-connections");
+            "max-connections", "upstream-max-connections",
+            "max-request-body", "max-request-body",
+            "shutdown-grace", "shutdown-grace");
 
     static String usage() {
         return """
@@ -48,6 +50,8 @@ record LaunchOptions(ListenAddress address, String contextPath, Map<String, Stri
                   --header-timeout DUR    how long to wait for the upstream's response headers (default 10m)
                   --idle-timeout DUR      how long a response may be silent between chunks (default 10m)
                   --max-connections N     the upstream connection pool's size (default 256)
+                  --max-request-body SIZE the largest request body forwarded (default 32MB)
+                  --shutdown-grace DUR    how long a stop waits for streams in flight (default 30s)
                   --context-path PATH     serve under PATH instead of the root, e.g. /creddy
                   --help                  print this help
                 """;

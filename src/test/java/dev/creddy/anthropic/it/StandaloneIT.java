@@ -18,6 +18,7 @@ import dev.creddy.anthropic.it.support.FakeAnthropic;
 import dev.creddy.anthropic.it.support.FakeAnthropic.Received;
 import dev.creddy.anthropic.it.support.ProxyHttp;
 import dev.creddy.anthropic.it.support.ProxyWar;
+import dev.creddy.anthropic.it.support.Wire;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStream;
@@ -133,6 +134,35 @@ class StandaloneIT {
         for (String secret : List.of(ProxyWar.REAL_KEY, ProxyWar.ISSUER_KEY, token, token.substring(4), unknownToken)) {
             assertFalse(output.contains(secret), "the jar printed a secret:\n" + output);
         }
+    }
+
+    @Test
+    void aStopLetsTheStreamInFlightFinish() throws Exception {
+        String[] words = new String[20];
+        for (int i = 0; i < words.length; i++) {
+            words[i] = "w" + i;
+        }
+        List<Wire.Event> events = Wire.textEvents(words);
+        UPSTREAM.respondWith((request, exchange) -> FakeAnthropic.pacedStream(exchange, events, Duration.ofMillis(100)));
+        RunningJar jar = launchProxy("--shutdown-grace", "20s");
+        String base = jar.awaitListening();
+        String token = new ProxyHttp(base).issueToken("graceful-stop-it", "5m");
+
+        StringBuilder streamed = new StringBuilder();
+        boolean[] stopSent = {false};
+        try (StreamResponse<RawMessageStreamEvent> stream = sdk(base, token).messages().createStreaming(hello())) {
+            stream.stream().filter(RawMessageStreamEvent::isContentBlockDelta).forEach(event -> {
+                streamed.append(event.asContentBlockDelta().delta().asText().text());
+                if (!stopSent[0]) {
+                    // SIGTERM, as an init system stops a service: the launcher's shutdown hook stops Tomcat.
+                    jar.terminate();
+                    stopSent[0] = true;
+                }
+            });
+        }
+        assertEquals(String.join(" ", words), streamed.toString(), "the stream in flight ran to its end");
+        jar.awaitExit();
+        assertFalse(jar.isAlive());
     }
 
     @Test
@@ -263,6 +293,15 @@ class StandaloneIT {
             }
             joinReaders();
             return process.exitValue();
+        }
+
+        /** Sends SIGTERM and returns at once. */
+        void terminate() {
+            process.toHandle().destroy();
+        }
+
+        boolean isAlive() {
+            return process.isAlive();
         }
 
         /** Ends the process by its PID: politely (the shutdown hook runs), then forcibly after 10 s. Idempotent. */
