@@ -151,7 +151,8 @@ public class TokenServlet extends HttpServlet {
         }
         if (body.size() > 0) {
             String contentType = request.getContentType();
-            if (contentType == null || !contentType.toLowerCase(Locale.ROOT).startsWith("application/json")) {
+            String mediaType = contentType == null ? "" : contentType.split(";", 2)[0].strip().toLowerCase(Locale.ROOT);
+            if (!mediaType.equals("application/json")) {
                 throw new IllegalArgumentException("send the token request as JSON with Content-Type: application/json");
             }
         }
