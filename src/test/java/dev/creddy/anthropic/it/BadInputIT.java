@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.creddy.anthropic.it.support.FakeAnthropic;
 import dev.creddy.anthropic.it.support.ProxyHttp;
 import dev.creddy.anthropic.it.support.ProxyWar;
+import dev.creddy.anthropic.it.support.SuiteRecorder;
 import jakarta.json.Json;
 import jakarta.json.JsonObject;
 import java.io.ByteArrayOutputStream;
@@ -264,6 +265,7 @@ class BadInputIT {
         ByteArrayOutputStream all = new ByteArrayOutputStream();
         in.transferTo(all);
         String text = all.toString(StandardCharsets.UTF_8);
+        SuiteRecorder.response(text);
         int split = text.indexOf("\r\n\r\n");
         String head = text.substring(0, split);
         String rest = text.substring(split + 4);

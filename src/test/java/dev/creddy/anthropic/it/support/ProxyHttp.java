@@ -37,7 +37,15 @@ public final class ProxyHttp {
     }
 
     public HttpResponse<String> send(HttpRequest request) throws IOException, InterruptedException {
-        return http.send(request, HttpResponse.BodyHandlers.ofString());
+        HttpResponse<String> response = http.send(request, HttpResponse.BodyHandlers.ofString());
+        Matcher token = TOKEN.matcher(response.body());
+        if (response.statusCode() == 201 && token.find()) {
+            // The one response that carries a secret by design; the audit looks for it everywhere else.
+            SuiteRecorder.token(token.group(1));
+        } else {
+            SuiteRecorder.response(response.statusCode() + " " + response.headers().map() + "\n" + response.body());
+        }
+        return response;
     }
 
     public <T> HttpResponse<T> send(HttpRequest request, HttpResponse.BodyHandler<T> handler)
