@@ -21,6 +21,9 @@ import java.util.Optional;
  * @param upstreamMaxConnections the size of the upstream connection pool
  * @param maxRequestBody the largest request body forwarded, in bytes (413 above)
  * @param shutdownGrace how long undeployment waits for in-flight upstream exchanges
+ * @param maxUploadBody the largest body of a bulk upload (Files API upload, batch creation), in bytes (413 above)
+ * @param publicUrl the URL agents reach the proxy at, when the operator set it; it wins over anything a request says
+ * @param trustForwardedHeaders whether a front proxy's {@code Forwarded} / {@code X-Forwarded-*} headers tell the public URL
  */
 public record Settings(
         Optional<Secret> anthropicApiKey,
@@ -34,7 +37,10 @@ public record Settings(
         Duration upstreamIdleTimeout,
         int upstreamMaxConnections,
         long maxRequestBody,
-        Duration shutdownGrace) {
+        Duration shutdownGrace,
+        long maxUploadBody,
+        Optional<URI> publicUrl,
+        boolean trustForwardedHeaders) {
 
     public Settings {
         Objects.requireNonNull(anthropicApiKey, "anthropicApiKey");
@@ -46,6 +52,7 @@ public record Settings(
         Objects.requireNonNull(upstreamHeaderTimeout, "upstreamHeaderTimeout");
         Objects.requireNonNull(upstreamIdleTimeout, "upstreamIdleTimeout");
         Objects.requireNonNull(shutdownGrace, "shutdownGrace");
+        Objects.requireNonNull(publicUrl, "publicUrl");
     }
 
     /** Why the proxy cannot forward, or empty when it can. */

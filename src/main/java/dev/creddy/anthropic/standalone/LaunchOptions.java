@@ -18,17 +18,19 @@ record LaunchOptions(ListenAddress address, String contextPath, Map<String, Stri
     static final String DEFAULT_ADDRESS = "127.0.0.1:8080";
 
     /** Flags that carry a setting, with the setting they set. */
-    private static final Map<String, String> SETTING_FLAGS = Map.of(
-            "api-key", "anthropic-api-key",
-            "upstream", "upstream-url",
-            "issuer-key", "issuer-key",
-            "max-ttl", "max-ttl",
-            "default-ttl", "default-ttl",
-            "header-timeout", "upstream-header-timeout",
-            "idle-timeout", "upstream-idle-timeout",
-            "max-connections", "upstream-max-connections",
-            "max-request-body", "max-request-body",
-            "shutdown-grace", "shutdown-grace");
+    private static final Map<String, String> SETTING_FLAGS = Map.ofEntries(
+            Map.entry("api-key", "anthropic-api-key"),
+            Map.entry("upstream", "upstream-url"),
+            Map.entry("issuer-key", "issuer-key"),
+            Map.entry("max-ttl", "max-ttl"),
+            Map.entry("default-ttl", "default-ttl"),
+            Map.entry("header-timeout", "upstream-header-timeout"),
+            Map.entry("idle-timeout", "upstream-idle-timeout"),
+            Map.entry("max-connections", "upstream-max-connections"),
+            Map.entry("max-request-body", "max-request-body"),
+            Map.entry("shutdown-grace", "shutdown-grace"),
+            Map.entry("max-upload-body", "max-upload-body"),
+            Map.entry("public-url", "public-url"));
 
     static String usage() {
         return """
@@ -52,6 +54,11 @@ record LaunchOptions(ListenAddress address, String contextPath, Map<String, Stri
                   --max-connections N     the upstream connection pool's size (default 256)
                   --max-request-body SIZE the largest request body forwarded (default 32MB)
                   --shutdown-grace DUR    how long a stop waits for streams in flight (default 30s)
+                  --max-upload-body SIZE  the largest Files API upload or batch creation body (default 500MB)
+                  --public-url URL        the URL agents reach the proxy at, for batch results links
+                                          (default: the URL of each request)
+                  --trust-forwarded-headers
+                                          believe a front proxy's Forwarded / X-Forwarded-* headers
                   --context-path PATH     serve under PATH instead of the root, e.g. /creddy
                   --help                  print this help
                 """;
@@ -79,6 +86,7 @@ record LaunchOptions(ListenAddress address, String contextPath, Map<String, Stri
                 case "help", "h" -> help = true;
                 case "proxy" -> requireNoValue(flag, value);
                 case "open-issuance" -> settings.put("open-issuance", value == null ? "true" : value);
+                case "trust-forwarded-headers" -> settings.put("trust-forwarded-headers", value == null ? "true" : value);
                 case "addr" -> address = ListenAddress.parse(value != null ? value : next(args, ++i, flag));
                 case "context-path" -> contextPath = contextPath(value != null ? value : next(args, ++i, flag));
                 default -> {

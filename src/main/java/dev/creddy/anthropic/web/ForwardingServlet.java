@@ -3,7 +3,7 @@ package dev.creddy.anthropic.web;
 import dev.creddy.anthropic.api.ApiError;
 import dev.creddy.anthropic.api.ApiResponses;
 import dev.creddy.anthropic.config.Settings;
-import dev.creddy.anthropic.forward.FailureKind;
+import dev.creddy.anthropic.forward.BodyLimits;
 import dev.creddy.anthropic.forward.Forwarder;
 import dev.creddy.anthropic.observe.AuditEntry;
 import dev.creddy.anthropic.observe.AuditLog;
@@ -50,8 +50,9 @@ public class ForwardingServlet extends HttpServlet {
             refuse(clientRequest, clientResponse, ApiError.of(503, "the proxy is not configured: " + unconfigured.get()));
             return;
         }
-        if (clientRequest.getContentLengthLong() > settings.maxRequestBody()) {
-            refuse(clientRequest, clientResponse, FailureKind.REQUEST_TOO_LARGE.toApiError(settings));
+        long bodyLimit = forwarder.bodyLimit(clientRequest);
+        if (clientRequest.getContentLengthLong() > bodyLimit) {
+            refuse(clientRequest, clientResponse, BodyLimits.tooLarge(bodyLimit));
             return;
         }
         Optional<String> target = forwarder.requestTarget(clientRequest);

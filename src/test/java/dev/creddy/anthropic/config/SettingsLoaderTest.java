@@ -38,6 +38,10 @@ class SettingsLoaderTest {
         assertEquals(Duration.ofHours(1), settings.defaultTtl());
         assertFalse(settings.openIssuance());
         assertEquals(Duration.ofMinutes(10), settings.upstreamHeaderTimeout());
+        assertEquals(32L << 20, settings.maxRequestBody());
+        assertEquals(500L << 20, settings.maxUploadBody());
+        assertTrue(settings.publicUrl().isEmpty());
+        assertFalse(settings.trustForwardedHeaders());
         assertTrue(settings.unconfiguredReason().orElseThrow().contains("anthropic-api-key"));
     }
 
@@ -52,6 +56,16 @@ class SettingsLoaderTest {
         assertEquals(URI.create("http://127.0.0.1:9/base"), settings.upstreamUrl());
         assertEquals("sk-ant-test-key", settings.anthropicApiKey().orElseThrow().reveal());
         assertTrue(settings.openIssuance());
+    }
+
+    @Test
+    void clientFacingSettingsComeFromTheEnvironment() {
+        Settings settings = new SettingsLoader(List.of(new EnvironmentSettingsSource(Map.of(
+                "CREDDY_PUBLIC_URL", "https://gw.example.com/creddy/", "CREDDY_TRUST_FORWARDED_HEADERS", "true",
+                "CREDDY_MAX_UPLOAD_BODY", "1GB")))).load();
+        assertEquals(Optional.of(URI.create("https://gw.example.com/creddy")), settings.publicUrl());
+        assertTrue(settings.trustForwardedHeaders());
+        assertEquals(1L << 30, settings.maxUploadBody());
     }
 
     @Test
@@ -74,6 +88,10 @@ class SettingsLoaderTest {
             "upstream-max-connections|0|whole number above zero",
             "upstream-max-connections|many|whole number above zero",
             "upstream-header-timeout|5|missing unit",
+            "public-url|gw.example.com|http:// or https://",
+            "public-url|https://gw.example.com/?x=1|must not carry a query",
+            "trust-forwarded-headers|on|must be true or false",
+            "max-upload-body|0|must be larger than zero",
     })
     void wrongValuesNameTheSettingAndSource(String key, String value, String expected) {
         InvalidSettingsException e = assertThrows(InvalidSettingsException.class,

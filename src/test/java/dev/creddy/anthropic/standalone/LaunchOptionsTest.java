@@ -41,6 +41,9 @@ class LaunchOptionsTest {
                         Map.of("max-ttl", "8h", "default-ttl", "30m")),
                 Arguments.of("--header-timeout 30s -idle-timeout 1m --max-connections=16", new ListenAddress("127.0.0.1", 8080), "",
                         Map.of("upstream-header-timeout", "30s", "upstream-idle-timeout", "1m", "upstream-max-connections", "16")),
+                Arguments.of("--public-url https://gw.example.com/creddy --trust-forwarded-headers --max-upload-body=1GB",
+                        new ListenAddress("127.0.0.1", 8080), "", Map.of("public-url", "https://gw.example.com/creddy",
+                                "trust-forwarded-headers", "true", "max-upload-body", "1GB")),
                 Arguments.of("--context-path /creddy", new ListenAddress("127.0.0.1", 8080), "/creddy", Map.of()),
                 Arguments.of("--context-path=/a/b", new ListenAddress("127.0.0.1", 8080), "/a/b", Map.of()),
                 Arguments.of("--context-path /", new ListenAddress("127.0.0.1", 8080), "", Map.of()),
@@ -77,9 +80,10 @@ class LaunchOptionsTest {
         String usage = LaunchOptions.usage();
         for (String flag : new String[] {"--proxy", "--addr", "--api-key", "--upstream", "--issuer-key", "--open-issuance",
                 "--max-ttl", "--default-ttl", "--header-timeout", "--idle-timeout", "--max-connections", "--context-path",
-                "--help"}) {
+                "--max-upload-body", "--public-url", "--help"}) {
             assertTrue(usage.contains(flag + " "), flag);
         }
+        assertTrue(usage.contains("--trust-forwarded-headers\n"), "--trust-forwarded-headers");
     }
 
     @ParameterizedTest(name = "[{0}]")
