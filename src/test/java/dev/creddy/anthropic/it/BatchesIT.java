@@ -12,16 +12,15 @@ import com.anthropic.models.messages.batches.BatchCreateParams;
 import com.anthropic.models.messages.batches.BatchListPage;
 import com.anthropic.models.messages.batches.MessageBatch;
 import com.anthropic.models.messages.batches.MessageBatchIndividualResponse;
-import com.sun.net.httpserver.HttpExchange;
 import dev.creddy.anthropic.it.support.FakeAnthropic;
 import dev.creddy.anthropic.it.support.FakeAnthropic.Received;
+import dev.creddy.anthropic.it.support.FakeBatchApi;
 import dev.creddy.anthropic.it.support.ProxyHttp;
 import dev.creddy.anthropic.it.support.ProxyWar;
 import dev.creddy.anthropic.it.support.Wire;
 import jakarta.json.Json;
 import jakarta.json.JsonObject;
 import java.io.ByteArrayOutputStream;
-import java.io.IOException;
 import java.io.OutputStream;
 import java.io.StringReader;
 import java.net.URL;
@@ -56,8 +55,7 @@ import org.junit.jupiter.params.provider.ValueSource;
 class BatchesIT {
 
     private static final FakeAnthropic UPSTREAM = FakeAnthropic.shared();
-    private static final int RESULT_LINES = 3_000;
-
+    
     @Deployment(testable = false)
     static WebArchive proxy() {
         Map<String, String> settings = new HashMap<>(ProxyWar.standardSettings());
@@ -75,73 +73,11 @@ class BatchesIT {
     @BeforeEach
     void connect() throws Exception {
         UPSTREAM.reset();
-        UPSTREAM.respondWith(BatchesIT::batchApi);
+        UPSTREAM.respondWith(FakeBatchApi::respond);
         http = new ProxyHttp(base);
         token = http.issueToken("batches-it", "10m");
         client = AnthropicOkHttpClient.builder().baseUrl(http.base()).apiKey(token).maxRetries(0)
                 .timeout(Duration.ofSeconds(30)).build();
-    }
-
-    // --- the fake's batch API -----------------------------------------------------------------
-
-    /** Anthropic's MessageBatch object; ended batches carry an absolute results_url on the API's host. */
-    static String batch(String id, String status) {
-        boolean ended = status.equals("ended");
-        return "{\"id\":\"" + id + "\",\"type\":\"message_batch\",\"processing_status\":\"" + status + "\","
-                + "\"request_counts\":{\"processing\":" + (ended ? 0 : 2) + ",\"succeeded\":" + (ended ? 2 : 0)
-                + ",\"errored\":0,\"canceled\":0,\"expired\":0},"
-                + "\"ended_at\":" + (ended ? "\"2026-11-26T12:05:00Z\"" : "null") + ","
-                + "\"created_at\":\"2026-11-26T12:00:00Z\",\"expires_at\":\"2026-11-27T12:00:00Z\","
-                + "\"archived_at\":null,\"cancel_initiated_at\":" + (status.equals("canceling") ? "\"2026-11-26T12:01:00Z\"" : "null")
-                + ",\"results_url\":" + (ended ? "\"" + UPSTREAM.baseUrl() + "/v1/messages/batches/" + id + "/results\"" : "null")
-                + "}";
-    }
-
-    /** One line of the results file: MessageBatchIndividualResponse with a succeeded message. */
-    static String resultLine(int i) {
-        return "{\"custom_id\":\"req-" + i + "\",\"result\":{\"type\":\"succeeded\",\"message\":"
-                + Wire.message("msg_batch_" + i, "answer number " + i) + "}}\n";
-    }
-
-    static byte[] results() {
-        StringBuilder lines = new StringBuilder();
-        for (int i = 0; i < RESULT_LINES; i++) {
-            lines.append(resultLine(i));
-        }
-        return lines.toString().getBytes(StandardCharsets.UTF_8);
-    }
-
-    private static void batchApi(Received request, HttpExchange exchange) throws IOException {
-        String path = request.path();
-        String method = request.method();
-        if (method.equals("POST") && path.equals("/v1/messages/batches")) {
-            FakeAnthropic.json(exchange, 200, batch("msgbatch_01new", "in_progress"));
-        } else if (method.equals("GET") && path.equals("/v1/messages/batches")) {
-            FakeAnthropic.json(exchange, 200, "{\"data\":[" + batch("msgbatch_01a", "ended") + "," + batch("msgbatch_01b", "in_progress")
-                    + "," + batch("msgbatch_01c", "ended") + "],\"has_more\":false,\"first_id\":\"msgbatch_01a\",\"last_id\":\"msgbatch_01c\"}");
-        } else if (method.equals("POST") && path.matches("/v1/messages/batches/[^/]+/cancel")) {
-            FakeAnthropic.json(exchange, 200, batch(path.split("/")[4], "ended"));
-        } else if (method.equals("GET") && path.matches("/v1/messages/batches/[^/]+/results")) {
-            if (!ProxyWar.REAL_KEY.equals(request.header("x-api-key"))) {
-                // What Anthropic says to a crd_ token: the download must come through the proxy.
-                FakeAnthropic.json(exchange, 401, Wire.error("authentication_error", "invalid x-api-key"));
-                return;
-            }
-            byte[] results = results();
-            exchange.getResponseHeaders().set("content-type", "application/binary");
-            exchange.getResponseHeaders().set("request-id", UPSTREAM.nextRequestId());
-            exchange.sendResponseHeaders(200, 0);
-            try (OutputStream out = exchange.getResponseBody()) {
-                for (int offset = 0; offset < results.length; offset += 16 * 1024) {
-                    out.write(results, offset, Math.min(16 * 1024, results.length - offset));
-                    out.flush();
-                }
-            }
-        } else if (method.equals("GET") && path.matches("/v1/messages/batches/[^/]+")) {
-            FakeAnthropic.json(exchange, 200, batch(path.substring(path.lastIndexOf('/') + 1), "ended"));
-        } else {
-            FakeAnthropic.json(exchange, 404, Wire.error("not_found_error", "Not found"));
-        }
     }
 
     private String proxied(String id) {
@@ -178,7 +114,7 @@ class BatchesIT {
                         line.result().asSucceeded().message().content().get(0).asText().text());
             });
         }
-        assertEquals(RESULT_LINES, customIds.size());
+        assertEquals(FakeBatchApi.RESULT_LINES, customIds.size());
         assertEquals("req-0", customIds.get(0));
         Received download = UPSTREAM.takeRequest();
         assertEquals("/v1/messages/batches/msgbatch_01new/results", download.path());
@@ -211,7 +147,7 @@ class BatchesIT {
         assertTrue(retrieved.headers().firstValue("content-encoding").isEmpty());
         assertTrue(retrieved.headers().firstValue("request-id").orElseThrow().startsWith("req_fake_"));
         JsonObject got = Json.createReader(new StringReader(retrieved.body())).readObject();
-        JsonObject upstream = Json.createReader(new StringReader(batch("msgbatch_01raw", "ended"))).readObject();
+        JsonObject upstream = Json.createReader(new StringReader(FakeBatchApi.batch("msgbatch_01raw", "ended"))).readObject();
         assertEquals(upstream.keySet(), got.keySet());
         for (String key : upstream.keySet()) {
             if (!key.equals("results_url")) {
@@ -227,7 +163,7 @@ class BatchesIT {
                 .header("x-api-key", token).header("accept-encoding", "gzip, deflate, br, zstd").GET().build(),
                 HttpResponse.BodyHandlers.ofByteArray());
         assertEquals(200, download.statusCode());
-        assertArrayEquals(results(), download.body());
+        assertArrayEquals(FakeBatchApi.results(), download.body());
         assertEquals("gzip, deflate, br, zstd", UPSTREAM.takeRequest().header("accept-encoding"),
                 "the download is no metadata call: the client's codings pass");
     }
@@ -249,7 +185,7 @@ class BatchesIT {
     /** The proxy never decompresses: an upstream that compresses anyway is passed on as it is. */
     @Test
     void aCompressedMetadataAnswerPassesUnchanged() throws Exception {
-        byte[] json = batch("msgbatch_01gz", "ended").getBytes(StandardCharsets.UTF_8);
+        byte[] json = FakeBatchApi.batch("msgbatch_01gz", "ended").getBytes(StandardCharsets.UTF_8);
         ByteArrayOutputStream compressed = new ByteArrayOutputStream();
         try (GZIPOutputStream gzip = new GZIPOutputStream(compressed)) {
             gzip.write(json);
@@ -276,7 +212,7 @@ class BatchesIT {
         StringBuilder page = new StringBuilder("{\"data\":[");
         int count = 0;
         while (page.length() < 17 * 1024 * 1024) {
-            page.append(count == 0 ? "" : ",").append(batch("msgbatch_" + count++, "ended"));
+            page.append(count == 0 ? "" : ",").append(FakeBatchApi.batch("msgbatch_" + count++, "ended"));
         }
         page.append("],\"has_more\":true,\"first_id\":\"msgbatch_0\",\"last_id\":\"msgbatch_").append(count - 1).append("\"}");
         byte[] body = page.toString().getBytes(StandardCharsets.UTF_8);
