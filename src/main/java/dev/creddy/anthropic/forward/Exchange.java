@@ -136,13 +136,33 @@ final class Exchange {
 
     /** The exchange ended normally: complete the client's response. Idempotent. */
     void complete() {
+        end(false);
+    }
+
+    /**
+     * Ends a committed, non-SSE response that cannot be finished (the upstream broke mid-body) by
+     * breaking the client's connection: completing it would pass a truncated body off as whole (a
+     * chunked one ends cleanly; one with a Content-Length leaves the client waiting). There is no
+     * Servlet API for this, so the exchange dispatches to a target that fails after commit, which
+     * containers answer by closing the connection.
+     */
+    void abortConnection() {
+        end(true);
+    }
+
+    private void end(boolean abort) {
         stage.set(Stage.FINISHED);
         if (!completed.compareAndSet(false, true)) {
             return;
         }
         cancelDeadline();
         try {
-            asyncContext.complete();
+            if (abort) {
+                clientRequest.setAttribute(Forwarder.ABORT_ATTRIBUTE, Boolean.TRUE);
+                asyncContext.dispatch(Forwarder.ABORT_PATH);
+            } else {
+                asyncContext.complete();
+            }
         } catch (IllegalStateException e) {
             // The container already ended the request after a client error; there is nothing to complete.
             LOG.log(Level.FINE, "exchange " + id + ": async context already ended", e);

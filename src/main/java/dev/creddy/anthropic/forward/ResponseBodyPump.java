@@ -208,23 +208,31 @@ final class ResponseBodyPump implements AsyncResponseConsumer<Void>, WriteListen
      * @param error what to tell an SSE client, or null when the client is gone
      */
     void abort(ApiError error) {
+        boolean breakConnection = false;
         boolean completeNow = false;
         synchronized (lock) {
             if (state == State.OPEN || state == State.ENDING) {
-                if (error != null && isEventStream()) {
+                if (error == null) {
+                    // The client is gone: nothing to tell, nothing to break.
+                    pending.clear();
+                    state = State.CLOSED;
+                    completeNow = true;
+                } else if (isEventStream()) {
                     pending.add(exchange.errorEvent(error));
                     state = State.ENDING;
                 } else {
                     pending.clear();
                     state = State.CLOSED;
-                    completeNow = true;
+                    breakConnection = true;
                 }
             } else if (state == State.AWAITING_HEAD) {
                 state = State.CLOSED;
                 completeNow = true;
             }
         }
-        if (completeNow) {
+        if (breakConnection) {
+            exchange.abortConnection();
+        } else if (completeNow) {
             exchange.complete();
         } else {
             drain();
