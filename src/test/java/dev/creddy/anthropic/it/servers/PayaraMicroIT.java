@@ -30,8 +30,10 @@ class PayaraMicroIT extends RealServerSmoke {
     private static final Pattern DEPLOYED_IN = Pattern.compile("creddy-anthropic was successfully deployed in ([\\d,.]+) milliseconds");
 
     private Path root;
-    private String proxyUrl;
-    private ServerProcess server;
+
+    PayaraMicroIT() {
+        super("creddy/");
+    }
 
     @BeforeAll
     @Timeout(300)
@@ -42,34 +44,20 @@ class PayaraMicroIT extends RealServerSmoke {
         Path commands = required("creddy.config.dir").resolve("webapp-config/payara/post-boot-commands.asadmin");
         root = RunDirectory.fresh("payara-micro");
         int port = LoopbackNetwork.freePort();
-        proxyUrl = "http://127.0.0.1:" + port + "/proxy";
+        String proxyUrl = "http://127.0.0.1:" + port + "/proxy";
         long launched = System.nanoTime();
-        server = ServerProcess.start("payara-micro", List.of(ProcessHandle.current().info().command().orElseThrow(),
+        ServerProcess server = ServerProcess.start("payara-micro", List.of(ProcessHandle.current().info().command().orElseThrow(),
                 "-jar", jar.toString(), "--nocluster", "--port", Integer.toString(port),
                 "--rootdir", root.resolve("instance").toString(),
                 "--postbootcommandfile", commands.toString(),
                 "--deploy", required("creddy.war.ee") + ":/proxy",
                 "--deploy", required("creddy.war.tomcat") + ":/wrong-flavour"),
                 provisioningEnvironment(), root, root.resolve("console.out"));
+        started(server, proxyUrl);
         Duration ready = awaitHealthy(server, proxyUrl, launched);
         Matcher deployed = DEPLOYED_IN.matcher(server.console());
         reportTiming(runRoot(), String.format("payara-micro: launch to ready %.1f s; deployment %s", ready.toMillis() / 1000.0,
                 deployed.find() ? deployed.group(1).replace(",", "") + " ms (Payara's count)" : "time not logged"));
-    }
-
-    @Override
-    String proxyUrl() {
-        return proxyUrl;
-    }
-
-    @Override
-    ServerProcess server() {
-        return server;
-    }
-
-    @Override
-    String jndiPrefix() {
-        return "creddy/";
     }
 
     /** Only in the private network namespace checked above, whose one interface is loopback. */
@@ -85,9 +73,9 @@ class PayaraMicroIT extends RealServerSmoke {
 
     @Override
     void assertWrongWarRefused() throws Exception {
-        ProxyHttp wrong = new ProxyHttp(proxyUrl.replace("/proxy", "/wrong-flavour"));
+        ProxyHttp wrong = new ProxyHttp(proxyUrl().replace("/proxy", "/wrong-flavour"));
         assertEquals(404, wrong.send(wrong.request("/health").GET().build()).statusCode(), "the Tomcat WAR must not run on Payara");
-        String console = server.console();
+        String console = server().console();
         assertTrue(console.contains("creddy-anthropic-tomcat.war is for Tomcat"), tail(console));
         assertTrue(console.contains("deploy creddy-anthropic.war instead."), tail(console));
     }

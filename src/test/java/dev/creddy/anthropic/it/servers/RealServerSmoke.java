@@ -30,6 +30,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CopyOnWriteArrayList;
@@ -61,15 +62,30 @@ abstract class RealServerSmoke {
     static final Duration START_DEADLINE = Duration.ofMinutes(3);
 
     private final List<String> issued = new CopyOnWriteArrayList<>();
+    private final String jndiPrefix;
+    private ServerProcess server;
+    private String proxyUrl;
+
+    /** @param jndiPrefix where this server's mechanism binds the settings, e.g. {@code java:global/creddy/} */
+    RealServerSmoke(String jndiPrefix) {
+        this.jndiPrefix = jndiPrefix;
+    }
+
+    /** Called by the subclass as soon as its server process exists, so it is stopped whatever happens next. */
+    final void started(ServerProcess server, String proxyUrl) {
+        this.server = server;
+        this.proxyUrl = proxyUrl;
+    }
 
     /** The proxy's base URL with its context path, without a trailing slash. */
-    abstract String proxyUrl();
+    final String proxyUrl() {
+        return proxyUrl;
+    }
 
     /** The running server, or {@code null} before it was started. */
-    abstract ServerProcess server();
-
-    /** The JNDI name prefix under which this server provisions settings, e.g. {@code java:global/creddy/}. */
-    abstract String jndiPrefix();
+    final ServerProcess server() {
+        return server;
+    }
 
     /** Everything the server logged, console and files; complete once it has stopped. */
     abstract String serverLogs() throws IOException;
@@ -115,8 +131,8 @@ abstract class RealServerSmoke {
         assertEquals("{\"status\":\"ok\"}", health.body());
         // The environment has the key too, as ANTHROPIC_API_KEY; JNDI must be where it came from.
         String logs = serverLogs();
-        assertTrue(logs.contains("anthropic-api-key <- JNDI " + jndiPrefix() + "anthropic-api-key"), "key origin not logged as JNDI");
-        assertTrue(logs.contains("issuer-key <- JNDI " + jndiPrefix() + "issuer-key"), "issuer key origin not logged as JNDI");
+        assertTrue(logs.contains("anthropic-api-key <- JNDI " + jndiPrefix + "anthropic-api-key"), "key origin not logged as JNDI");
+        assertTrue(logs.contains("issuer-key <- JNDI " + jndiPrefix + "issuer-key"), "issuer key origin not logged as JNDI");
     }
 
     @Test
@@ -223,7 +239,7 @@ abstract class RealServerSmoke {
     static void reportTiming(Path runRoot, String line) throws IOException {
         System.out.println("[servers] " + line);
         Files.createDirectories(runRoot);
-        Files.writeString(runRoot.resolve("ready-times.txt"), line + System.lineSeparator(), StandardCharsets.UTF_8,
+        Files.writeString(runRoot.resolve("ready-times.txt"), Instant.now() + " " + line + System.lineSeparator(), StandardCharsets.UTF_8,
                 StandardOpenOption.CREATE, StandardOpenOption.APPEND);
     }
 

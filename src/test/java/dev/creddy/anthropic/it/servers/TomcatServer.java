@@ -33,8 +33,10 @@ abstract class TomcatServer extends RealServerSmoke {
     private static final String WRONG_CONTEXT = "wrong-flavour";
 
     private Path base;
-    private String proxyUrl;
-    private ServerProcess server;
+
+    TomcatServer() {
+        super("java:comp/env/creddy/");
+    }
 
     /** The system property naming the unpacked distribution, e.g. {@code creddy.tomcat10.home}. */
     abstract String homeProperty();
@@ -73,33 +75,19 @@ abstract class TomcatServer extends RealServerSmoke {
         Map<String, String> environment = new HashMap<>(provisioningEnvironment());
         environment.put("CATALINA_HOME", home.toString());
         environment.put("CATALINA_BASE", base.toString());
-        proxyUrl = "http://127.0.0.1:" + port + "/" + contextName().replace('#', '/');
+        String proxyUrl = "http://127.0.0.1:" + port + "/" + contextName().replace('#', '/');
         long launched = System.nanoTime();
-        server = ServerProcess.start(home.getFileName().toString(),
+        ServerProcess server = ServerProcess.start(home.getFileName().toString(),
                 List.of("sh", home.resolve("bin/catalina.sh").toString(), "run"), environment, base, base.resolve("logs/console.out"));
+        started(server, proxyUrl);
         Duration ready = awaitHealthy(server, proxyUrl, launched);
         reportTiming(runRoot(), String.format("%s: launch to ready %.1f s; deployment of %s %s", home.getFileName(),
                 ready.toMillis() / 1000.0, contextName(), deployTime()));
     }
 
     private String deployTime() {
-        Matcher matcher = Pattern.compile(String.format(DEPLOYED_IN.pattern(), Pattern.quote(contextName()))).matcher(server.console());
+        Matcher matcher = Pattern.compile(String.format(DEPLOYED_IN.pattern(), Pattern.quote(contextName()))).matcher(server().console());
         return matcher.find() ? matcher.group(1).replace(",", "") + " ms (Tomcat's count)" : "time not logged";
-    }
-
-    @Override
-    String proxyUrl() {
-        return proxyUrl;
-    }
-
-    @Override
-    ServerProcess server() {
-        return server;
-    }
-
-    @Override
-    String jndiPrefix() {
-        return "java:comp/env/creddy/";
     }
 
     @Override
@@ -109,9 +97,10 @@ abstract class TomcatServer extends RealServerSmoke {
 
     @Override
     void assertWrongWarRefused() throws Exception {
-        ProxyHttp wrong = new ProxyHttp(proxyUrl.substring(0, proxyUrl.indexOf('/', "http://".length())) + "/" + WRONG_CONTEXT);
+        String root = proxyUrl().substring(0, proxyUrl().indexOf('/', "http://".length()));
+        ProxyHttp wrong = new ProxyHttp(root + "/" + WRONG_CONTEXT);
         assertEquals(404, wrong.send(wrong.request("/health").GET().build()).statusCode(), "the EE WAR must not start on Tomcat");
-        String console = server.console();
+        String console = server().console();
         assertTrue(console.contains("creddy-anthropic.war is for Jakarta EE 10 servers"), tail(console));
         assertTrue(console.contains("deploy creddy-anthropic-tomcat.war instead."), tail(console));
     }

@@ -29,8 +29,10 @@ class WildFlyIT extends RealServerSmoke {
     private Path home;
     private Path base;
     private int offset;
-    private String proxyUrl;
-    private ServerProcess server;
+
+    WildFlyIT() {
+        super("java:global/creddy/");
+    }
 
     @BeforeAll
     @Timeout(300)
@@ -44,18 +46,19 @@ class WildFlyIT extends RealServerSmoke {
         Map<String, String> environment = new HashMap<>(provisioningEnvironment());
         // The script then runs the JVM as its child and relays TERM to it, so a stop by PID is a clean shutdown.
         environment.put("LAUNCH_JBOSS_IN_BACKGROUND", "true");
+        String proxyUrl = "http://127.0.0.1:" + (8080 + offset) + "/creddy-anthropic";
         long launched = System.nanoTime();
-        server = ServerProcess.start("wildfly", List.of("sh", home.resolve("bin/standalone.sh").toString(),
+        ServerProcess server = ServerProcess.start("wildfly", List.of("sh", home.resolve("bin/standalone.sh").toString(),
                 "-b", "127.0.0.1", "-bmanagement", "127.0.0.1",
                 "-Djboss.socket.binding.port-offset=" + offset,
                 "-Djboss.server.base.dir=" + base), environment, base, base.resolve("log/console.out"));
+        started(server, proxyUrl);
         awaitBooted(launched);
         Duration booted = Duration.ofNanos(System.nanoTime() - launched);
 
         String bound = cli("--file=" + config.resolve("webapp-config/wildfly/creddy-jndi.cli"));
         assertTrue(bound.contains("The batch executed successfully"), bound);
 
-        proxyUrl = "http://127.0.0.1:" + (8080 + offset) + "/creddy-anthropic";
         long deploying = System.nanoTime();
         cli("--commands=/subsystem=logging/logger=org.apache.hc:add(level=DEBUG),deploy " + required("creddy.war.ee"));
         Duration deployToReady = awaitHealthy(server, proxyUrl, deploying);
@@ -66,16 +69,16 @@ class WildFlyIT extends RealServerSmoke {
     private void awaitBooted(long since) throws InterruptedException {
         long deadline = since + START_DEADLINE.toNanos();
         while (System.nanoTime() < deadline) {
-            String console = server.console();
+            String console = server().console();
             if (console.contains("WFLYSRV0025")) {
                 return;
             }
-            if (console.contains("WFLYSRV0026") || !server.isAlive()) {
+            if (console.contains("WFLYSRV0026") || !server().isAlive()) {
                 throw new AssertionError("WildFly did not boot cleanly:\n" + tail(console));
             }
             Thread.sleep(200);
         }
-        throw new AssertionError("WildFly did not boot within " + START_DEADLINE + ":\n" + tail(server.console()));
+        throw new AssertionError("WildFly did not boot within " + START_DEADLINE + ":\n" + tail(server().console()));
     }
 
     /** Runs jboss-cli against this server; its output, after checking it succeeded. */
@@ -96,21 +99,6 @@ class WildFlyIT extends RealServerSmoke {
             int exitCode = cli.awaitExit(CLI_DEADLINE);
             return new CliRun(exitCode, cli.console());
         }
-    }
-
-    @Override
-    String proxyUrl() {
-        return proxyUrl;
-    }
-
-    @Override
-    ServerProcess server() {
-        return server;
-    }
-
-    @Override
-    String jndiPrefix() {
-        return "java:global/creddy/";
     }
 
     @Override
