@@ -4,7 +4,10 @@ import java.net.URI;
 import java.net.URISyntaxException;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Collections;
+import java.util.EnumMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Locale;
 import java.util.Optional;
 import java.util.function.Function;
@@ -54,6 +57,22 @@ public final class SettingsLoader {
         }
         return new Settings(apiKey, upstreamUrl, issuerKey, maxTtl, defaultTtl, openIssuance,
                 connectTimeout, headerTimeout, idleTimeout, maxConnections, maxRequestBody, shutdownGrace);
+    }
+
+    /**
+     * Where each setting that some source provides comes from, e.g. {@code anthropic-api-key -> JNDI
+     * java:global/creddy/anthropic-api-key}, so an operator can tell which of several provisioning
+     * mechanisms won. Never the values. Settings left at their defaults are absent.
+     */
+    public Map<Setting, String> origins() {
+        Resolution resolution = new Resolution();
+        Map<Setting, String> origins = new EnumMap<>(Setting.class);
+        for (Setting setting : Setting.values()) {
+            if (resolution.isExplicit(setting)) {
+                origins.put(setting, resolution.origin(setting));
+            }
+        }
+        return Collections.unmodifiableMap(origins);
     }
 
     private final class Resolution {
