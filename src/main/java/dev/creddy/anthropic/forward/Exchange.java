@@ -62,6 +62,7 @@ final class Exchange {
     private AsyncContext asyncContext;
     private ResponseBodyPump responsePump;
     private volatile Future<Void> upstreamExchange;
+    private volatile boolean cancelRequested;
     private volatile ScheduledFuture<?> headerDeadline;
     private volatile int status;
     private volatile String outcome = "completed";
@@ -102,8 +103,10 @@ final class Exchange {
             fail(FailureKind.INTERNAL, e);
             return;
         }
-        if (stage.get() == Stage.FINISHED) {
-            // Failed while execute() was still returning: make sure nothing stays in flight.
+        if (cancelRequested) {
+            // Failed while execute() was still returning: make sure nothing stays in flight. (Not on
+            // FINISHED alone: a small response can complete normally before execute() returns, and
+            // cancelling that finished exchange would report a failure for a whole response.)
             upstreamExchange.cancel(true);
         }
     }
@@ -204,6 +207,7 @@ final class Exchange {
      * one, the pumps end it instead by failing their next callback (see {@link #isFinished()}).
      */
     private void cancelUpstream() {
+        cancelRequested = true;
         cancelDeadline();
         Future<Void> inFlight = upstreamExchange;
         if (inFlight != null) {
