@@ -14,7 +14,7 @@ public enum Setting {
     UPSTREAM_CONNECT_TIMEOUT("upstream-connect-timeout", "CREDDY_UPSTREAM_CONNECT_TIMEOUT", "10s", false),
     UPSTREAM_HEADER_TIMEOUT("upstream-header-timeout", "CREDDY_UPSTREAM_HEADER_TIMEOUT", "10m", false),
     UPSTREAM_IDLE_TIMEOUT("upstream-idle-timeout", "CREDDY_UPSTREAM_IDLE_TIMEOUT", "10m", false),
-    UPSTREAM_MAX_CONNECTIONS("upstream-max-connections", "CREDDY_UPSTREAM_MAX_CONNECTIONS", "256", false),
+    UPSTREAM_MAX_CONNECTIONS("upstream-max-connections", "CREDDY_UPSTREAM_MAX_CONNECTIONS", "1024", false),
     MAX_REQUEST_BODY("max-request-body", "CREDDY_MAX_REQUEST_BODY", "32MB", false),
     SHUTDOWN_GRACE("shutdown-grace", "CREDDY_SHUTDOWN_GRACE", "30s", false);
 

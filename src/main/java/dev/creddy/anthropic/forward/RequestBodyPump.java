@@ -49,7 +49,7 @@ final class RequestBodyPump implements AsyncEntityProducer, ReadListener {
     private final long maxBody;
     private long received;
     private final Object lock = new Object();
-    private final ByteBuffer buffer = ByteBuffer.allocate(BUFFER_SIZE);
+    private final ByteBuffer buffer;
 
     private State state = State.READING;
     private DataStreamChannel channel;
@@ -62,6 +62,9 @@ final class RequestBodyPump implements AsyncEntityProducer, ReadListener {
         this.clientBody = clientBody;
         this.contentLength = contentLength;
         this.maxBody = maxBody;
+        // A body of known size needs no more room than itself: most requests are a few KB.
+        this.buffer = ByteBuffer.allocate((int) (contentLength >= 0 ? Math.max(1, Math.min(BUFFER_SIZE, contentLength))
+                : BUFFER_SIZE));
     }
 
     /** A pump for the client's body, or null when the request has none. */

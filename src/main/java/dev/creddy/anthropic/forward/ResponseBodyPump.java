@@ -56,6 +56,8 @@ final class ResponseBodyPump implements AsyncResponseConsumer<Void>, WriteListen
     private CapacityChannel capacity;
     private int uncredited;
     private boolean needsFlush;
+    /** SSE events go out one by one; other bodies flush when the container's buffer fills, and at the end. */
+    private boolean flushEachChunk;
     private FutureCallback<Void> upstreamDone;
 
     ResponseBodyPump(Exchange exchange, HttpServletResponse clientResponse) {
@@ -92,6 +94,7 @@ final class ResponseBodyPump implements AsyncResponseConsumer<Void>, WriteListen
             upstreamDone = resultCallback;
             // The first drain flushes the head, so a client sees a stream's headers before its first event.
             needsFlush = true;
+            flushEachChunk = sse;
             transition(State.AWAITING_HEAD, entity == null ? State.ENDING : State.OPEN);
         }
         if (entity == null) {
@@ -259,7 +262,7 @@ final class ResponseBodyPump implements AsyncResponseConsumer<Void>, WriteListen
             try {
                 while (!pending.isEmpty() && clientOut.isReady()) {
                     clientOut.write(pending.poll());
-                    needsFlush = true;
+                    needsFlush |= flushEachChunk;
                 }
                 if (pending.isEmpty() && needsFlush && clientOut.isReady()) {
                     clientOut.flush();
@@ -280,6 +283,11 @@ final class ResponseBodyPump implements AsyncResponseConsumer<Void>, WriteListen
                 state = State.CLOSED;
                 pending.clear();
                 failure = e;
+            } catch (IllegalStateException | NullPointerException e) {
+                // The container ended and recycled the response (a client error raced us): the client is gone.
+                state = State.CLOSED;
+                pending.clear();
+                failure = new IOException("the client response was already ended", e);
             }
         }
         if (failure != null) {

@@ -6,10 +6,10 @@ import jakarta.annotation.PreDestroy;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
 import java.time.Duration;
-import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.logging.Logger;
 import org.apache.hc.client5.http.config.ConnectionConfig;
@@ -90,11 +90,15 @@ public class UpstreamClient implements UpstreamPoolMXBean {
                 .disableConnectionState()
                 .build();
         client.start();
-        deadlines = Executors.newSingleThreadScheduledExecutor(runnable -> {
+        ScheduledThreadPoolExecutor timer = new ScheduledThreadPoolExecutor(1, runnable -> {
             Thread thread = new Thread(runnable, "creddy-upstream-deadlines");
             thread.setDaemon(true);
             return thread;
         });
+        // Nearly every deadline is cancelled when the headers arrive; a cancelled one must not stay
+        // queued (holding its exchange) until its time would have come.
+        timer.setRemoveOnCancelPolicy(true);
+        deadlines = timer;
     }
 
     /** Sends one exchange; the consumer streams the response, the callback hears the outcome. */

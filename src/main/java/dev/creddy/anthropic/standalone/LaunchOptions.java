@@ -49,7 +49,7 @@ record LaunchOptions(ListenAddress address, String contextPath, Map<String, Stri
                   --default-ttl DURATION  the lifetime of a token whose request names none (default 1h)
                   --header-timeout DUR    how long to wait for the upstream's response headers (default 10m)
                   --idle-timeout DUR      how long a response may be silent between chunks (default 10m)
-                  --max-connections N     the upstream connection pool's size (default 256)
+                  --max-connections N     the upstream connection pool's size (default 1024)
                   --max-request-body SIZE the largest request body forwarded (default 32MB)
                   --shutdown-grace DUR    how long a stop waits for streams in flight (default 30s)
                   --context-path PATH     serve under PATH instead of the root, e.g. /creddy
