@@ -341,8 +341,7 @@ public final class FakeUpstream {
             }
             String line = new String(in.array(), 0, end, StandardCharsets.ISO_8859_1);
             consume(end + 2);
-            int semicolon = line.indexOf(';');
-            long size = Long.parseLong((semicolon < 0 ? line : line.substring(0, semicolon)).trim(), 16);
+            long size = ResponseReader.chunkSize(line);
             if (size == 0) {
                 phase = Phase.CHUNK_TRAILER;
             } else {

@@ -140,8 +140,7 @@ final class ResponseReader {
                 }
             }
             case CHUNK_SIZE -> {
-                int semicolon = text.indexOf(';');
-                long size = Long.parseLong((semicolon < 0 ? text : text.substring(0, semicolon)).trim(), 16);
+                long size = chunkSize(text);
                 if (size == 0) {
                     state = State.TRAILER;
                 } else {
@@ -157,6 +156,12 @@ final class ResponseReader {
             }
             default -> throw new IllegalStateException("no line expected in " + state);
         }
+    }
+
+    /** The size on a chunk-size line (RFC 9112 §7.1), ignoring chunk extensions. */
+    static long chunkSize(String line) {
+        int semicolon = line.indexOf(';');
+        return Long.parseLong((semicolon < 0 ? line : line.substring(0, semicolon)).trim(), 16);
     }
 
     static byte[] ascii(String text) {

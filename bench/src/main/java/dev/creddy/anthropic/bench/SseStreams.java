@@ -11,6 +11,7 @@ import java.util.Iterator;
 import java.util.Map;
 import java.util.TreeMap;
 import java.util.concurrent.TimeUnit;
+import java.util.function.IntSupplier;
 import org.HdrHistogram.Histogram;
 
 /**
@@ -62,24 +63,25 @@ final class SseStreams implements AutoCloseable {
 
     /** Waits until every stream has its response head (or has failed); true when all are open. */
     boolean awaitOpen(long timeoutNanos) throws InterruptedException {
-        long deadline = System.nanoTime() + timeoutNanos;
-        while (System.nanoTime() < deadline) {
-            synchronized (this) {
-                if (open + failed >= count) {
-                    return failed == 0;
-                }
-            }
-            Thread.sleep(20);
+        if (!awaitEvery(() -> open + failed, timeoutNanos)) {
+            return false;
         }
-        return false;
+        synchronized (this) {
+            return failed == 0;
+        }
     }
 
     /** Waits until every stream has ended, completed or failed. */
     boolean awaitDone(long timeoutNanos) throws InterruptedException {
+        return awaitEvery(() -> completed + failed, timeoutNanos);
+    }
+
+    /** Polls {@code settled} (read under the lock) until it reaches the stream count or the time is up. */
+    private boolean awaitEvery(IntSupplier settled, long timeoutNanos) throws InterruptedException {
         long deadline = System.nanoTime() + timeoutNanos;
         while (System.nanoTime() < deadline) {
             synchronized (this) {
-                if (completed + failed >= count) {
+                if (settled.getAsInt() >= count) {
                     return true;
                 }
             }
