@@ -146,6 +146,7 @@ final class ResponseBodyPump implements AsyncResponseConsumer<Void>, WriteListen
             pending.add(chunk);
             uncredited += chunk.length;
         }
+        exchange.responseBodyReceived(chunk.length);
         drain();
     }
 
