@@ -14,7 +14,7 @@ import java.io.IOException;
 /**
  * Counts the API requests the proxy answers itself (token endpoints, refusals) by endpoint class,
  * method, status and agent. A request that went asynchronous is a forwarded exchange, which counts
- * itself when it ends ({@code ExchangeMetrics}), so none is counted twice.
+ * itself when it ends ({@code ExchangeMetrics}), so none is counted twice. Thread-safe: it keeps no state.
  */
 @WebFilter(filterName = "request-metrics", urlPatterns = "/v1/*", asyncSupported = true)
 public class RequestMetricsFilter extends HttpFilter {

@@ -105,6 +105,18 @@ class MetricsIT {
                 "agent", agent, "endpoint", endpoint, "method", method, "status", Integer.toString(status));
     }
 
+    private static Reading validationFailures(String reason) {
+        return Reading.of("creddy_token_validation_failures_total", "token.validation.failures", "Count", "reason", reason);
+    }
+
+    private static Reading registryCalls(String operation) {
+        return Reading.of("creddy_token_registry_seconds_count", "token.registry", "Count", "operation", operation);
+    }
+
+    private static Reading responseHeads(String endpoint) {
+        return Reading.of("creddy_upstream_time_to_head_seconds_count", "upstream.time.to.head", "Count", "endpoint", endpoint);
+    }
+
     private Scrape scrape() throws Exception {
         HttpResponse<String> response = http.send(http.request("/metrics")
                 .header("Authorization", "Bearer " + METRICS_KEY).GET().build());
@@ -161,24 +173,15 @@ class MetricsIT {
         expected.put(Reading.of("creddy_tokens_issued_total", "tokens.issued", "Count"), 3.0);
         expected.put(Reading.of("creddy_tokens_revoked_total", "tokens.revoked", "Count"), 1.0);
         expected.put(Reading.of("creddy_tokens_active", "tokens.active", "Value"), 2.0);
-        expected.put(Reading.of("creddy_token_validation_failures_total", "token.validation.failures", "Count",
-                "reason", "unknown"), 2.0);
-        expected.put(Reading.of("creddy_token_validation_failures_total", "token.validation.failures", "Count",
-                "reason", "missing"), 1.0);
-        expected.put(Reading.of("creddy_token_validation_failures_total", "token.validation.failures", "Count",
-                "reason", "conflicting"), 0.0);
-        expected.put(Reading.of("creddy_token_registry_seconds_count", "token.registry", "Count",
-                "operation", "issue"), 3.0);
-        expected.put(Reading.of("creddy_token_registry_seconds_count", "token.registry", "Count",
-                "operation", "validate"), 7.0);
-        expected.put(Reading.of("creddy_token_registry_seconds_count", "token.registry", "Count",
-                "operation", "revoke"), 1.0);
-        expected.put(Reading.of("creddy_upstream_time_to_head_seconds_count", "upstream.time.to.head", "Count",
-                "endpoint", "messages"), 3.0);
-        expected.put(Reading.of("creddy_upstream_time_to_head_seconds_count", "upstream.time.to.head", "Count",
-                "endpoint", "count_tokens"), 1.0);
-        expected.put(Reading.of("creddy_upstream_time_to_head_seconds_count", "upstream.time.to.head", "Count",
-                "endpoint", "models"), 1.0);
+        expected.put(validationFailures("unknown"), 2.0);
+        expected.put(validationFailures("missing"), 1.0);
+        expected.put(validationFailures("conflicting"), 0.0);
+        expected.put(registryCalls("issue"), 3.0);
+        expected.put(registryCalls("validate"), 7.0);
+        expected.put(registryCalls("revoke"), 1.0);
+        expected.put(responseHeads("messages"), 3.0);
+        expected.put(responseHeads("count_tokens"), 1.0);
+        expected.put(responseHeads("models"), 1.0);
         expected.put(Reading.of("creddy_exchange_duration_seconds_count", "exchange.duration", "Count",
                 "endpoint", "messages", "outcome", "completed"), 3.0);
         expected.put(Reading.of("creddy_streams_open", "streams.open", "Value"), 0.0);
