@@ -141,10 +141,10 @@ public class ProxyMetrics {
         registry.add(text);
         prometheus = text;
 
-        gauge("creddy.tokens.active", "Tokens that would validate now", tokens, registry -> {
-            long count = registry.activeCount();
+        Gauge.builder("creddy.tokens.active", tokens, store -> {
+            long count = store.activeCount();
             return count < 0 ? Double.NaN : count;
-        });
+        }).description("Tokens that would validate now").strongReference(true).register(registry);
         poolGauge("leased", UpstreamClient::getLeased);
         poolGauge("pending", UpstreamClient::getPending);
         poolGauge("available", UpstreamClient::getAvailable);
@@ -152,10 +152,6 @@ public class ProxyMetrics {
         String metricsPath = (application.equals("/") ? "" : application) + "/metrics";
         LOG.info(() -> "metrics in JMX under " + ManagementBeans.DOMAIN + ":context=\"" + application
                 + "\",* and as Prometheus text at " + metricsPath);
-    }
-
-    private <T> void gauge(String name, String description, T source, ToDoubleFunction<T> value) {
-        Gauge.builder(name, source, value).description(description).strongReference(true).register(registry);
     }
 
     private void poolGauge(String state, ToDoubleFunction<UpstreamClient> value) {
