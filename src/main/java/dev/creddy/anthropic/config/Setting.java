@@ -16,7 +16,10 @@ public enum Setting {
     UPSTREAM_IDLE_TIMEOUT("upstream-idle-timeout", "CREDDY_UPSTREAM_IDLE_TIMEOUT", "10m", false),
     UPSTREAM_MAX_CONNECTIONS("upstream-max-connections", "CREDDY_UPSTREAM_MAX_CONNECTIONS", "1024", false),
     MAX_REQUEST_BODY("max-request-body", "CREDDY_MAX_REQUEST_BODY", "32MB", false),
-    SHUTDOWN_GRACE("shutdown-grace", "CREDDY_SHUTDOWN_GRACE", "30s", false);
+    SHUTDOWN_GRACE("shutdown-grace", "CREDDY_SHUTDOWN_GRACE", "30s", false),
+    METRICS("metrics", "CREDDY_METRICS", "on", false),
+    METRICS_KEY("metrics-key", "CREDDY_METRICS_KEY", null, true),
+    METRICS_MAX_AGENTS("metrics-max-agents", "CREDDY_METRICS_MAX_AGENTS", "100", false);
 
     private final String key;
     private final String environmentVariable;

@@ -21,6 +21,9 @@ import java.util.Optional;
  * @param upstreamMaxConnections the size of the upstream connection pool
  * @param maxRequestBody the largest request body forwarded, in bytes (413 above)
  * @param shutdownGrace how long undeployment waits for in-flight upstream exchanges
+ * @param metrics whether metrics are kept and shown (JMX and {@code /metrics})
+ * @param metricsKey a bearer key that may read {@code /metrics} besides the issuer key
+ * @param metricsMaxAgents how many distinct agent names get their own metrics tag; the rest share {@code other}
  */
 public record Settings(
         Optional<Secret> anthropicApiKey,
@@ -34,7 +37,10 @@ public record Settings(
         Duration upstreamIdleTimeout,
         int upstreamMaxConnections,
         long maxRequestBody,
-        Duration shutdownGrace) {
+        Duration shutdownGrace,
+        boolean metrics,
+        Optional<Secret> metricsKey,
+        int metricsMaxAgents) {
 
     public Settings {
         Objects.requireNonNull(anthropicApiKey, "anthropicApiKey");
@@ -46,6 +52,7 @@ public record Settings(
         Objects.requireNonNull(upstreamHeaderTimeout, "upstreamHeaderTimeout");
         Objects.requireNonNull(upstreamIdleTimeout, "upstreamIdleTimeout");
         Objects.requireNonNull(shutdownGrace, "shutdownGrace");
+        Objects.requireNonNull(metricsKey, "metricsKey");
     }
 
     /** Why the proxy cannot forward, or empty when it can. */

@@ -43,6 +43,9 @@ public final class SettingsLoader {
         Integer maxConnections = resolution.required(Setting.UPSTREAM_MAX_CONNECTIONS, SettingsLoader::positiveInt);
         Long maxRequestBody = resolution.required(Setting.MAX_REQUEST_BODY, SettingsLoader::positiveSize);
         Duration shutdownGrace = resolution.required(Setting.SHUTDOWN_GRACE, SettingsLoader::nonNegativeDuration);
+        Boolean metrics = resolution.required(Setting.METRICS, SettingsLoader::onOff);
+        Optional<Secret> metricsKey = resolution.optional(Setting.METRICS_KEY, Secret::of);
+        Integer metricsMaxAgents = resolution.required(Setting.METRICS_MAX_AGENTS, SettingsLoader::nonNegativeInt);
 
         if (maxTtl != null && defaultTtl != null && defaultTtl.compareTo(maxTtl) > 0) {
             if (resolution.isExplicit(Setting.DEFAULT_TTL)) {
@@ -56,7 +59,8 @@ public final class SettingsLoader {
             throw new InvalidSettingsException(resolution.problems);
         }
         return new Settings(apiKey, upstreamUrl, issuerKey, maxTtl, defaultTtl, openIssuance,
-                connectTimeout, headerTimeout, idleTimeout, maxConnections, maxRequestBody, shutdownGrace);
+                connectTimeout, headerTimeout, idleTimeout, maxConnections, maxRequestBody, shutdownGrace,
+                metrics, metricsKey, metricsMaxAgents);
     }
 
     /**
@@ -179,6 +183,26 @@ public final class SettingsLoader {
             case "false" -> false;
             default -> throw new IllegalArgumentException("must be true or false");
         };
+    }
+
+    private static boolean onOff(String raw) {
+        return switch (raw.toLowerCase(Locale.ROOT)) {
+            case "on", "true" -> true;
+            case "off", "false" -> false;
+            default -> throw new IllegalArgumentException("must be on or off");
+        };
+    }
+
+    private static int nonNegativeInt(String raw) {
+        try {
+            int value = Integer.parseInt(raw);
+            if (value >= 0) {
+                return value;
+            }
+        } catch (NumberFormatException e) {
+            // answered below
+        }
+        throw new IllegalArgumentException("must be a whole number, zero or more");
     }
 
     private static int positiveInt(String raw) {

@@ -56,6 +56,7 @@ final class Exchange {
     private final String clientAddress;
     private final String method;
     private final String path;
+    private final ExchangeObserver.Observation observed;
     private final AtomicReference<Stage> stage = new AtomicReference<>(Stage.AWAITING_RESPONSE);
     private final AtomicBoolean completed = new AtomicBoolean();
 
@@ -78,6 +79,7 @@ final class Exchange {
         this.clientAddress = clientRequest.getRemoteAddr();
         this.method = clientRequest.getMethod();
         this.path = Forwarder.pathOf(clientRequest);
+        this.observed = forwarder.observer().started(caller, method, path);
     }
 
     /** Goes asynchronous and sends {@code upstreamRequest}; returns at once, on the container thread. */
@@ -121,6 +123,7 @@ final class Exchange {
         }
         cancelDeadline();
         status = upstreamResponse.getCode();
+        observed.responseHead(status, System.nanoTime() - startNanos);
         Header requestId = upstreamResponse.getFirstHeader("request-id");
         upstreamRequestId = requestId == null ? null : requestId.getValue();
         clientResponse.setStatus(status);
@@ -158,6 +161,7 @@ final class Exchange {
         if (!completed.compareAndSet(false, true)) {
             return;
         }
+        observed.completed(status, outcome, System.nanoTime() - startNanos);
         cancelDeadline();
         try {
             if (abort) {
@@ -237,6 +241,15 @@ final class Exchange {
 
     String id() {
         return id;
+    }
+
+    /** The pumps report the body bytes they move; counted only, never held. */
+    void requestBodyRead(int bytes) {
+        observed.requestBodyRead(bytes);
+    }
+
+    void responseBodyReceived(int bytes) {
+        observed.responseBodyReceived(bytes);
     }
 
     /** The bytes of an SSE {@code error} event for a stream that fails after its headers went out. */

@@ -40,18 +40,20 @@ public class Forwarder {
     private UpstreamTarget target;
     private JsonCodec json;
     private AuditLog audit;
+    private ExchangeObserver observer;
 
     /** For CDI's proxy. */
     protected Forwarder() {
     }
 
     @Inject
-    public Forwarder(Settings settings, UpstreamClient upstream, JsonCodec json, AuditLog audit) {
+    public Forwarder(Settings settings, UpstreamClient upstream, JsonCodec json, AuditLog audit, ExchangeObserver observer) {
         this.settings = settings;
         this.upstream = upstream;
         this.target = new UpstreamTarget(settings.upstreamUrl());
         this.json = json;
         this.audit = audit;
+        this.observer = observer;
     }
 
     /**
@@ -113,5 +115,9 @@ public class Forwarder {
 
     AuditLog audit() {
         return audit;
+    }
+
+    ExchangeObserver observer() {
+        return observer;
     }
 }

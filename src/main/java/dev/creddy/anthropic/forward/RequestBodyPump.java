@@ -116,6 +116,7 @@ final class RequestBodyPump implements AsyncEntityProducer, ReadListener {
         DataStreamChannel toWake;
         IOException failure = null;
         boolean tooLarge = false;
+        int readNow = 0;
         synchronized (lock) {
             if (state != State.READING) {
                 return;
@@ -129,6 +130,7 @@ final class RequestBodyPump implements AsyncEntityProducer, ReadListener {
                     }
                     buffer.position(buffer.position() + read);
                     received += read;
+                    readNow += read;
                     if (received > maxBody) {
                         // A chunked body has no declared length; stop at the limit, never read the rest.
                         state = State.FAILED;
@@ -154,6 +156,9 @@ final class RequestBodyPump implements AsyncEntityProducer, ReadListener {
             buffered = buffer.position();
             endPending = state == State.CLIENT_ENDED;
             toWake = channel;
+        }
+        if (readNow > 0) {
+            exchange.requestBodyRead(readNow);
         }
         if (tooLarge) {
             exchange.fail(FailureKind.REQUEST_TOO_LARGE, null);

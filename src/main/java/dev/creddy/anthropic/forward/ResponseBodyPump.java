@@ -149,6 +149,7 @@ final class ResponseBodyPump implements AsyncResponseConsumer<Void>, WriteListen
             pending.add(chunk);
             uncredited += chunk.length;
         }
+        exchange.responseBodyReceived(chunk.length);
         drain();
     }
 

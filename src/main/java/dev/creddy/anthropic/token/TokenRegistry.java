@@ -32,4 +32,20 @@ public interface TokenRegistry {
      * @param after start after this id (exclusive), or from the first id when empty
      */
     List<TokenRecord> list(int limit, Optional<TokenId> after);
+
+    /**
+     * How many tokens are live now, for the active-tokens gauge. Read on every metrics scrape, so it
+     * must be cheap; -1 when the store cannot tell.
+     */
+    default long activeCount() {
+        return -1;
+    }
+
+    /**
+     * Why the store cannot serve now (e.g. its server does not answer), for the readiness check; empty
+     * when it can. Called on every readiness probe, so it must be quick and bounded in time.
+     */
+    default Optional<String> unavailableReason() {
+        return Optional.empty();
+    }
 }

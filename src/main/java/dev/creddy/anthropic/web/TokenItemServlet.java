@@ -2,8 +2,6 @@ package dev.creddy.anthropic.web;
 
 import dev.creddy.anthropic.api.ApiError;
 import dev.creddy.anthropic.api.ApiResponses;
-import dev.creddy.anthropic.forward.Forwarder;
-import dev.creddy.anthropic.observe.AuditEntry;
 import dev.creddy.anthropic.observe.AuditLog;
 import dev.creddy.anthropic.token.TokenId;
 import dev.creddy.anthropic.token.TokenRecord;
@@ -14,7 +12,6 @@ import jakarta.servlet.http.HttpServlet;
 import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
 import java.io.IOException;
-import java.time.Instant;
 import java.util.Optional;
 
 /**
@@ -65,6 +62,7 @@ public class TokenItemServlet extends HttpServlet {
         Authentication authentication = authenticator.authenticate(request);
         if (authentication.isRefused()) {
             responses.error(response, authentication.error());
+            audit.record(ForwardingServlet.rejection(request, null, authentication.error(), authentication.reason()));
             return;
         }
         TokenRecord caller = authentication.caller();
@@ -75,7 +73,8 @@ public class TokenItemServlet extends HttpServlet {
         }
         registry.revoke(caller.id());
         responses.noContent(response);
-        audit.record(TokenServlet.tokenEvent("token_returned", caller, request, HttpServletResponse.SC_NO_CONTENT));
+        audit.record(TokenServlet.tokenEvent("token_returned", caller.agentName(), caller.id(), request,
+                HttpServletResponse.SC_NO_CONTENT));
     }
 
     private void revoke(HttpServletRequest request, HttpServletResponse response, TokenId id) throws IOException {
@@ -89,9 +88,7 @@ public class TokenItemServlet extends HttpServlet {
             return;
         }
         responses.noContent(response);
-        audit.record(new AuditEntry(Instant.now().toString(), "token_revoked", null, null, id.value(),
-                request.getRemoteAddr(), request.getMethod(), Forwarder.pathOf(request), HttpServletResponse.SC_NO_CONTENT,
-                "ok", 0, null));
+        audit.record(TokenServlet.tokenEvent("token_revoked", null, id, request, HttpServletResponse.SC_NO_CONTENT));
     }
 
     private void methodNotAllowed(HttpServletResponse response, String method, String allowed) throws IOException {

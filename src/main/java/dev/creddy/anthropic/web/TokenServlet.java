@@ -19,7 +19,6 @@ import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
-import java.time.Instant;
 import java.util.List;
 import java.util.Locale;
 import java.util.Optional;
@@ -82,7 +81,8 @@ public class TokenServlet extends HttpServlet {
         }
         IssuedToken issued = registry.issue(tokenRequest.agentName(), tokenRequest.ttl());
         responses.json(response, HttpServletResponse.SC_CREATED, TokenResponse.of(issued, tokenRequest.ttl()));
-        audit.record(tokenEvent("token_issued", issued.record(), request, HttpServletResponse.SC_CREATED));
+        audit.record(tokenEvent("token_issued", issued.record().agentName(), issued.record().id(), request,
+                HttpServletResponse.SC_CREATED));
     }
 
     private void list(HttpServletRequest request, HttpServletResponse response) throws IOException {
@@ -128,9 +128,9 @@ public class TokenServlet extends HttpServlet {
     }
 
     /** An audit line for a token event; shared with the token item endpoints. */
-    static AuditEntry tokenEvent(String event, TokenRecord record, HttpServletRequest request, int status) {
-        return new AuditEntry(Instant.now().toString(), event, null, record.agentName(), record.id().value(),
-                request.getRemoteAddr(), request.getMethod(), Forwarder.pathOf(request), status, "ok", 0, null);
+    static AuditEntry tokenEvent(String event, String agent, TokenId id, HttpServletRequest request, int status) {
+        return AuditEntry.tokenEvent(event, agent, id.value(), request.getRemoteAddr(), request.getMethod(),
+                Forwarder.pathOf(request), status);
     }
 
     /** The body as text, refusing non-JSON content types and anything over the limit. */

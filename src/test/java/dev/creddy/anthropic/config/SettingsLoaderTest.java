@@ -38,6 +38,9 @@ class SettingsLoaderTest {
         assertEquals(Duration.ofHours(1), settings.defaultTtl());
         assertFalse(settings.openIssuance());
         assertEquals(Duration.ofMinutes(10), settings.upstreamHeaderTimeout());
+        assertTrue(settings.metrics());
+        assertTrue(settings.metricsKey().isEmpty());
+        assertEquals(100, settings.metricsMaxAgents());
         assertTrue(settings.unconfiguredReason().orElseThrow().contains("anthropic-api-key"));
     }
 
@@ -85,6 +88,9 @@ class SettingsLoaderTest {
             "upstream-max-connections|0|whole number above zero",
             "upstream-max-connections|many|whole number above zero",
             "upstream-header-timeout|5|missing unit",
+            "metrics|maybe|must be on or off",
+            "metrics-max-agents|-1|zero or more",
+            "metrics-max-agents|lots|zero or more",
     })
     void wrongValuesNameTheSettingAndSource(String key, String value, String expected) {
         InvalidSettingsException e = assertThrows(InvalidSettingsException.class,
@@ -109,10 +115,18 @@ class SettingsLoaderTest {
         assertTrue(e.getMessage().contains("default-ttl"), e.getMessage());
     }
 
+    @ParameterizedTest(name = "metrics={0}")
+    @CsvSource({"on, true", "OFF, false", "true, true", "false, false"})
+    void metricsAreSwitchedOnOrOff(String value, boolean expected) {
+        Settings settings = new SettingsLoader(List.of(new MapSource("jndi", Map.of("metrics", value)))).load();
+        assertEquals(expected, settings.metrics());
+    }
+
     @Test
     void secretsNeverAppearInToStringOrMessages() {
         Settings settings = new SettingsLoader(List.of(new EnvironmentSettingsSource(Map.of(
-                "ANTHROPIC_API_KEY", "sk-ant-very-secret", "CREDDY_ISSUER_KEY", "issuer-very-secret")))).load();
+                "ANTHROPIC_API_KEY", "sk-ant-very-secret", "CREDDY_ISSUER_KEY", "issuer-very-secret",
+                "CREDDY_METRICS_KEY", "metrics-very-secret")))).load();
         String shown = settings.toString();
         assertFalse(shown.contains("very-secret"), shown);
         assertTrue(settings.issuerKey().orElseThrow().matches("issuer-very-secret"));

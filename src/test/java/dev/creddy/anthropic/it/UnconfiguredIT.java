@@ -54,4 +54,15 @@ class UnconfiguredIT {
         assertTrue(forwarded.body().contains("\"api_error\""), forwarded.body());
         assertEquals(0, FakeAnthropic.shared().pendingRequests());
     }
+
+    @Test
+    void readinessNamesTheConfiguration() throws Exception {
+        ProxyHttp http = new ProxyHttp(base);
+        HttpResponse<String> ready = http.send(http.request("/health/ready").GET().build());
+        assertEquals(503, ready.statusCode());
+        assertTrue(ready.body().startsWith("{\"status\":\"unavailable\",\"failing\":[\"configuration\"],\"checks\":"
+                + "{\"configuration\":{\"status\":\"unavailable\",\"reason\":\"no Anthropic API key is configured"), ready.body());
+        assertTrue(ready.body().endsWith("\"token_registry\":{\"status\":\"ok\"},\"upstream_client\":{\"status\":\"ok\"}}}"),
+                ready.body());
+    }
 }

@@ -10,6 +10,8 @@ import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.ZoneOffset;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.Test;
@@ -96,6 +98,33 @@ class MemoryTokenStoreTest {
         store.purgeExpired();
         assertEquals(1, storedRecords().size());
         assertEquals("long", store.list(100, java.util.Optional.empty()).get(0).agentName());
+    }
+
+    @Test
+    void purgeReportsEachExpiredTokenOnceAndNoRevokedOne() {
+        List<TokenExpired> reported = new ArrayList<>();
+        MemoryTokenStore reporting = new MemoryTokenStore(new TokenSecrets(), clock, reported::add);
+        IssuedToken shortLived = reporting.issue("short", Duration.ofSeconds(10));
+        IssuedToken revoked = reporting.issue("revoked", Duration.ofSeconds(10));
+        reporting.issue("long", Duration.ofHours(1));
+        assertTrue(reporting.revoke(revoked.record().id()));
+        clock.advance(Duration.ofMinutes(1));
+        reporting.purgeExpired();
+        reporting.purgeExpired();
+        assertEquals(List.of(new TokenExpired(shortLived.record())), reported);
+    }
+
+    @Test
+    void countsOnlyLiveTokensAsActive() {
+        assertEquals(0, store.activeCount());
+        store.issue("short", Duration.ofSeconds(10));
+        IssuedToken revoked = store.issue("revoked", Duration.ofHours(1));
+        store.issue("long", Duration.ofHours(1));
+        assertEquals(3, store.activeCount());
+        store.revoke(revoked.record().id());
+        assertEquals(2, store.activeCount());
+        clock.advance(Duration.ofSeconds(10));
+        assertEquals(1, store.activeCount(), "an expired token is not active, purged or not");
     }
 
     @Test

@@ -15,8 +15,10 @@ import com.anthropic.models.messages.MessageCreateParams;
 import com.anthropic.models.messages.RawMessageStreamEvent;
 import dev.creddy.anthropic.it.support.FakeAnthropic;
 import dev.creddy.anthropic.it.support.FakeAnthropic.Received;
+import dev.creddy.anthropic.it.support.Poll;
 import dev.creddy.anthropic.it.support.ProxyHttp;
 import dev.creddy.anthropic.it.support.ProxyWar;
+import dev.creddy.anthropic.it.support.Scrape;
 import dev.creddy.anthropic.it.support.StreamGate;
 import dev.creddy.anthropic.it.support.Wire;
 import java.io.IOException;
@@ -194,6 +196,26 @@ abstract class RealServerSmoke {
     @Order(6)
     void refusesTheWrongWarNamingTheRightOne() throws Exception {
         assertWrongWarRefused();
+    }
+
+    @Test
+    @Order(7)
+    void isReadyAndCountsItsTrafficForPrometheus() throws Exception {
+        ProxyHttp http = new ProxyHttp(proxyUrl());
+        HttpResponse<String> ready = http.send(http.request("/health/ready").GET().build());
+        assertEquals(200, ready.statusCode(), ready.body());
+        assertTrue(ready.body().startsWith("{\"status\":\"ok\""), ready.body());
+        // Tests 3 to 5: two SDK calls with their own tokens, one refused token.
+        Scrape scrape = Poll.until(Duration.ofSeconds(10), () -> Scrape.parse(http.send(http.request("/metrics")
+                .header("Authorization", "Bearer " + ProxyWar.ISSUER_KEY).GET().build()).body()),
+                s -> s.value("creddy_requests_total", "agent", "servers-smoke", "endpoint", "messages", "method", "POST",
+                        "status", "200") == 2.0);
+        assertEquals(2.0, scrape.value("creddy_requests_total", "agent", "servers-smoke", "endpoint", "messages", "method",
+                "POST", "status", "200"), scrape.all().toString());
+        assertEquals(1.0, scrape.value("creddy_requests_total", "agent", "none", "endpoint", "messages", "method", "POST",
+                "status", "401"));
+        assertEquals(2.0, scrape.value("creddy_tokens_issued_total"));
+        assertEquals(1.0, scrape.value("creddy_token_validation_failures_total", "reason", "unknown"));
     }
 
     @Test
