@@ -238,8 +238,9 @@ class MetricsIT {
     @Test
     void poolAndRegistryGaugesAreShown() throws Exception {
         Scrape scrape = scrape();
-        assertEquals(256.0, scrape.value("creddy_upstream_pool", "state", "max"));
-        assertEquals(256.0, Jmx.number("creddy:name=upstream.pool,context=\"" + CONTEXT + "\",state=max", "Value"));
+        // The pool's size is the default of upstream-max-connections.
+        assertEquals(1024.0, scrape.value("creddy_upstream_pool", "state", "max"));
+        assertEquals(1024.0, Jmx.number("creddy:name=upstream.pool,context=\"" + CONTEXT + "\",state=max", "Value"));
         for (String state : new String[] {"leased", "pending", "available"}) {
             assertTrue(scrape.has("creddy_upstream_pool", "state", state), state);
             assertFalse(Jmx.names("creddy:name=upstream.pool,context=\"" + CONTEXT + "\",state=" + state).isEmpty(), state);
