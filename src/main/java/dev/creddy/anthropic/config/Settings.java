@@ -19,6 +19,8 @@ import java.util.Optional;
  * @param upstreamHeaderTimeout how long to wait for the upstream's response headers (504 after)
  * @param upstreamIdleTimeout how long a response body may be silent between chunks
  * @param upstreamMaxConnections the size of the upstream connection pool
+ * @param tokenStore where tokens live
+ * @param redis how to reach Redis; present exactly when {@code tokenStore} is {@link TokenStoreKind#REDIS}
  */
 public record Settings(
         Optional<Secret> anthropicApiKey,
@@ -30,7 +32,9 @@ public record Settings(
         Duration upstreamConnectTimeout,
         Duration upstreamHeaderTimeout,
         Duration upstreamIdleTimeout,
-        int upstreamMaxConnections) {
+        int upstreamMaxConnections,
+        TokenStoreKind tokenStore,
+        Optional<RedisSettings> redis) {
 
     public Settings {
         Objects.requireNonNull(anthropicApiKey, "anthropicApiKey");
@@ -41,6 +45,11 @@ public record Settings(
         Objects.requireNonNull(upstreamConnectTimeout, "upstreamConnectTimeout");
         Objects.requireNonNull(upstreamHeaderTimeout, "upstreamHeaderTimeout");
         Objects.requireNonNull(upstreamIdleTimeout, "upstreamIdleTimeout");
+        Objects.requireNonNull(tokenStore, "tokenStore");
+        Objects.requireNonNull(redis, "redis");
+        if (redis.isPresent() != (tokenStore == TokenStoreKind.REDIS)) {
+            throw new IllegalArgumentException("Redis settings belong to the Redis token store, and it needs them");
+        }
     }
 
     /** Why the proxy cannot forward, or empty when it can. */

@@ -26,7 +26,9 @@ record LaunchOptions(ListenAddress address, String contextPath, Map<String, Stri
             "default-ttl", "default-ttl",
             "header-timeout", "upstream-header-timeout",
             "idle-timeout", "upstream-idle-timeout",
-            "max-connections", "upstream-max-connections");
+            "max-connections", "upstream-max-connections",
+            "token-store", "token-store",
+            "redis-url", "redis-url");
 
     static String usage() {
         return """
@@ -48,6 +50,10 @@ record LaunchOptions(ListenAddress address, String contextPath, Map<String, Stri
                   --header-timeout DUR    how long to wait for the upstream's response headers (default 10m)
                   --idle-timeout DUR      how long a response may be silent between chunks (default 10m)
                   --max-connections N     the upstream connection pool's size (default 256)
+                  --token-store KIND      memory (default) or redis (the default when a Redis URL is set)
+                  --redis-url URL         share tokens with other instances through Redis, e.g.
+                                          redis://host:6379/0 or rediss:// for TLS (default: $CREDDY_REDIS_URL;
+                                          the password goes in $CREDDY_REDIS_PASSWORD, not on the command line)
                   --context-path PATH     serve under PATH instead of the root, e.g. /creddy
                   --help                  print this help
                 """;

@@ -1,8 +1,5 @@
 package dev.creddy.anthropic.token;
 
-import jakarta.annotation.PostConstruct;
-import jakarta.annotation.PreDestroy;
-import jakarta.enterprise.context.ApplicationScoped;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -21,10 +18,10 @@ import java.util.logging.Logger;
  * The token registry of a single instance: records in a map keyed by the secret's digest.
  * Expired records are purged by a background task and refused at validation in between.
  *
- * <p>Thread-safe: the map is concurrent and records are immutable.
+ * <p>Thread-safe: the map is concurrent and records are immutable. {@link #start()} and
+ * {@link #close()} are called once each, by whoever created the store.
  */
-@ApplicationScoped
-public class MemoryTokenStore implements TokenRegistry {
+public final class MemoryTokenStore implements TokenRegistry, AutoCloseable {
 
     private static final Logger LOG = Logger.getLogger(MemoryTokenStore.class.getName());
     private static final Duration PURGE_INTERVAL = Duration.ofSeconds(30);
@@ -34,19 +31,13 @@ public class MemoryTokenStore implements TokenRegistry {
     private final Clock clock;
     private ScheduledExecutorService purger;
 
-    /** For CDI. */
-    public MemoryTokenStore() {
-        this(new TokenSecrets(), Clock.systemUTC());
-    }
-
     public MemoryTokenStore(TokenSecrets secrets, Clock clock) {
         this.secrets = secrets;
         this.clock = clock;
     }
 
-    /** Starts the background purge; not in the constructor, which CDI's proxies call too. */
-    @PostConstruct
-    void startPurging() {
+    /** Starts the background purge. */
+    public void start() {
         purger = Executors.newSingleThreadScheduledExecutor(runnable -> {
             Thread thread = new Thread(runnable, "creddy-token-purge");
             thread.setDaemon(true);
@@ -84,6 +75,9 @@ public class MemoryTokenStore implements TokenRegistry {
 
     @Override
     public List<TokenRecord> list(int limit, Optional<TokenId> after) {
+        if (limit < 1) {
+            throw new IllegalArgumentException("limit must be at least 1");
+        }
         Instant now = clock.instant();
         // A scan: fine for the tokens one instance holds; the Redis store pages through an index instead.
         return byDigest.values().stream()
@@ -92,6 +86,11 @@ public class MemoryTokenStore implements TokenRegistry {
                 .sorted(Comparator.comparing(record -> record.id().value()))
                 .limit(limit)
                 .toList();
+    }
+
+    @Override
+    public Optional<String> unavailableReason() {
+        return Optional.empty();
     }
 
     /** Drops expired records; runs in the background so the map does not grow with dead tokens. */
@@ -105,8 +104,9 @@ public class MemoryTokenStore implements TokenRegistry {
         }
     }
 
-    @PreDestroy
-    void stop() {
+    /** Stops the background purge. */
+    @Override
+    public void close() {
         if (purger != null) {
             purger.shutdownNow();
         }

@@ -8,7 +8,9 @@ import dev.creddy.anthropic.forward.Forwarder;
 import dev.creddy.anthropic.observe.AuditEntry;
 import dev.creddy.anthropic.observe.AuditLog;
 import dev.creddy.anthropic.token.IssuedToken;
+import dev.creddy.anthropic.token.TokenId;
 import dev.creddy.anthropic.token.TokenRegistry;
+import dev.creddy.anthropic.token.TokenStoreUnavailableException;
 import jakarta.inject.Inject;
 import jakarta.servlet.annotation.WebServlet;
 import jakarta.servlet.http.HttpServlet;
@@ -23,11 +25,12 @@ import java.util.Locale;
 import java.util.Optional;
 
 /**
- * {@code POST /v1/tokens}: issues a short-lived token to an authorized issuer.
+ * {@code POST /v1/tokens}: issues a short-lived token to an authorized issuer;
+ * {@code DELETE /v1/tokens/{id}}: revokes one (204, or 404 when there is no live token with that id).
  * Parses, calls the registry, writes; the rules live in {@link TokenRequest} and
- * {@link IssuerAuthorization}.
+ * {@link IssuerAuthorization}. When the token store cannot be reached, both answer 503.
  */
-@WebServlet(name = "tokens", urlPatterns = "/v1/tokens", loadOnStartup = 1)
+@WebServlet(name = "tokens", urlPatterns = {"/v1/tokens", "/v1/tokens/*"}, loadOnStartup = 1)
 public class TokenServlet extends HttpServlet {
 
     private static final long serialVersionUID = 1L;
@@ -48,9 +51,13 @@ public class TokenServlet extends HttpServlet {
 
     @Override
     protected void service(HttpServletRequest request, HttpServletResponse response) throws IOException {
-        if (!request.getMethod().equals("POST")) {
-            response.setHeader("Allow", "POST");
-            errors.send(response, ApiError.of(405, "method " + request.getMethod() + " is not allowed on /v1/tokens: use POST"));
+        String pathInfo = request.getPathInfo();
+        boolean oneToken = pathInfo != null && !pathInfo.equals("/");
+        String allowed = oneToken ? "DELETE" : "POST";
+        if (!request.getMethod().equals(allowed)) {
+            response.setHeader("Allow", allowed);
+            errors.send(response, ApiError.of(405, "method " + request.getMethod() + " is not allowed on "
+                    + (oneToken ? "/v1/tokens/{id}" : "/v1/tokens") + ": use " + allowed));
             return;
         }
         Optional<ApiError> refused = issuers.check(request);
@@ -58,6 +65,18 @@ public class TokenServlet extends HttpServlet {
             errors.send(response, refused.get());
             return;
         }
+        try {
+            if (oneToken) {
+                revoke(request, response, pathInfo.substring(1));
+            } else {
+                issue(request, response);
+            }
+        } catch (TokenStoreUnavailableException e) {
+            TokenStoreOutage.send(errors, response);
+        }
+    }
+
+    private void issue(HttpServletRequest request, HttpServletResponse response) throws IOException {
         TokenRequest tokenRequest;
         try {
             tokenRequest = TokenRequest.parse(body(request), settings.defaultTtl(), settings.maxTtl());
@@ -79,6 +98,17 @@ public class TokenServlet extends HttpServlet {
         audit.record(new AuditEntry(Instant.now().toString(), "token_issued", null, issued.record().agentName(),
                 issued.record().id().value(), request.getRemoteAddr(), request.getMethod(), Forwarder.pathOf(request),
                 HttpServletResponse.SC_CREATED, "issued", 0, null));
+    }
+
+    private void revoke(HttpServletRequest request, HttpServletResponse response, String id) throws IOException {
+        // A malformed id names no token either; the answer does not repeat it.
+        if (!TokenId.isWellFormed(id) || !registry.revoke(new TokenId(id))) {
+            errors.send(response, ApiError.of(404, "no live token has that id"));
+            return;
+        }
+        response.setStatus(HttpServletResponse.SC_NO_CONTENT);
+        audit.record(new AuditEntry(Instant.now().toString(), "token_revoked", null, null, id, request.getRemoteAddr(),
+                request.getMethod(), Forwarder.pathOf(request), HttpServletResponse.SC_NO_CONTENT, "revoked", 0, null));
     }
 
     /** The body as text, refusing non-JSON content types and anything over the limit. */
