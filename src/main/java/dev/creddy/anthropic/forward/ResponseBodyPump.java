@@ -56,6 +56,7 @@ final class ResponseBodyPump implements AsyncResponseConsumer<Void>, WriteListen
     private CapacityChannel capacity;
     private int uncredited;
     private boolean needsFlush;
+    private boolean upstreamEnded;
     private FutureCallback<Void> upstreamDone;
 
     ResponseBodyPump(Exchange exchange, HttpServletResponse clientResponse) {
@@ -93,6 +94,7 @@ final class ResponseBodyPump implements AsyncResponseConsumer<Void>, WriteListen
             // The first drain flushes the head, so a client sees a stream's headers before its first event.
             needsFlush = true;
             transition(State.AWAITING_HEAD, entity == null ? State.ENDING : State.OPEN);
+            upstreamEnded = entity == null;
         }
         if (entity == null) {
             resultCallback.completed(null);
@@ -154,6 +156,7 @@ final class ResponseBodyPump implements AsyncResponseConsumer<Void>, WriteListen
             if (state == State.OPEN) {
                 transition(State.OPEN, State.ENDING);
             }
+            upstreamEnded = true;
             done = upstreamDone;
         }
         // The upstream exchange is over: its connection goes back to the pool while the client drains.
@@ -165,7 +168,22 @@ final class ResponseBodyPump implements AsyncResponseConsumer<Void>, WriteListen
 
     @Override
     public void failed(Exception cause) {
-        exchange.fail(FailureKind.ofUpstream(cause), cause);
+        if (!hasWholeResponse()) {
+            exchange.fail(FailureKind.ofUpstream(cause), cause);
+        }
+    }
+
+    /**
+     * Whether every byte of the upstream's response has arrived. A failure reported after that
+     * concerns only the connection, not the response: HttpClient 5.5 reports one when the response
+     * completes before {@code execute()} has returned on the calling thread (it then cancels the
+     * finished exchange, which fails it with an {@code InterruptedIOException}). Aborting then would
+     * cut a complete response short, and a client with a Content-Length would wait for the rest.
+     */
+    boolean hasWholeResponse() {
+        synchronized (lock) {
+            return upstreamEnded;
+        }
     }
 
     @Override
