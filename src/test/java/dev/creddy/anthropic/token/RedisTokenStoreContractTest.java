@@ -6,34 +6,20 @@ import java.net.URI;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.Optional;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /** The registry contract, on a real redis-server, with the validation cache on (its default TTL). */
 class RedisTokenStoreContractTest extends TokenRegistryContract {
 
-    private static RedisServer redis;
-
-    @BeforeAll
-    static void startRedis() {
-        redis = RedisServer.start();
-    }
-
-    @AfterAll
-    static void stopRedis() throws InterruptedException {
-        if (redis != null) {
-            redis.close();
-        }
-    }
-
-    static RedisSettings settings(RedisServer server, Duration cacheTtl) {
-        return new RedisSettings(URI.create(server.url()), Optional.empty(), Duration.ofSeconds(2), cacheTtl);
-    }
+    @RegisterExtension
+    static final RedisServer REDIS = RedisServer.start();
 
     @Override
     protected TokenRegistry open(Clock clock) throws Exception {
-        redis.call("FLUSHALL");
-        RedisTokenStore store = new RedisTokenStore(settings(redis, Duration.ofSeconds(1)), new TokenSecrets(), clock);
+        REDIS.call("FLUSHALL");
+        RedisSettings settings = new RedisSettings(URI.create(REDIS.url()), Optional.empty(), Duration.ofSeconds(2),
+                Duration.ofSeconds(1));
+        RedisTokenStore store = new RedisTokenStore(settings, new TokenSecrets(), clock);
         store.start();
         return store;
     }

@@ -27,12 +27,11 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.BooleanSupplier;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.function.Executable;
 
 /**
@@ -47,33 +46,23 @@ class RedisTokenStoreTest {
     /** Long enough that only a revocation message can explain a prompt refusal. */
     private static final Duration LONG_CACHE = Duration.ofMinutes(1);
 
-    private static RedisServer redis;
+    @RegisterExtension
+    static final RedisServer REDIS = RedisServer.start();
+
     private final List<RedisTokenStore> stores = new ArrayList<>();
-
-    @BeforeAll
-    static void startRedis() {
-        redis = RedisServer.start();
-    }
-
-    @AfterAll
-    static void stopRedis() throws InterruptedException {
-        if (redis != null) {
-            redis.close();
-        }
-    }
 
     @BeforeEach
     void emptyRedis() throws Exception {
-        redis.call("FLUSHALL");
+        REDIS.call("FLUSHALL");
     }
 
     @AfterEach
     void closeStoresAndHealRedis() throws Exception {
         stores.forEach(RedisTokenStore::close);
-        if (!redis.isRunning()) {
-            redis.restart();
+        if (!REDIS.isRunning()) {
+            REDIS.restart();
         }
-        redis.thaw();
+        REDIS.thaw();
     }
 
     private RedisTokenStore store(Duration cacheTtl) {
@@ -81,7 +70,7 @@ class RedisTokenStoreTest {
     }
 
     private RedisTokenStore store(Duration cacheTtl, Clock clock, String listenChannel) {
-        RedisSettings settings = new RedisSettings(URI.create(redis.url()), Optional.empty(), COMMAND_TIMEOUT, cacheTtl);
+        RedisSettings settings = new RedisSettings(URI.create(REDIS.url()), Optional.empty(), COMMAND_TIMEOUT, cacheTtl);
         RedisTokenStore store = new RedisTokenStore(settings, new TokenSecrets(), clock, listenChannel);
         stores.add(store);
         store.start();
@@ -129,19 +118,19 @@ class RedisTokenStoreTest {
         String digest = TokenSecrets.digest(token.secret());
 
         assertEquals(Set.of(RedisTokenStore.TOKEN_KEY + digest, RedisTokenStore.ID_KEY + id, RedisTokenStore.BY_ID,
-                RedisTokenStore.BY_EXPIRY), Set.copyOf(redis.keys()));
+                RedisTokenStore.BY_EXPIRY), Set.copyOf(REDIS.keys()));
         assertEquals(List.of("id", id, "agent_name", "agent-k", "created_at", token.record().createdAt().toString(),
-                "expires_at", token.record().expiresAt().toString()), redis.call("HGETALL", tokenKey(token)));
-        assertEquals(digest, redis.call("GET", RedisTokenStore.ID_KEY + id));
+                "expires_at", token.record().expiresAt().toString()), REDIS.call("HGETALL", tokenKey(token)));
+        assertEquals(digest, REDIS.call("GET", RedisTokenStore.ID_KEY + id));
         for (String key : List.of(tokenKey(token), RedisTokenStore.ID_KEY + id)) {
-            long ttl = (Long) redis.call("PTTL", key);
+            long ttl = (Long) REDIS.call("PTTL", key);
             assertTrue(ttl > Duration.ofMinutes(59).toMillis() && ttl <= Duration.ofHours(1).toMillis(), key + " expires in " + ttl);
         }
         assertEquals(Long.toString(token.record().expiresAt().toEpochMilli()),
-                redis.call("ZSCORE", RedisTokenStore.BY_EXPIRY, id).toString().replaceAll("\\.0$", ""));
+                REDIS.call("ZSCORE", RedisTokenStore.BY_EXPIRY, id).toString().replaceAll("\\.0$", ""));
 
-        String everything = redis.call("DUMP", tokenKey(token)) + " " + redis.keys() + " "
-                + redis.call("ZRANGE", RedisTokenStore.BY_ID, "0", "-1");
+        String everything = REDIS.call("DUMP", tokenKey(token)) + " " + REDIS.keys() + " "
+                + REDIS.call("ZRANGE", RedisTokenStore.BY_ID, "0", "-1");
         assertFalse(everything.contains(token.secret().substring(4)), "the secret is nowhere in Redis");
     }
 
@@ -151,12 +140,12 @@ class RedisTokenStoreTest {
         IssuedToken brief = store.issue("brief", Duration.ofMillis(1500));
         assertTrue(store.validate(brief.secret()).isPresent());
         await("Redis expires the token's keys", Duration.ofSeconds(5),
-                () -> ioSafe(() -> redis.call("EXISTS", tokenKey(brief))).equals(0L));
-        assertEquals(0L, redis.call("EXISTS", RedisTokenStore.ID_KEY + brief.record().id().value()));
+                () -> ioSafe(() -> REDIS.call("EXISTS", tokenKey(brief))).equals(0L));
+        assertEquals(0L, REDIS.call("EXISTS", RedisTokenStore.ID_KEY + brief.record().id().value()));
         assertEquals(Optional.empty(), store.validate(brief.secret()));
         assertEquals(List.of(), store.list(10, Optional.empty()));
-        assertEquals(0L, redis.call("ZCARD", RedisTokenStore.BY_ID), "listing dropped the stale index entry");
-        assertEquals(0L, redis.call("ZCARD", RedisTokenStore.BY_EXPIRY));
+        assertEquals(0L, REDIS.call("ZCARD", RedisTokenStore.BY_ID), "listing dropped the stale index entry");
+        assertEquals(0L, REDIS.call("ZCARD", RedisTokenStore.BY_EXPIRY));
     }
 
     @Test
@@ -168,8 +157,8 @@ class RedisTokenStoreTest {
         }
         clock.advance(Duration.ofMinutes(1));
         IssuedToken later = store.issue("later", Duration.ofHours(1));
-        assertEquals(List.of(later.record().id().value()), redis.call("ZRANGE", RedisTokenStore.BY_ID, "0", "-1"));
-        assertEquals(1L, redis.call("ZCARD", RedisTokenStore.BY_EXPIRY));
+        assertEquals(List.of(later.record().id().value()), REDIS.call("ZRANGE", RedisTokenStore.BY_ID, "0", "-1"));
+        assertEquals(1L, REDIS.call("ZCARD", RedisTokenStore.BY_EXPIRY));
     }
 
     @Test
@@ -224,9 +213,9 @@ class RedisTokenStoreTest {
         RedisTokenStore store = store(LONG_CACHE);
         IssuedToken token = store.issue("survivor", Duration.ofHours(1));
         assertTrue(store.validate(token.secret()).isPresent());
-        redis.call("SAVE"); // so the restarted server still knows the token
+        REDIS.call("SAVE"); // so the restarted server still knows the token
 
-        redis.kill();
+        REDIS.kill();
         // The dropped connection clears the cache, so even a cached token is not vouched for.
         await("validation fails closed", Duration.ofSeconds(2), () -> {
             try {
@@ -242,9 +231,9 @@ class RedisTokenStoreTest {
         failsClosed(() -> store.list(10, Optional.empty()));
         String reason = store.unavailableReason().orElseThrow();
         assertTrue(reason.contains("token store unavailable: Redis"), reason);
-        assertFalse(reason.contains(Integer.toString(redis.port())), "the reason names the store, not its address: " + reason);
+        assertFalse(reason.contains(Integer.toString(REDIS.port())), "the reason names the store, not its address: " + reason);
 
-        redis.restart();
+        REDIS.restart();
         await("the token validates again without a restart", Duration.ofSeconds(15), () -> accepts(store, token));
         assertEquals(Optional.empty(), store.unavailableReason());
         assertTrue(store.validate(store.issue("after-outage", Duration.ofHours(1)).secret()).isPresent());
@@ -255,21 +244,21 @@ class RedisTokenStoreTest {
         RedisTokenStore store = store(LONG_CACHE);
         IssuedToken token = store.issue("never-cached", Duration.ofHours(1));
 
-        redis.freeze();
+        REDIS.freeze();
         try {
             Duration took = failsClosed(() -> store.validate(token.secret()));
             assertTrue(took.compareTo(COMMAND_TIMEOUT.minusMillis(100)) >= 0, "it waited for the timeout: " + took);
             failsClosed(() -> store.issue("frozen", Duration.ofHours(1)));
             assertTrue(store.unavailableReason().orElseThrow().contains("did not answer within"));
         } finally {
-            redis.thaw();
+            REDIS.thaw();
         }
         await("answers again once Redis does", Duration.ofSeconds(10), () -> accepts(store, token));
     }
 
     @Test
     void startsWithoutRedisAndConnectsOnceItIsThere() throws Exception {
-        redis.kill();
+        REDIS.kill();
         long start = System.nanoTime();
         RedisTokenStore store = store(Duration.ofSeconds(1));
         assertTrue(Duration.ofNanos(System.nanoTime() - start).compareTo(COMMAND_TIMEOUT.plusSeconds(1)) < 0,
@@ -277,7 +266,7 @@ class RedisTokenStoreTest {
         failsClosed(() -> store.issue("too-early", Duration.ofHours(1)));
         assertTrue(store.unavailableReason().isPresent());
 
-        redis.restart();
+        REDIS.restart();
         await("issues once Redis is there", Duration.ofSeconds(15), () -> {
             try {
                 return accepts(store, store.issue("on-time", Duration.ofHours(1)));

@@ -19,17 +19,21 @@ import java.util.Comparator;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
+import org.junit.jupiter.api.extension.AfterAllCallback;
+import org.junit.jupiter.api.extension.ExtensionContext;
 
 /**
  * A real {@code redis-server} from PATH, on a free loopback port, for one test class: no snapshots
  * of its own, no AOF, its files in a temporary directory. Tests can kill it (a crash), freeze it
  * (SIGSTOP: connections stay open and nothing answers), start it again on the same port, and talk
  * to it directly with {@link #call} to look at what the proxy stored. Every process is ended by its
- * PID in {@link #close()}, and by a shutdown hook should a test JVM end without it.
+ * PID in {@link #close()}, and by a shutdown hook should a test JVM end without it. As a JUnit
+ * extension ({@code @RegisterExtension static final RedisServer REDIS = RedisServer.start();}) it
+ * closes itself after the test class.
  *
  * <p>Not thread-safe: one test thread drives it.
  */
-public final class RedisServer implements AutoCloseable {
+public final class RedisServer implements AutoCloseable, AfterAllCallback {
 
     private static final Duration READY_DEADLINE = Duration.ofSeconds(15);
 
@@ -131,6 +135,11 @@ public final class RedisServer implements AutoCloseable {
         } catch (IOException e) {
             return "(no log: " + e.getMessage() + ")";
         }
+    }
+
+    @Override
+    public void afterAll(ExtensionContext context) throws InterruptedException {
+        close();
     }
 
     @Override
