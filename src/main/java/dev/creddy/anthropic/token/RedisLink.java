@@ -17,6 +17,8 @@ import io.lettuce.core.pubsub.StatefulRedisPubSubConnection;
 import io.lettuce.core.resource.ClientResources;
 import io.lettuce.core.resource.DefaultClientResources;
 import io.lettuce.core.resource.Delay;
+import io.netty.util.internal.logging.InternalLoggerFactory;
+import io.netty.util.internal.logging.Slf4JLoggerFactory;
 import java.net.SocketAddress;
 import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
@@ -78,6 +80,11 @@ final class RedisLink implements AutoCloseable {
      * trying in the background and returns.
      */
     void start() {
+        // Netty, and Lettuce through it, would log to java.util.logging: a reconnect warning per
+        // connection per second during an outage, and at debug level the commands' arguments. Like
+        // HttpClient's, their logging goes to the application's no-op SLF4J binding; this class logs
+        // what an operator needs (lost, reconnected, failing). Netty here is the application's own copy.
+        InternalLoggerFactory.setDefaultFactory(Slf4JLoggerFactory.INSTANCE);
         uri = redisUri(settings);
         resources = DefaultClientResources.builder()
                 // Two connections need little: the defaults (one thread per core, at least three) are for busy clients.
