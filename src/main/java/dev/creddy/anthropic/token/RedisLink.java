@@ -104,7 +104,6 @@ final class RedisLink implements AutoCloseable {
         CompletableFuture<?> both = CompletableFuture.allOf(connectCommands(), connectSubscription());
         try {
             both.get(settings.commandTimeout().toMillis(), TimeUnit.MILLISECONDS);
-            LOG.info(() -> "token store: connected to Redis at " + settings.maskedUrl());
         } catch (TimeoutException | ExecutionException e) {
             LOG.warning(() -> "token store: Redis at " + settings.maskedUrl() + " is not reachable yet ("
                     + describe(e instanceof ExecutionException ? e.getCause() : e)
@@ -156,6 +155,7 @@ final class RedisLink implements AutoCloseable {
                     }
                 });
                 commands = connection;
+                LOG.info(() -> "token store: connected to Redis at " + settings.maskedUrl());
             }
         });
     }
@@ -231,9 +231,18 @@ final class RedisLink implements AutoCloseable {
         return builder.build();
     }
 
-    /** A failure's kind and Lettuce's message, which names neither keys nor values nor passwords. */
+    /**
+     * A failure's kind and Lettuce's message, with the root cause's (where Redis says, e.g., that the
+     * password is wrong). These messages name neither keys nor values nor passwords.
+     */
     static String describe(Throwable failure) {
-        return failure.getClass().getSimpleName() + (failure.getMessage() == null ? "" : ": " + failure.getMessage());
+        Throwable root = failure;
+        while (root.getCause() != null && root.getCause() != root) {
+            root = root.getCause();
+        }
+        String described = failure.getClass().getSimpleName() + (failure.getMessage() == null ? "" : ": " + failure.getMessage());
+        return root == failure ? described
+                : described + " (" + root.getClass().getSimpleName() + (root.getMessage() == null ? "" : ": " + root.getMessage()) + ")";
     }
 
     @Override
