@@ -37,7 +37,8 @@ import java.util.logging.Logger;
  *
  * <p>Commands fail fast instead of queueing while the connection is down, and never wait longer than
  * the command timeout, so no request thread is held by an outage. Whenever revocation messages may
- * have been missed (the subscription dropped, or came back), {@code onMaybeMissed} runs.
+ * be missed (a connection dropped), {@code onMaybeMissed} runs; {@link #isSubscribed()} is false
+ * until the subscription is confirmed again.
  *
  * <p>Thread-safe. {@link #start()} and {@link #close()} are called once each; nothing is opened in
  * the constructor.
@@ -177,9 +178,9 @@ final class RedisLink implements AutoCloseable {
                 @Override
                 public void subscribed(String to, long count) {
                     if (channel.equals(to)) {
-                        // Also after Lettuce subscribed again on a new connection: what was published in
-                        // between is lost, so what was cached before cannot be trusted.
-                        onMaybeMissed.run();
+                        // Also after Lettuce subscribed again on a new connection. What was published in
+                        // between is lost, but nothing cached from before survives: the disconnect
+                        // emptied the cache, and nothing is cached while unsubscribed.
                         subscribed = true;
                     }
                 }
@@ -194,7 +195,11 @@ final class RedisLink implements AutoCloseable {
             subscription = connection;
             return connection.async().subscribe(channel).toCompletableFuture();
         }).whenComplete((ignored, failure) -> {
-            if (failure != null) {
+            if (failure == null) {
+                // The reply to SUBSCRIBE is the confirmation; the listener may hear of it a moment later,
+                // and start() should not return before cached validations can be trusted.
+                subscribed = subscription != null;
+            } else {
                 StatefulRedisPubSubConnection<String, String> half = subscription;
                 subscription = null;
                 if (half != null) {
