@@ -53,7 +53,7 @@ public final class GoDuration {
         BigDecimal totalNanos = BigDecimal.ZERO;
         while (i < text.length()) {
             int numberStart = i;
-            while (i < text.length() && (Character.isDigit(text.charAt(i)) || text.charAt(i) == '.')) {
+            while (i < text.length() && (isAsciiDigit(text.charAt(i)) || text.charAt(i) == '.')) {
                 i++;
             }
             String number = text.substring(numberStart, i);
@@ -61,7 +61,7 @@ public final class GoDuration {
                 throw invalid(text);
             }
             int unitStart = i;
-            while (i < text.length() && !Character.isDigit(text.charAt(i)) && text.charAt(i) != '.') {
+            while (i < text.length() && !isAsciiDigit(text.charAt(i)) && text.charAt(i) != '.') {
                 i++;
             }
             String unit = text.substring(unitStart, i);
@@ -114,6 +114,11 @@ public final class GoDuration {
             out.append(minutes).append('m');
         }
         return out.append(fraction(secondNanos, 1_000_000_000L)).append('s').toString();
+    }
+
+    /** Go reads only ASCII digits; Character.isDigit would take Arabic-Indic or fullwidth ones too. */
+    private static boolean isAsciiDigit(char c) {
+        return c >= '0' && c <= '9';
     }
 
     private static String fraction(long value, long unit) {

@@ -19,6 +19,8 @@ import java.util.Optional;
  * @param upstreamHeaderTimeout how long to wait for the upstream's response headers (504 after)
  * @param upstreamIdleTimeout how long a response body may be silent between chunks
  * @param upstreamMaxConnections the size of the upstream connection pool
+ * @param maxRequestBody the largest request body forwarded, in bytes (413 above)
+ * @param shutdownGrace how long undeployment waits for in-flight upstream exchanges
  * @param tokenStore where tokens live
  * @param redis how to reach Redis; present exactly when {@code tokenStore} is {@link TokenStoreKind#REDIS}
  */
@@ -33,6 +35,8 @@ public record Settings(
         Duration upstreamHeaderTimeout,
         Duration upstreamIdleTimeout,
         int upstreamMaxConnections,
+        long maxRequestBody,
+        Duration shutdownGrace,
         TokenStoreKind tokenStore,
         Optional<RedisSettings> redis) {
 
@@ -45,6 +49,7 @@ public record Settings(
         Objects.requireNonNull(upstreamConnectTimeout, "upstreamConnectTimeout");
         Objects.requireNonNull(upstreamHeaderTimeout, "upstreamHeaderTimeout");
         Objects.requireNonNull(upstreamIdleTimeout, "upstreamIdleTimeout");
+        Objects.requireNonNull(shutdownGrace, "shutdownGrace");
         Objects.requireNonNull(tokenStore, "tokenStore");
         Objects.requireNonNull(redis, "redis");
         if (redis.isPresent() != (tokenStore == TokenStoreKind.REDIS)) {

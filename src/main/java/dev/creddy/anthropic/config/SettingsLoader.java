@@ -4,7 +4,10 @@ import java.net.URI;
 import java.net.URISyntaxException;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Collections;
+import java.util.EnumMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Locale;
 import java.util.Optional;
 import java.util.function.Function;
@@ -38,6 +41,8 @@ public final class SettingsLoader {
         Duration headerTimeout = resolution.required(Setting.UPSTREAM_HEADER_TIMEOUT, SettingsLoader::positiveDuration);
         Duration idleTimeout = resolution.required(Setting.UPSTREAM_IDLE_TIMEOUT, SettingsLoader::positiveDuration);
         Integer maxConnections = resolution.required(Setting.UPSTREAM_MAX_CONNECTIONS, SettingsLoader::positiveInt);
+        Long maxRequestBody = resolution.required(Setting.MAX_REQUEST_BODY, SettingsLoader::positiveSize);
+        Duration shutdownGrace = resolution.required(Setting.SHUTDOWN_GRACE, SettingsLoader::nonNegativeDuration);
         Optional<TokenStoreKind> storeKind = resolution.optional(Setting.TOKEN_STORE, TokenStoreKind::parse);
         Optional<URI> redisUrl = resolution.optional(Setting.REDIS_URL, RedisSettings::parseUrl);
         Optional<Secret> redisPassword = resolution.optional(Setting.REDIS_PASSWORD, Secret::of);
@@ -60,7 +65,24 @@ public final class SettingsLoader {
                 ? Optional.of(new RedisSettings(redisUrl.orElseThrow(), redisPassword, redisTimeout, redisCacheTtl))
                 : Optional.empty();
         return new Settings(apiKey, upstreamUrl, issuerKey, maxTtl, defaultTtl, openIssuance,
-                connectTimeout, headerTimeout, idleTimeout, maxConnections, tokenStore, redis);
+                connectTimeout, headerTimeout, idleTimeout, maxConnections, maxRequestBody, shutdownGrace,
+                tokenStore, redis);
+    }
+
+    /**
+     * Where each setting that some source provides comes from, e.g. {@code anthropic-api-key -> JNDI
+     * java:global/creddy/anthropic-api-key}, so an operator can tell which of several provisioning
+     * mechanisms won. Never the values. Settings left at their defaults are absent.
+     */
+    public Map<Setting, String> origins() {
+        Resolution resolution = new Resolution();
+        Map<Setting, String> origins = new EnumMap<>(Setting.class);
+        for (Setting setting : Setting.values()) {
+            if (resolution.isExplicit(setting)) {
+                origins.put(setting, resolution.origin(setting));
+            }
+        }
+        return Collections.unmodifiableMap(origins);
     }
 
     /**
@@ -167,9 +189,17 @@ public final class SettingsLoader {
     private static Duration nonNegativeDuration(String raw) {
         Duration duration = GoDuration.parse(raw);
         if (duration.isNegative()) {
-            throw new IllegalArgumentException("must not be negative (0 turns it off)");
+            throw new IllegalArgumentException("must not be negative");
         }
         return duration;
+    }
+
+    private static long positiveSize(String raw) {
+        long size = ByteSize.parse(raw);
+        if (size <= 0) {
+            throw new IllegalArgumentException("must be larger than zero");
+        }
+        return size;
     }
 
     private static boolean bool(String raw) {

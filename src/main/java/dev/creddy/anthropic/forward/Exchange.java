@@ -52,12 +52,17 @@ final class Exchange {
     private final TokenRecord caller;
     private final Forwarder forwarder;
     private final long startNanos = System.nanoTime();
+    /** Read up front: once the async context completes, the container recycles the request object. */
+    private final String clientAddress;
+    private final String method;
+    private final String path;
     private final AtomicReference<Stage> stage = new AtomicReference<>(Stage.AWAITING_RESPONSE);
     private final AtomicBoolean completed = new AtomicBoolean();
 
     private AsyncContext asyncContext;
     private ResponseBodyPump responsePump;
     private volatile Future<Void> upstreamExchange;
+    private volatile boolean cancelRequested;
     private volatile ScheduledFuture<?> headerDeadline;
     private volatile int status;
     private volatile String outcome = "completed";
@@ -70,6 +75,9 @@ final class Exchange {
         this.clientResponse = clientResponse;
         this.caller = caller;
         this.forwarder = forwarder;
+        this.clientAddress = clientRequest.getRemoteAddr();
+        this.method = clientRequest.getMethod();
+        this.path = Forwarder.pathOf(clientRequest);
     }
 
     /** Goes asynchronous and sends {@code upstreamRequest}; returns at once, on the container thread. */
@@ -78,7 +86,7 @@ final class Exchange {
         // Only the upstream leg owns timeouts: streams of extended thinking run for many minutes.
         asyncContext.setTimeout(0);
         asyncContext.addListener(new ClientListener());
-        RequestBodyPump requestBody = RequestBodyPump.forRequest(this, clientRequest);
+        RequestBodyPump requestBody = RequestBodyPump.forRequest(this, clientRequest, forwarder.settings().maxRequestBody());
         responsePump = new ResponseBodyPump(this, clientResponse);
         // Both listeners are set here, on the container thread: see ResponseBodyPump.start.
         responsePump.start();
@@ -95,8 +103,10 @@ final class Exchange {
             fail(FailureKind.INTERNAL, e);
             return;
         }
-        if (stage.get() == Stage.FINISHED) {
-            // Failed while execute() was still returning: make sure nothing stays in flight.
+        if (cancelRequested) {
+            // Failed while execute() was still returning: make sure nothing stays in flight. (Not on
+            // FINISHED alone: a small response can complete normally before execute() returns, and
+            // cancelling that finished exchange would report a failure for a whole response.)
             upstreamExchange.cancel(true);
         }
     }
@@ -129,20 +139,39 @@ final class Exchange {
 
     /** The exchange ended normally: complete the client's response. Idempotent. */
     void complete() {
+        end(false);
+    }
+
+    /**
+     * Ends a committed, non-SSE response that cannot be finished (the upstream broke mid-body) by
+     * breaking the client's connection: completing it would pass a truncated body off as whole (a
+     * chunked one ends cleanly; one with a Content-Length leaves the client waiting). There is no
+     * Servlet API for this, so the exchange dispatches to a target that fails after commit, which
+     * containers answer by closing the connection.
+     */
+    void abortConnection() {
+        end(true);
+    }
+
+    private void end(boolean abort) {
         stage.set(Stage.FINISHED);
         if (!completed.compareAndSet(false, true)) {
             return;
         }
         cancelDeadline();
         try {
-            asyncContext.complete();
+            if (abort) {
+                clientRequest.setAttribute(Forwarder.ABORT_ATTRIBUTE, Boolean.TRUE);
+                asyncContext.dispatch(Forwarder.ABORT_PATH);
+            } else {
+                asyncContext.complete();
+            }
         } catch (IllegalStateException e) {
             // The container already ended the request after a client error; there is nothing to complete.
             LOG.log(Level.FINE, "exchange " + id + ": async context already ended", e);
         }
         forwarder.audit().record(new AuditEntry(Instant.now().toString(), "forward", id, caller.agentName(),
-                caller.id().value(), clientRequest.getRemoteAddr(), clientRequest.getMethod(),
-                Forwarder.pathOf(clientRequest), status, outcome, elapsedMillis(), upstreamRequestId));
+                caller.id().value(), clientAddress, method, path, status, outcome, elapsedMillis(), upstreamRequestId));
     }
 
     /**
@@ -160,7 +189,7 @@ final class Exchange {
             if (kind == FailureKind.CLIENT_GONE) {
                 complete();
             } else {
-                ApiError error = kind.toApiError(forwarder.headerTimeout());
+                ApiError error = kind.toApiError(forwarder.settings());
                 status = error.status();
                 responsePump.respond(error.status(), forwarder.json().errorJson(error));
             }
@@ -168,12 +197,17 @@ final class Exchange {
             outcome = kind.outcome();
             cancelUpstream();
             LOG.log(Level.FINE, "exchange " + id + " failed while streaming: " + kind, cause);
-            responsePump.abort(kind == FailureKind.CLIENT_GONE ? null : kind.toApiError(forwarder.headerTimeout()));
+            responsePump.abort(kind == FailureKind.CLIENT_GONE ? null : kind.toApiError(forwarder.settings()));
         }
     }
 
-    /** Cancels the upstream exchange, which discards its connection instead of pooling it. */
+    /**
+     * Cancels the upstream exchange, which discards its connection instead of pooling it. HttpClient
+     * (5.5, 5.6) can only cancel an exchange that started on an already-open connection; on a new
+     * one, the pumps end it instead by failing their next callback (see {@link #isFinished()}).
+     */
     private void cancelUpstream() {
+        cancelRequested = true;
         cancelDeadline();
         Future<Void> inFlight = upstreamExchange;
         if (inFlight != null) {
@@ -181,8 +215,13 @@ final class Exchange {
         }
     }
 
+    /** Whether the exchange is over; a pump called back after that aborts the upstream connection. */
+    boolean isFinished() {
+        return stage.get() == Stage.FINISHED;
+    }
+
     private void headerDeadlinePassed() {
-        fail(FailureKind.UPSTREAM_TIMEOUT, new HeaderTimeoutException());
+        fail(FailureKind.HEADER_TIMEOUT, new HeaderTimeoutException());
     }
 
     private void cancelDeadline() {

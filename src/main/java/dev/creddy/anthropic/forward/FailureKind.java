@@ -1,13 +1,14 @@
 package dev.creddy.anthropic.forward;
 
 import dev.creddy.anthropic.api.ApiError;
+import dev.creddy.anthropic.config.ByteSize;
 import dev.creddy.anthropic.config.GoDuration;
+import dev.creddy.anthropic.config.Settings;
 import java.io.IOException;
 import java.net.ConnectException;
 import java.net.NoRouteToHostException;
 import java.net.SocketTimeoutException;
 import java.net.UnknownHostException;
-import java.time.Duration;
 import javax.net.ssl.SSLException;
 import org.apache.hc.client5.http.ConnectTimeoutException;
 import org.apache.hc.client5.http.HttpHostConnectException;
@@ -20,10 +21,14 @@ import org.apache.hc.core5.http.ConnectionClosedException;
 public enum FailureKind {
     /** The upstream could not be reached at all. */
     UPSTREAM_UNREACHABLE,
-    /** The upstream sent no response headers in time, or went silent mid-body. */
-    UPSTREAM_TIMEOUT,
+    /** The upstream sent no response headers before the header deadline. */
+    HEADER_TIMEOUT,
+    /** The upstream went silent for longer than the idle timeout. */
+    UPSTREAM_IDLE,
     /** The upstream connection broke or the upstream misbehaved. */
     UPSTREAM_BROKE,
+    /** The client's body grew past the configured limit. */
+    REQUEST_TOO_LARGE,
     /** The client went away or sent a broken body; nobody is left to tell. */
     CLIENT_GONE,
     /** The proxy itself failed; a bug, never the client's fault. */
@@ -39,8 +44,9 @@ public enum FailureKind {
                     || t instanceof UnknownHostException || t instanceof NoRouteToHostException || t instanceof SSLException) {
                 return UPSTREAM_UNREACHABLE;
             }
-            if (t instanceof SocketTimeoutException || t instanceof java.util.concurrent.TimeoutException) {
-                return UPSTREAM_TIMEOUT;
+            if (t instanceof SocketTimeoutException) {
+                // HttpClient's response timeout is an inactivity timeout: the upstream went silent.
+                return UPSTREAM_IDLE;
             }
             if (t instanceof ConnectionClosedException || t instanceof IOException) {
                 return UPSTREAM_BROKE;
@@ -50,12 +56,16 @@ public enum FailureKind {
     }
 
     /** What the client is told, in Anthropic's shape. */
-    public ApiError toApiError(Duration headerTimeout) {
+    public ApiError toApiError(Settings settings) {
         return switch (this) {
             case UPSTREAM_UNREACHABLE -> ApiError.of(502, "the proxy could not connect to the Anthropic API");
-            case UPSTREAM_TIMEOUT -> ApiError.of(504, "the Anthropic API did not answer within "
-                    + GoDuration.format(headerTimeout));
+            case HEADER_TIMEOUT -> ApiError.of(504, "the Anthropic API did not answer within "
+                    + GoDuration.format(settings.upstreamHeaderTimeout()));
+            case UPSTREAM_IDLE -> ApiError.of(504, "the Anthropic API sent nothing for "
+                    + GoDuration.format(settings.upstreamIdleTimeout()));
             case UPSTREAM_BROKE -> ApiError.of(502, "the connection to the Anthropic API failed before the response was complete");
+            case REQUEST_TOO_LARGE -> ApiError.of(413, "the request body is larger than the proxy's limit of "
+                    + ByteSize.format(settings.maxRequestBody()));
             case CLIENT_GONE -> ApiError.of(400, "the client went away before the exchange was complete");
             case INTERNAL -> ApiError.of(500, "the proxy failed to forward the request");
         };
@@ -65,8 +75,10 @@ public enum FailureKind {
     public String outcome() {
         return switch (this) {
             case UPSTREAM_UNREACHABLE -> "upstream_unreachable";
-            case UPSTREAM_TIMEOUT -> "upstream_timeout";
+            case HEADER_TIMEOUT -> "upstream_timeout";
+            case UPSTREAM_IDLE -> "upstream_idle";
             case UPSTREAM_BROKE -> "upstream_failed";
+            case REQUEST_TOO_LARGE -> "request_too_large";
             case CLIENT_GONE -> "client_disconnected";
             case INTERNAL -> "proxy_failed";
         };

@@ -29,6 +29,11 @@ import org.apache.hc.core5.http.message.BasicHttpRequest;
 @ApplicationScoped
 public class Forwarder {
 
+    /** Where an exchange dispatches to break a committed response's connection (Exchange.abortConnection). */
+    public static final String ABORT_PATH = "/_creddy/abort";
+    /** The request attribute that tells the abort target the dispatch is an exchange's. */
+    public static final String ABORT_ATTRIBUTE = "creddy.abort";
+
     private final HeaderPolicy headers = new HeaderPolicy();
     private Settings settings;
     private UpstreamClient upstream;
@@ -96,6 +101,10 @@ public class Forwarder {
 
     Duration headerTimeout() {
         return settings.upstreamHeaderTimeout();
+    }
+
+    Settings settings() {
+        return settings;
     }
 
     JsonCodec json() {

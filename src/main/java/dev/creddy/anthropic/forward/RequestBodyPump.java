@@ -46,8 +46,10 @@ final class RequestBodyPump implements AsyncEntityProducer, ReadListener {
     private final Exchange exchange;
     private final ServletInputStream clientBody;
     private final long contentLength;
+    private final long maxBody;
+    private long received;
     private final Object lock = new Object();
-    private final ByteBuffer buffer = ByteBuffer.allocate(BUFFER_SIZE);
+    private final ByteBuffer buffer;
 
     private State state = State.READING;
     private DataStreamChannel channel;
@@ -55,14 +57,18 @@ final class RequestBodyPump implements AsyncEntityProducer, ReadListener {
     /** The client's body ended but the upstream has not been told; makes {@link #available} ask for one more produce(). */
     private volatile boolean endPending;
 
-    private RequestBodyPump(Exchange exchange, ServletInputStream clientBody, long contentLength) {
+    private RequestBodyPump(Exchange exchange, ServletInputStream clientBody, long contentLength, long maxBody) {
         this.exchange = exchange;
         this.clientBody = clientBody;
         this.contentLength = contentLength;
+        this.maxBody = maxBody;
+        // A body of known size needs no more room than itself: most requests are a few KB.
+        this.buffer = ByteBuffer.allocate((int) (contentLength >= 0 ? Math.max(1, Math.min(BUFFER_SIZE, contentLength))
+                : BUFFER_SIZE));
     }
 
     /** A pump for the client's body, or null when the request has none. */
-    static RequestBodyPump forRequest(Exchange exchange, HttpServletRequest clientRequest) throws IOException {
+    static RequestBodyPump forRequest(Exchange exchange, HttpServletRequest clientRequest, long maxBody) throws IOException {
         long length = clientRequest.getContentLengthLong();
         boolean chunked = clientRequest.getHeader("transfer-encoding") != null;
         if (length < 0 && !chunked) {
@@ -72,7 +78,7 @@ final class RequestBodyPump implements AsyncEntityProducer, ReadListener {
                 return null;
             }
         }
-        return new RequestBodyPump(exchange, clientRequest.getInputStream(), chunked ? -1 : length);
+        return new RequestBodyPump(exchange, clientRequest.getInputStream(), chunked ? -1 : length, maxBody);
     }
 
     // --- servlet side -------------------------------------------------------------------------
@@ -109,6 +115,7 @@ final class RequestBodyPump implements AsyncEntityProducer, ReadListener {
     private void pump() {
         DataStreamChannel toWake;
         IOException failure = null;
+        boolean tooLarge = false;
         synchronized (lock) {
             if (state != State.READING) {
                 return;
@@ -121,6 +128,13 @@ final class RequestBodyPump implements AsyncEntityProducer, ReadListener {
                         break;
                     }
                     buffer.position(buffer.position() + read);
+                    received += read;
+                    if (received > maxBody) {
+                        // A chunked body has no declared length; stop at the limit, never read the rest.
+                        state = State.FAILED;
+                        tooLarge = true;
+                        break;
+                    }
                 }
                 if (state == State.READING && clientBody.isFinished()) {
                     state = State.CLIENT_ENDED;
@@ -141,6 +155,10 @@ final class RequestBodyPump implements AsyncEntityProducer, ReadListener {
             endPending = state == State.CLIENT_ENDED;
             toWake = channel;
         }
+        if (tooLarge) {
+            exchange.fail(FailureKind.REQUEST_TOO_LARGE, null);
+            return;
+        }
         if (failure != null) {
             exchange.fail(FailureKind.CLIENT_GONE, new ClientGoneException(failure));
             return;
@@ -154,6 +172,10 @@ final class RequestBodyPump implements AsyncEntityProducer, ReadListener {
 
     @Override
     public void produce(DataStreamChannel upstream) throws IOException {
+        if (exchange.isFinished()) {
+            // The exchange failed while the body was still going up: end the upload and its connection.
+            throw new CancelledExchangeException();
+        }
         boolean resume = false;
         boolean end = false;
         synchronized (lock) {

@@ -57,6 +57,8 @@ final class ResponseBodyPump implements AsyncResponseConsumer<Void>, WriteListen
     private int uncredited;
     private boolean needsFlush;
     private boolean upstreamEnded;
+    /** SSE events go out one by one; other bodies flush when the container's buffer fills, and at the end. */
+    private boolean flushEachChunk;
     private FutureCallback<Void> upstreamDone;
 
     ResponseBodyPump(Exchange exchange, HttpServletResponse clientResponse) {
@@ -82,17 +84,18 @@ final class ResponseBodyPump implements AsyncResponseConsumer<Void>, WriteListen
 
     @Override
     public void consumeResponse(HttpResponse upstreamResponse, EntityDetails entity, HttpContext context,
-            FutureCallback<Void> resultCallback) {
+            FutureCallback<Void> resultCallback) throws IOException {
         Header contentType = upstreamResponse.getFirstHeader("content-type");
         boolean sse = Exchange.isEventStream(contentType == null ? null : contentType.getValue());
         long length = entity == null ? 0 : entity.getContentLength();
         if (!exchange.beginResponse(upstreamResponse, length, sse)) {
-            return;
+            throw new CancelledExchangeException();
         }
         synchronized (lock) {
             upstreamDone = resultCallback;
             // The first drain flushes the head, so a client sees a stream's headers before its first event.
             needsFlush = true;
+            flushEachChunk = sse;
             transition(State.AWAITING_HEAD, entity == null ? State.ENDING : State.OPEN);
             upstreamEnded = entity == null;
         }
@@ -127,7 +130,8 @@ final class ResponseBodyPump implements AsyncResponseConsumer<Void>, WriteListen
     }
 
     @Override
-    public void updateCapacity(CapacityChannel capacityChannel) {
+    public void updateCapacity(CapacityChannel capacityChannel) throws IOException {
+        abortIfFinished();
         synchronized (lock) {
             capacity = capacityChannel;
         }
@@ -135,7 +139,8 @@ final class ResponseBodyPump implements AsyncResponseConsumer<Void>, WriteListen
     }
 
     @Override
-    public void consume(ByteBuffer src) {
+    public void consume(ByteBuffer src) throws IOException {
+        abortIfFinished();
         byte[] chunk = new byte[src.remaining()];
         src.get(chunk);
         synchronized (lock) {
@@ -175,14 +180,25 @@ final class ResponseBodyPump implements AsyncResponseConsumer<Void>, WriteListen
 
     /**
      * Whether every byte of the upstream's response has arrived. A failure reported after that
-     * concerns only the connection, not the response: HttpClient 5.5 reports one when the response
-     * completes before {@code execute()} has returned on the calling thread (it then cancels the
-     * finished exchange, which fails it with an {@code InterruptedIOException}). Aborting then would
-     * cut a complete response short, and a client with a Content-Length would wait for the rest.
+     * concerns only the connection, not the response: HttpClient 5.5.1's {@code execute()} registers
+     * the exchange's cancellable only after starting it, and cancels it on the spot when the
+     * exchange is already done ({@code ComplexFuture.setDependency}), which a small response can be;
+     * that cancel fails the finished exchange with an {@code InterruptedIOException}. Aborting then
+     * would cut a whole response short.
      */
     boolean hasWholeResponse() {
         synchronized (lock) {
             return upstreamEnded;
+        }
+    }
+
+    /**
+     * Ends the upstream exchange from inside it: HttpClient fails an exchange whose consumer throws and
+     * discards its connection, which works where cancelling its future does not.
+     */
+    private void abortIfFinished() throws CancelledExchangeException {
+        if (exchange.isFinished()) {
+            throw new CancelledExchangeException();
         }
     }
 
@@ -214,23 +230,31 @@ final class ResponseBodyPump implements AsyncResponseConsumer<Void>, WriteListen
      * @param error what to tell an SSE client, or null when the client is gone
      */
     void abort(ApiError error) {
+        boolean breakConnection = false;
         boolean completeNow = false;
         synchronized (lock) {
             if (state == State.OPEN || state == State.ENDING) {
-                if (error != null && isEventStream()) {
+                if (error == null) {
+                    // The client is gone: nothing to tell, nothing to break.
+                    pending.clear();
+                    state = State.CLOSED;
+                    completeNow = true;
+                } else if (isEventStream()) {
                     pending.add(exchange.errorEvent(error));
                     state = State.ENDING;
                 } else {
                     pending.clear();
                     state = State.CLOSED;
-                    completeNow = true;
+                    breakConnection = true;
                 }
             } else if (state == State.AWAITING_HEAD) {
                 state = State.CLOSED;
                 completeNow = true;
             }
         }
-        if (completeNow) {
+        if (breakConnection) {
+            exchange.abortConnection();
+        } else if (completeNow) {
             exchange.complete();
         } else {
             drain();
@@ -257,7 +281,7 @@ final class ResponseBodyPump implements AsyncResponseConsumer<Void>, WriteListen
             try {
                 while (!pending.isEmpty() && clientOut.isReady()) {
                     clientOut.write(pending.poll());
-                    needsFlush = true;
+                    needsFlush |= flushEachChunk;
                 }
                 if (pending.isEmpty() && needsFlush && clientOut.isReady()) {
                     clientOut.flush();
@@ -278,6 +302,11 @@ final class ResponseBodyPump implements AsyncResponseConsumer<Void>, WriteListen
                 state = State.CLOSED;
                 pending.clear();
                 failure = e;
+            } catch (IllegalStateException | NullPointerException e) {
+                // The container ended and recycled the response (a client error raced us): the client is gone.
+                state = State.CLOSED;
+                pending.clear();
+                failure = new IOException("the client response was already ended", e);
             }
         }
         if (failure != null) {

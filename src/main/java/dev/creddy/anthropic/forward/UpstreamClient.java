@@ -6,11 +6,12 @@ import jakarta.annotation.PreDestroy;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
 import java.time.Duration;
-import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
+import java.util.logging.Logger;
 import org.apache.hc.client5.http.config.ConnectionConfig;
 import org.apache.hc.client5.http.config.RequestConfig;
 import org.apache.hc.client5.http.config.TlsConfig;
@@ -23,7 +24,6 @@ import org.apache.hc.core5.http.nio.AsyncRequestProducer;
 import org.apache.hc.core5.http.nio.AsyncResponseConsumer;
 import org.apache.hc.core5.http2.HttpVersionPolicy;
 import org.apache.hc.core5.io.CloseMode;
-import org.apache.hc.core5.pool.PoolStats;
 import org.apache.hc.core5.reactor.IOReactorConfig;
 import org.apache.hc.core5.util.TimeValue;
 import org.apache.hc.core5.util.Timeout;
@@ -38,7 +38,9 @@ import org.apache.hc.core5.util.Timeout;
  * undeployment.
  */
 @ApplicationScoped
-public class UpstreamClient {
+public class UpstreamClient implements UpstreamPoolMXBean {
+
+    private static final Logger LOG = Logger.getLogger(UpstreamClient.class.getName());
 
     private Settings settings;
     private PoolingAsyncClientConnectionManager pool;
@@ -88,11 +90,15 @@ public class UpstreamClient {
                 .disableConnectionState()
                 .build();
         client.start();
-        deadlines = Executors.newSingleThreadScheduledExecutor(runnable -> {
+        ScheduledThreadPoolExecutor timer = new ScheduledThreadPoolExecutor(1, runnable -> {
             Thread thread = new Thread(runnable, "creddy-upstream-deadlines");
             thread.setDaemon(true);
             return thread;
         });
+        // Nearly every deadline is cancelled when the headers arrive; a cancelled one must not stay
+        // queued (holding its exchange) until its time would have come.
+        timer.setRemoveOnCancelPolicy(true);
+        deadlines = timer;
     }
 
     /** Sends one exchange; the consumer streams the response, the callback hears the outcome. */
@@ -105,14 +111,52 @@ public class UpstreamClient {
         return deadlines.schedule(task, delay.toNanos(), TimeUnit.NANOSECONDS);
     }
 
-    /** The connection pool's counters: leased, pending, available, max. */
-    public PoolStats poolStats() {
-        return pool.getTotalStats();
+    @Override
+    public int getLeased() {
+        return pool.getTotalStats().getLeased();
     }
 
+    @Override
+    public int getPending() {
+        return pool.getTotalStats().getPending();
+    }
+
+    @Override
+    public int getAvailable() {
+        return pool.getTotalStats().getAvailable();
+    }
+
+    @Override
+    public int getMax() {
+        return pool.getTotalStats().getMax();
+    }
+
+    /**
+     * Lets in-flight exchanges finish, up to the shutdown grace, then closes the client. By the time
+     * the application is destroyed the container accepts no new requests, so the count only falls.
+     */
     @PreDestroy
     void stop() {
+        long deadline = System.nanoTime() + settings.shutdownGrace().toNanos();
+        int inFlight = pool.getTotalStats().getLeased();
+        if (inFlight > 0) {
+            LOG.info(() -> "waiting up to " + settings.shutdownGrace().toSeconds() + " s for " + pool.getTotalStats().getLeased()
+                    + " upstream exchange(s) to finish");
+        }
+        while (inFlight > 0 && System.nanoTime() < deadline) {
+            try {
+                // The pool offers no completion signal; a short poll is cheap for the seconds of a shutdown.
+                Thread.sleep(50);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                break;
+            }
+            inFlight = pool.getTotalStats().getLeased();
+        }
+        if (inFlight > 0) {
+            LOG.warning("closing the upstream client with " + inFlight + " exchange(s) still in flight after the shutdown grace");
+        }
         deadlines.shutdownNow();
-        client.close(CloseMode.GRACEFUL);
+        client.close(inFlight > 0 ? CloseMode.IMMEDIATE : CloseMode.GRACEFUL);
     }
 }

@@ -34,7 +34,8 @@ public class AuditLog {
     /** Writes one entry at INFO. */
     public void record(AuditEntry entry) {
         if (LOG.isLoggable(Level.INFO)) {
-            LOG.info(json.toJson(entry));
+            // logp: the caller is known, so JUL need not walk the stack to find it for every request.
+            LOG.logp(Level.INFO, AuditLog.class.getName(), "record", json.toJson(entry));
         }
     }
 }

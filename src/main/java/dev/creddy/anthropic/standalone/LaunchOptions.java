@@ -18,17 +18,19 @@ record LaunchOptions(ListenAddress address, String contextPath, Map<String, Stri
     static final String DEFAULT_ADDRESS = "127.0.0.1:8080";
 
     /** Flags that carry a setting, with the setting they set. */
-    private static final Map<String, String> SETTING_FLAGS = Map.of(
-            "api-key", "anthropic-api-key",
-            "upstream", "upstream-url",
-            "issuer-key", "issuer-key",
-            "max-ttl", "max-ttl",
-            "default-ttl", "default-ttl",
-            "header-timeout", "upstream-header-timeout",
-            "idle-timeout", "upstream-idle-timeout",
-            "max-connections", "upstream-max-connections",
-            "token-store", "token-store",
-            "redis-url", "redis-url");
+    private static final Map<String, String> SETTING_FLAGS = Map.ofEntries(
+            Map.entry("api-key", "anthropic-api-key"),
+            Map.entry("upstream", "upstream-url"),
+            Map.entry("issuer-key", "issuer-key"),
+            Map.entry("max-ttl", "max-ttl"),
+            Map.entry("default-ttl", "default-ttl"),
+            Map.entry("header-timeout", "upstream-header-timeout"),
+            Map.entry("idle-timeout", "upstream-idle-timeout"),
+            Map.entry("max-connections", "upstream-max-connections"),
+            Map.entry("max-request-body", "max-request-body"),
+            Map.entry("shutdown-grace", "shutdown-grace"),
+            Map.entry("token-store", "token-store"),
+            Map.entry("redis-url", "redis-url"));
 
     static String usage() {
         return """
@@ -49,7 +51,9 @@ record LaunchOptions(ListenAddress address, String contextPath, Map<String, Stri
                   --default-ttl DURATION  the lifetime of a token whose request names none (default 1h)
                   --header-timeout DUR    how long to wait for the upstream's response headers (default 10m)
                   --idle-timeout DUR      how long a response may be silent between chunks (default 10m)
-                  --max-connections N     the upstream connection pool's size (default 256)
+                  --max-connections N     the upstream connection pool's size (default 1024)
+                  --max-request-body SIZE the largest request body forwarded (default 32MB)
+                  --shutdown-grace DUR    how long a stop waits for streams in flight (default 30s)
                   --token-store KIND      memory (default) or redis (the default when a Redis URL is set)
                   --redis-url URL         share tokens with other instances through Redis, e.g.
                                           redis://host:6379/0 or rediss:// for TLS (default: $CREDDY_REDIS_URL;
@@ -67,7 +71,8 @@ record LaunchOptions(ListenAddress address, String contextPath, Map<String, Stri
         for (int i = 0; i < args.length; i++) {
             String arg = args[i];
             if (!arg.startsWith("-") || arg.equals("-") || arg.equals("--")) {
-                throw new IllegalArgumentException("unexpected argument \"" + arg + "\"");
+                // Not repeated: a stray argument is often a secret that lost its flag.
+                throw new IllegalArgumentException("unexpected argument at position " + (i + 1) + ": every option starts with --");
             }
             String flag = arg.startsWith("--") ? arg.substring(2) : arg.substring(1);
             String value = null;
@@ -85,7 +90,8 @@ record LaunchOptions(ListenAddress address, String contextPath, Map<String, Stri
                 default -> {
                     String setting = SETTING_FLAGS.get(flag);
                     if (setting == null) {
-                        throw new IllegalArgumentException("unknown flag \"" + arg + "\"");
+                        // Only the flag's name: its value may be a key.
+                        throw new IllegalArgumentException("unknown flag --" + flag);
                     }
                     settings.put(setting, value != null ? value : next(args, ++i, flag));
                 }

@@ -10,24 +10,36 @@ package dev.creddy.anthropic.standalone;
 record ListenAddress(String host, int port) {
 
     static ListenAddress parse(String text) {
-        int colon = text.lastIndexOf(':');
-        if (colon < 0) {
-            throw new IllegalArgumentException("--addr \"" + text + "\" needs a port, e.g. :8080 or 127.0.0.1:8080");
+        String host;
+        String port;
+        if (text.startsWith("[")) {
+            int close = text.indexOf("]:");
+            if (close < 0) {
+                throw new IllegalArgumentException("--addr \"" + text + "\" needs a port after the bracketed address, e.g. [::1]:8080");
+            }
+            host = text.substring(1, close);
+            port = text.substring(close + 2);
+        } else {
+            int colon = text.lastIndexOf(':');
+            if (colon < 0) {
+                throw new IllegalArgumentException("--addr \"" + text + "\" needs a port, e.g. :8080 or 127.0.0.1:8080");
+            }
+            host = text.substring(0, colon);
+            port = text.substring(colon + 1);
+            if (host.contains(":")) {
+                throw new IllegalArgumentException("--addr \"" + text + "\": put an IPv6 address in brackets, e.g. [::1]:8080");
+            }
         }
-        String host = text.substring(0, colon);
-        if (host.startsWith("[") && host.endsWith("]")) {
-            host = host.substring(1, host.length() - 1);
-        }
-        int port;
+        int number;
         try {
-            port = Integer.parseInt(text.substring(colon + 1));
+            number = Integer.parseInt(port);
         } catch (NumberFormatException e) {
+            number = -1;
+        }
+        if (number < 0 || number > 65535) {
             throw new IllegalArgumentException("--addr \"" + text + "\": the port must be a number from 0 to 65535");
         }
-        if (port < 0 || port > 65535) {
-            throw new IllegalArgumentException("--addr \"" + text + "\": the port must be a number from 0 to 65535");
-        }
-        return new ListenAddress(host.isEmpty() ? null : host, port);
+        return new ListenAddress(host.isEmpty() ? null : host, number);
     }
 
     /** How to reach it in a URL. */

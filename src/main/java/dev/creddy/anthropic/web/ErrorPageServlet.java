@@ -1,7 +1,7 @@
 package dev.creddy.anthropic.web;
 
 import dev.creddy.anthropic.api.ApiError;
-import dev.creddy.anthropic.api.ErrorResponder;
+import dev.creddy.anthropic.api.ApiResponses;
 import jakarta.inject.Inject;
 import jakarta.servlet.RequestDispatcher;
 import jakarta.servlet.annotation.WebServlet;
@@ -24,7 +24,7 @@ public class ErrorPageServlet extends HttpServlet {
     private static final Logger LOG = Logger.getLogger(ErrorPageServlet.class.getName());
 
     @Inject
-    transient ErrorResponder errors;
+    transient ApiResponses responses;
 
     @Override
     protected void service(HttpServletRequest request, HttpServletResponse response) throws IOException {
@@ -46,7 +46,11 @@ public class ErrorPageServlet extends HttpServlet {
             case 500 -> "internal error in the proxy";
             default -> status < 500 ? "the request was refused" : "the proxy failed";
         };
+        if (response.isCommitted()) {
+            // Part of a response already went out (a client that went away mid-body): nothing can be said.
+            return;
+        }
         response.resetBuffer();
-        errors.send(response, ApiError.of(status, message));
+        responses.error(response, ApiError.of(status, message));
     }
 }

@@ -1,8 +1,9 @@
 package dev.creddy.anthropic.web;
 
 import dev.creddy.anthropic.api.ApiError;
-import dev.creddy.anthropic.api.ErrorResponder;
+import dev.creddy.anthropic.api.ApiResponses;
 import dev.creddy.anthropic.config.Settings;
+import dev.creddy.anthropic.forward.FailureKind;
 import dev.creddy.anthropic.forward.Forwarder;
 import dev.creddy.anthropic.observe.AuditEntry;
 import dev.creddy.anthropic.observe.AuditLog;
@@ -32,7 +33,7 @@ public class ForwardingServlet extends HttpServlet {
     @Inject
     transient Settings settings;
     @Inject
-    transient ErrorResponder errors;
+    transient ApiResponses responses;
     @Inject
     transient AuditLog audit;
 
@@ -52,6 +53,10 @@ public class ForwardingServlet extends HttpServlet {
             refuse(clientRequest, clientResponse, ApiError.of(503, "the proxy is not configured: " + unconfigured.get()));
             return;
         }
+        if (clientRequest.getContentLengthLong() > settings.maxRequestBody()) {
+            refuse(clientRequest, clientResponse, FailureKind.REQUEST_TOO_LARGE.toApiError(settings));
+            return;
+        }
         Optional<String> target = forwarder.requestTarget(clientRequest);
         if (target.isEmpty()) {
             refuse(clientRequest, clientResponse, ApiError.of(404, "not found: the proxy forwards only paths under /v1/"));
@@ -62,7 +67,7 @@ public class ForwardingServlet extends HttpServlet {
 
     private void refuse(HttpServletRequest clientRequest, HttpServletResponse clientResponse, ApiError error)
             throws IOException {
-        errors.send(clientResponse, error);
+        responses.error(clientResponse, error);
         Object agent = clientRequest.getAttribute(RequestAttributes.AGENT);
         Object tokenId = clientRequest.getAttribute(RequestAttributes.TOKEN_ID);
         audit.record(new AuditEntry(Instant.now().toString(), "rejected", null,

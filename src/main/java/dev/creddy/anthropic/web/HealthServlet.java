@@ -1,6 +1,6 @@
 package dev.creddy.anthropic.web;
 
-import dev.creddy.anthropic.api.JsonCodec;
+import dev.creddy.anthropic.api.ApiResponses;
 import dev.creddy.anthropic.config.Settings;
 import dev.creddy.anthropic.token.TokenRegistry;
 import jakarta.inject.Inject;
@@ -24,7 +24,7 @@ public class HealthServlet extends HttpServlet {
     @Inject
     transient Settings settings;
     @Inject
-    transient JsonCodec json;
+    transient ApiResponses responses;
     @Inject
     transient TokenRegistry registry;
 
@@ -33,11 +33,7 @@ public class HealthServlet extends HttpServlet {
         Optional<String> unavailable = settings.unconfiguredReason().or(registry::unavailableReason);
         HealthStatus status = unavailable.map(reason -> new HealthStatus("unavailable", reason))
                 .orElse(new HealthStatus("ok", null));
-        byte[] body = json.toJsonBytes(status);
-        response.setStatus(unavailable.isPresent() ? HttpServletResponse.SC_SERVICE_UNAVAILABLE : HttpServletResponse.SC_OK);
-        response.setContentType("application/json");
-        response.setHeader("Cache-Control", "no-store");
-        response.setContentLength(body.length);
-        response.getOutputStream().write(body);
+        responses.json(response, unavailable.isPresent() ? HttpServletResponse.SC_SERVICE_UNAVAILABLE
+                : HttpServletResponse.SC_OK, status);
     }
 }

@@ -1,7 +1,7 @@
 package dev.creddy.anthropic.web;
 
 import dev.creddy.anthropic.api.ApiError;
-import dev.creddy.anthropic.api.ErrorResponder;
+import dev.creddy.anthropic.api.ApiResponses;
 import jakarta.inject.Inject;
 import jakarta.servlet.annotation.WebServlet;
 import jakarta.servlet.http.HttpServlet;
@@ -16,10 +16,10 @@ public class NotFoundServlet extends HttpServlet {
     private static final long serialVersionUID = 1L;
 
     @Inject
-    transient ErrorResponder errors;
+    transient ApiResponses responses;
 
     @Override
     protected void service(HttpServletRequest request, HttpServletResponse response) throws IOException {
-        errors.send(response, ApiError.of(404, "not found: the proxy serves /v1/tokens, /health and the Anthropic API under /v1/"));
+        responses.error(response, ApiError.of(404, "not found: the proxy serves /v1/tokens, /health and the Anthropic API under /v1/"));
     }
 }

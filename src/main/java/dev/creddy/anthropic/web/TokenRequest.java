@@ -2,14 +2,14 @@ package dev.creddy.anthropic.web;
 
 import dev.creddy.anthropic.config.GoDuration;
 import jakarta.json.Json;
-import jakarta.json.JsonException;
-import jakarta.json.JsonObject;
-import jakarta.json.JsonReader;
 import jakarta.json.JsonString;
 import jakarta.json.JsonValue;
+import jakarta.json.stream.JsonParser;
 import jakarta.json.stream.JsonParsingException;
 import java.io.StringReader;
 import java.time.Duration;
+import java.util.LinkedHashMap;
+import java.util.Map;
 import java.util.Set;
 
 /**
@@ -27,7 +27,7 @@ record TokenRequest(Duration ttl, String agentName) {
     private static final Set<String> FIELDS = Set.of("ttl", "agent_name");
 
     static TokenRequest parse(String body, Duration defaultTtl, Duration maxTtl) {
-        JsonObject json = body.isBlank() ? JsonValue.EMPTY_JSON_OBJECT : object(body);
+        Map<String, JsonValue> json = body.isBlank() ? Map.of() : object(body);
         for (String field : json.keySet()) {
             if (!FIELDS.contains(field)) {
                 throw new IllegalArgumentException("unknown field \"" + field + "\": a token request takes ttl and agent_name");
@@ -38,22 +38,37 @@ record TokenRequest(Duration ttl, String agentName) {
         return new TokenRequest(ttl, agentName);
     }
 
-    private static JsonObject object(String body) {
-        try (JsonReader reader = Json.createReader(new StringReader(body))) {
-            JsonValue value = reader.readValue();
-            if (value.getValueType() != JsonValue.ValueType.OBJECT) {
+    private static Map<String, JsonValue> object(String body) {
+        try (JsonParser parser = Json.createParser(new StringReader(body))) {
+            if (!parser.hasNext() || parser.next() != JsonParser.Event.START_OBJECT) {
                 throw new IllegalArgumentException("the body must be a JSON object such as {\"ttl\":\"1h\",\"agent_name\":\"my-agent\"}");
             }
-            return value.asJsonObject();
+            Map<String, JsonValue> fields = new LinkedHashMap<>();
+            for (JsonParser.Event event = parser.next(); event != JsonParser.Event.END_OBJECT; event = parser.next()) {
+                String name = parser.getString();
+                parser.next();
+                // A repeated field must not pass as whichever came last: {"ttl":"25h","ttl":"1h"}.
+                if (fields.put(name, parser.getValue()) != null) {
+                    throw new IllegalArgumentException("the body is not valid JSON for a token request: \"" + name
+                            + "\" appears twice");
+                }
+            }
+            if (parser.hasNext()) {
+                throw new IllegalArgumentException("the body is not valid JSON: it goes on after the object");
+            }
+            return fields;
+        } catch (IllegalArgumentException e) {
+            throw e;
         } catch (JsonParsingException e) {
             throw new IllegalArgumentException("the body is not valid JSON (at line " + e.getLocation().getLineNumber()
                     + ", column " + e.getLocation().getColumnNumber() + ")");
-        } catch (JsonException e) {
+        } catch (RuntimeException e) {
+            // JsonException, NoSuchElementException at a cut-off body, or Parsson's limit on nesting depth.
             throw new IllegalArgumentException("the body is not valid JSON");
         }
     }
 
-    private static String string(JsonObject json, String field) {
+    private static String string(Map<String, JsonValue> json, String field) {
         JsonValue value = json.get(field);
         if (!(value instanceof JsonString text)) {
             throw new IllegalArgumentException(field + " must be a string" + (field.equals("ttl") ? " such as \"1h\"" : ""));
@@ -86,14 +101,18 @@ record TokenRequest(Duration ttl, String agentName) {
             throw new IllegalArgumentException("agent_name is longer than " + MAX_AGENT_NAME + " characters");
         }
         if (name.codePoints().anyMatch(TokenRequest::breaksLines)) {
-            throw new IllegalArgumentException("agent_name must not contain control characters");
+            throw new IllegalArgumentException("agent_name must not contain control, line-separator or invisible format characters");
         }
         return name;
     }
 
-    /** Control characters, and the Unicode line and paragraph separators some log viewers break on. */
+    /**
+     * Characters that could disguise a log line or a listing: controls, Unicode line and paragraph
+     * separators, invisible format characters (bidi overrides, zero-width spaces) and lone surrogates.
+     */
     private static boolean breaksLines(int codePoint) {
         int type = Character.getType(codePoint);
-        return Character.isISOControl(codePoint) || type == Character.LINE_SEPARATOR || type == Character.PARAGRAPH_SEPARATOR;
+        return Character.isISOControl(codePoint) || type == Character.LINE_SEPARATOR || type == Character.PARAGRAPH_SEPARATOR
+                || type == Character.FORMAT || type == Character.SURROGATE;
     }
 }

@@ -1,14 +1,14 @@
 package dev.creddy.anthropic.web;
 
 import dev.creddy.anthropic.api.ApiError;
-import dev.creddy.anthropic.api.ErrorResponder;
-import dev.creddy.anthropic.api.JsonCodec;
+import dev.creddy.anthropic.api.ApiResponses;
 import dev.creddy.anthropic.config.Settings;
 import dev.creddy.anthropic.forward.Forwarder;
 import dev.creddy.anthropic.observe.AuditEntry;
 import dev.creddy.anthropic.observe.AuditLog;
 import dev.creddy.anthropic.token.IssuedToken;
 import dev.creddy.anthropic.token.TokenId;
+import dev.creddy.anthropic.token.TokenRecord;
 import dev.creddy.anthropic.token.TokenRegistry;
 import dev.creddy.anthropic.token.TokenStoreUnavailableException;
 import jakarta.inject.Inject;
@@ -21,20 +21,22 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
+import java.util.List;
 import java.util.Locale;
 import java.util.Optional;
 
 /**
- * {@code POST /v1/tokens}: issues a short-lived token to an authorized issuer;
- * {@code DELETE /v1/tokens/{id}}: revokes one (204, or 404 when there is no live token with that id).
- * Parses, calls the registry, writes; the rules live in {@link TokenRequest} and
- * {@link IssuerAuthorization}. When the token store cannot be reached, both answer 503.
+ * {@code /v1/tokens}: {@code POST} issues a token, {@code GET} lists the live ones (paged), both for
+ * an authorized issuer. Parses, calls the registry, writes; the rules live in {@link TokenRequest}
+ * and {@link IssuerAuthorization}. When the token store cannot be reached, both answer 503.
  */
-@WebServlet(name = "tokens", urlPatterns = {"/v1/tokens", "/v1/tokens/*"}, loadOnStartup = 1)
+@WebServlet(name = "tokens", urlPatterns = "/v1/tokens", loadOnStartup = 1)
 public class TokenServlet extends HttpServlet {
 
     private static final long serialVersionUID = 1L;
     static final int MAX_BODY_BYTES = 64 * 1024;
+    static final int DEFAULT_PAGE = 20;
+    static final int MAX_PAGE = 1000;
 
     @Inject
     transient TokenRegistry registry;
@@ -43,36 +45,32 @@ public class TokenServlet extends HttpServlet {
     @Inject
     transient Settings settings;
     @Inject
-    transient JsonCodec json;
-    @Inject
-    transient ErrorResponder errors;
+    transient ApiResponses responses;
     @Inject
     transient AuditLog audit;
 
     @Override
     protected void service(HttpServletRequest request, HttpServletResponse response) throws IOException {
-        String pathInfo = request.getPathInfo();
-        boolean oneToken = pathInfo != null && !pathInfo.equals("/");
-        String allowed = oneToken ? "DELETE" : "POST";
-        if (!request.getMethod().equals(allowed)) {
-            response.setHeader("Allow", allowed);
-            errors.send(response, ApiError.of(405, "method " + request.getMethod() + " is not allowed on "
-                    + (oneToken ? "/v1/tokens/{id}" : "/v1/tokens") + ": use " + allowed));
+        String method = request.getMethod();
+        if (!method.equals("POST") && !method.equals("GET")) {
+            response.setHeader("Allow", "GET, POST");
+            responses.error(response, ApiError.of(405, "method " + method + " is not allowed on /v1/tokens: use POST to "
+                    + "issue a token or GET to list them"));
             return;
         }
         Optional<ApiError> refused = issuers.check(request);
         if (refused.isPresent()) {
-            errors.send(response, refused.get());
+            responses.error(response, refused.get());
             return;
         }
         try {
-            if (oneToken) {
-                revoke(request, response, pathInfo.substring(1));
-            } else {
+            if (method.equals("POST")) {
                 issue(request, response);
+            } else {
+                list(request, response);
             }
         } catch (TokenStoreUnavailableException e) {
-            TokenStoreOutage.send(errors, response);
+            TokenStoreOutage.send(responses, response);
         }
     }
 
@@ -81,34 +79,63 @@ public class TokenServlet extends HttpServlet {
         try {
             tokenRequest = TokenRequest.parse(body(request), settings.defaultTtl(), settings.maxTtl());
         } catch (BodyTooLargeException e) {
-            errors.send(response, ApiError.of(413, "a token request body must be at most " + MAX_BODY_BYTES + " bytes"));
+            responses.error(response, ApiError.of(413, "a token request body must be at most " + MAX_BODY_BYTES + " bytes"));
             return;
         } catch (IllegalArgumentException e) {
-            errors.send(response, ApiError.of(400, e.getMessage()));
+            responses.error(response, ApiError.of(400, e.getMessage()));
             return;
         }
         IssuedToken issued = registry.issue(tokenRequest.agentName(), tokenRequest.ttl());
-        byte[] body = json.toJsonBytes(TokenResponse.of(issued, tokenRequest.ttl()));
-        response.setStatus(HttpServletResponse.SC_CREATED);
-        response.setContentType("application/json");
-        // The body carries a secret: no cache anywhere may keep it.
-        response.setHeader("Cache-Control", "no-store");
-        response.setContentLength(body.length);
-        response.getOutputStream().write(body);
-        audit.record(new AuditEntry(Instant.now().toString(), "token_issued", null, issued.record().agentName(),
-                issued.record().id().value(), request.getRemoteAddr(), request.getMethod(), Forwarder.pathOf(request),
-                HttpServletResponse.SC_CREATED, "issued", 0, null));
+        responses.json(response, HttpServletResponse.SC_CREATED, TokenResponse.of(issued, tokenRequest.ttl()));
+        audit.record(tokenEvent("token_issued", issued.record(), request, HttpServletResponse.SC_CREATED));
     }
 
-    private void revoke(HttpServletRequest request, HttpServletResponse response, String id) throws IOException {
-        // A malformed id names no token either; the answer does not repeat it.
-        if (!TokenId.isWellFormed(id) || !registry.revoke(new TokenId(id))) {
-            errors.send(response, ApiError.of(404, "no live token has that id"));
+    private void list(HttpServletRequest request, HttpServletResponse response) throws IOException {
+        int limit;
+        Optional<TokenId> after;
+        try {
+            limit = limit(request.getParameter("limit"));
+            after = after(request.getParameter("after"));
+        } catch (IllegalArgumentException e) {
+            responses.error(response, ApiError.of(400, e.getMessage()));
             return;
         }
-        response.setStatus(HttpServletResponse.SC_NO_CONTENT);
-        audit.record(new AuditEntry(Instant.now().toString(), "token_revoked", null, null, id, request.getRemoteAddr(),
-                request.getMethod(), Forwarder.pathOf(request), HttpServletResponse.SC_NO_CONTENT, "revoked", 0, null));
+        List<TokenRecord> records = registry.list(limit + 1, after);
+        boolean hasMore = records.size() > limit;
+        List<TokenSummary> page = records.stream().limit(limit).map(TokenSummary::of).toList();
+        responses.json(response, HttpServletResponse.SC_OK, new TokenPage(page, hasMore,
+                page.isEmpty() ? null : page.get(0).id(), page.isEmpty() ? null : page.get(page.size() - 1).id()));
+    }
+
+    private static int limit(String text) {
+        if (text == null) {
+            return DEFAULT_PAGE;
+        }
+        try {
+            int limit = Integer.parseInt(text);
+            if (limit >= 1 && limit <= MAX_PAGE) {
+                return limit;
+            }
+        } catch (NumberFormatException e) {
+            // answered below
+        }
+        throw new IllegalArgumentException("limit must be a whole number from 1 to " + MAX_PAGE);
+    }
+
+    private static Optional<TokenId> after(String text) {
+        if (text == null || text.isEmpty()) {
+            return Optional.empty();
+        }
+        if (!TokenId.isWellFormed(text)) {
+            throw new IllegalArgumentException("after must be a token id such as tok_3q2fJ5kQx0bXH1aR (the last_id of the previous page)");
+        }
+        return Optional.of(new TokenId(text));
+    }
+
+    /** An audit line for a token event; shared with the token item endpoints. */
+    static AuditEntry tokenEvent(String event, TokenRecord record, HttpServletRequest request, int status) {
+        return new AuditEntry(Instant.now().toString(), event, null, record.agentName(), record.id().value(),
+                request.getRemoteAddr(), request.getMethod(), Forwarder.pathOf(request), status, "ok", 0, null);
     }
 
     /** The body as text, refusing non-JSON content types and anything over the limit. */
@@ -129,7 +156,8 @@ public class TokenServlet extends HttpServlet {
         }
         if (body.size() > 0) {
             String contentType = request.getContentType();
-            if (contentType == null || !contentType.toLowerCase(Locale.ROOT).startsWith("application/json")) {
+            String mediaType = contentType == null ? "" : contentType.split(";", 2)[0].strip().toLowerCase(Locale.ROOT);
+            if (!mediaType.equals("application/json")) {
                 throw new IllegalArgumentException("send the token request as JSON with Content-Type: application/json");
             }
         }

@@ -1,7 +1,7 @@
 package dev.creddy.anthropic.web;
 
 import dev.creddy.anthropic.api.ApiError;
-import dev.creddy.anthropic.api.ErrorResponder;
+import dev.creddy.anthropic.api.ApiResponses;
 import jakarta.servlet.http.HttpServletResponse;
 import java.io.IOException;
 
@@ -24,8 +24,8 @@ final class TokenStoreOutage {
     }
 
     /** Answers 503 with the retry hint. */
-    static void send(ErrorResponder errors, HttpServletResponse response) throws IOException {
+    static void send(ApiResponses responses, HttpServletResponse response) throws IOException {
         hintRetry(response);
-        errors.send(response, ERROR);
+        responses.error(response, ERROR);
     }
 }

@@ -55,6 +55,17 @@ class SettingsLoaderTest {
     }
 
     @Test
+    void originsNameTheWinningSourceAndNoValue() {
+        SettingsSource jndi = new MapSource("jndi", Map.of("anthropic-api-key", "sk-ant-from-jndi"));
+        SettingsSource env = new EnvironmentSettingsSource(Map.of("ANTHROPIC_API_KEY", "sk-ant-from-env",
+                "CREDDY_MAX_TTL", "4h"));
+        Map<Setting, String> origins = new SettingsLoader(List.of(jndi, env)).origins();
+        assertEquals(Map.of(Setting.ANTHROPIC_API_KEY, "jndi anthropic-api-key",
+                Setting.MAX_TTL, "environment variable CREDDY_MAX_TTL"), origins);
+        assertFalse(origins.toString().contains("sk-ant"), origins.toString());
+    }
+
+    @Test
     void blankValuesCountAsUnset() {
         SettingsSource jndi = new MapSource("jndi", Map.of("max-ttl", "  "));
         Settings settings = new SettingsLoader(List.of(jndi, new EnvironmentSettingsSource(Map.of("CREDDY_MAX_TTL", "5h"))))

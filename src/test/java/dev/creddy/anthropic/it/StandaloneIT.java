@@ -19,6 +19,7 @@ import dev.creddy.anthropic.it.support.FakeAnthropic.Received;
 import dev.creddy.anthropic.it.support.ProxyHttp;
 import dev.creddy.anthropic.it.support.ProxyWar;
 import dev.creddy.anthropic.it.support.RunningJar;
+import dev.creddy.anthropic.it.support.Wire;
 import java.io.IOException;
 import java.net.http.HttpRequest;
 import java.time.Duration;
@@ -123,6 +124,35 @@ class StandaloneIT {
     }
 
     @Test
+    void aStopLetsTheStreamInFlightFinish() throws Exception {
+        String[] words = new String[20];
+        for (int i = 0; i < words.length; i++) {
+            words[i] = "w" + i;
+        }
+        List<Wire.Event> events = Wire.textEvents(words);
+        UPSTREAM.respondWith((request, exchange) -> FakeAnthropic.pacedStream(exchange, events, Duration.ofMillis(100)));
+        RunningJar jar = launchProxy("--shutdown-grace", "20s");
+        String base = jar.awaitListening();
+        String token = new ProxyHttp(base).issueToken("graceful-stop-it", "5m");
+
+        StringBuilder streamed = new StringBuilder();
+        boolean[] stopSent = {false};
+        try (StreamResponse<RawMessageStreamEvent> stream = sdk(base, token).messages().createStreaming(hello())) {
+            stream.stream().filter(RawMessageStreamEvent::isContentBlockDelta).forEach(event -> {
+                streamed.append(event.asContentBlockDelta().delta().asText().text());
+                if (!stopSent[0]) {
+                    // SIGTERM, as an init system stops a service: the launcher's shutdown hook stops Tomcat.
+                    jar.terminate();
+                    stopSent[0] = true;
+                }
+            });
+        }
+        assertEquals(String.join(" ", words), streamed.toString(), "the stream in flight ran to its end");
+        jar.awaitExit();
+        assertFalse(jar.isAlive());
+    }
+
+    @Test
     void servesUnderAContextPath() throws Exception {
         RunningJar jar = launchProxy("--context-path", "/creddy");
         String base = jar.awaitListening();
@@ -150,11 +180,11 @@ class StandaloneIT {
 
     @ParameterizedTest(name = "{0}")
     @CsvSource(delimiter = '|', value = {
-            "--bogus|unknown flag \"--bogus\"",
+            "--bogus|unknown flag --bogus",
             "--addr nope|--addr \"nope\" needs a port",
             "--addr :70000|the port must be a number from 0 to 65535",
             "--proxy=yes|flag --proxy takes no value",
-            "--proxy stray|unexpected argument \"stray\"",
+            "--proxy stray|unexpected argument at position 2",
     })
     @Timeout(60)
     void wrongCommandLinesExitTwoNamingTheProblem(String line, String message) throws Exception {

@@ -112,7 +112,7 @@ class TokenServiceIT {
             "{\"ttl\":\"soon\"}|invalid duration",
             "{\"ttl\":3600}|ttl must be a string",
             "{\"agent_name\":\"\"}|agent_name must not be empty",
-            "{\"agent_name\":\"a\\nb\"}|control characters",
+            "{\"agent_name\":\"a\\nb\"}|must not contain control",
             "{\"agent_name\":42}|agent_name must be a string",
             "{\"tll\":\"1h\"}|unknown field",
             "[1,2]|must be a JSON object",
@@ -145,51 +145,11 @@ class TokenServiceIT {
     }
 
     @Test
-    void theIssuerRevokesATokenByIdAndItStopsWorkingAtOnce() throws Exception {
-        dev.creddy.anthropic.it.support.ProxyHttp.Issued issued = http.issue("to-revoke", "10m");
-        assertEquals(200, http.listModels(issued.token()).statusCode());
-        FakeAnthropic.shared().takeRequest();
-
-        HttpResponse<String> revoked = http.revoke(issued.id());
-        assertEquals(204, revoked.statusCode(), revoked.body());
-        assertEquals("", revoked.body());
-        HttpResponse<String> refused = http.listModels(issued.token());
-        assertEquals(401, refused.statusCode());
-        assertEquals("authentication_error", json(refused.body()).getJsonObject("error").getString("type"));
-        assertEquals(0, FakeAnthropic.shared().pendingRequests(), "a revoked token reaches nothing");
-    }
-
-    @ParameterizedTest(name = "{0}")
-    @CsvSource(delimiter = '|', value = {
-            "an unknown id|tok_AAAAAAAAAAAAAAAA|Bearer " + ProxyWar.ISSUER_KEY + "|404|not_found_error",
-            "not an id at all|crd_not-an-id|Bearer " + ProxyWar.ISSUER_KEY + "|404|not_found_error",
-            "without the issuer key|tok_AAAAAAAAAAAAAAAA|Bearer nope|401|authentication_error",
-    })
-    void revocationRefusals(String name, String id, String authorization, int status, String type) throws Exception {
-        HttpResponse<String> response = http.send(http.request("/v1/tokens/" + id)
-                .header("Authorization", authorization).DELETE().build());
-        assertEquals(status, response.statusCode(), response.body());
-        assertEquals(type, json(response.body()).getJsonObject("error").getString("type"));
-        assertFalse(response.body().contains(id), "the answer does not repeat the id");
-    }
-
-    @Test
-    void aRevokedTokenCannotBeRevokedAgainNorByAnotherMethod() throws Exception {
-        dev.creddy.anthropic.it.support.ProxyHttp.Issued issued = http.issue("twice", "10m");
-        HttpResponse<String> get = http.send(http.request("/v1/tokens/" + issued.id())
-                .header("Authorization", "Bearer " + ProxyWar.ISSUER_KEY).GET().build());
-        assertEquals(405, get.statusCode());
-        assertEquals("DELETE", get.headers().firstValue("allow").orElseThrow());
-        assertEquals(204, http.revoke(issued.id()).statusCode());
-        assertEquals(404, http.revoke(issued.id()).statusCode());
-    }
-
-    @Test
     void otherMethodsAre405WithAllow() throws Exception {
         HttpResponse<String> response = http.send(http.request("/v1/tokens")
-                .header("Authorization", "Bearer " + ProxyWar.ISSUER_KEY).GET().build());
+                .header("Authorization", "Bearer " + ProxyWar.ISSUER_KEY).PUT(HttpRequest.BodyPublishers.noBody()).build());
         assertEquals(405, response.statusCode());
-        assertEquals("POST", response.headers().firstValue("allow").orElseThrow());
+        assertEquals("GET, POST", response.headers().firstValue("allow").orElseThrow());
         assertTrue(response.body().startsWith("{\"type\":\"error\""));
         assertEquals(0, FakeAnthropic.shared().pendingRequests(), "token requests never reach the upstream");
     }

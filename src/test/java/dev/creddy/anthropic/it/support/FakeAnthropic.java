@@ -185,6 +185,26 @@ public final class FakeAnthropic {
         out.close();
     }
 
+    /** An SSE answer whose events come {@code pause} apart, like a model thinking between tokens. */
+    public static void pacedStream(HttpExchange exchange, List<Wire.Event> events, java.time.Duration pause) throws IOException {
+        Headers headers = exchange.getResponseHeaders();
+        headers.set("content-type", "text/event-stream; charset=utf-8");
+        headers.set("request-id", shared().nextRequestId());
+        exchange.sendResponseHeaders(200, 0);
+        OutputStream out = exchange.getResponseBody();
+        for (Wire.Event event : events) {
+            out.write(event.bytes());
+            out.flush();
+            try {
+                Thread.sleep(pause.toMillis());
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return;
+            }
+        }
+        out.close();
+    }
+
     private void stop() {
         server.stop(0);
         executor.shutdownNow();

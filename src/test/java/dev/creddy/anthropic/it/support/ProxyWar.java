@@ -8,7 +8,7 @@ import org.jboss.shrinkwrap.api.importer.ZipImporter;
 import org.jboss.shrinkwrap.api.spec.WebArchive;
 
 /**
- * The WAR that {@code package} built, as Arquillian deploys it: unchanged but for a
+ * The Tomcat WAR that {@code package} built, as Arquillian deploys it: unchanged but for a
  * {@code META-INF/context.xml} that provisions settings through JNDI {@code <Environment>} entries,
  * the way a Tomcat operator would.
  */
@@ -24,11 +24,16 @@ public final class ProxyWar {
 
     /** The built WAR under {@code archiveName} (its context path), with these JNDI settings. */
     public static WebArchive withSettings(String archiveName, Map<String, String> settings) {
-        File war = new File(System.getProperty("creddy.war", "target/creddy-anthropic.war"));
+        return withSettings(archiveName, settings, "");
+    }
+
+    /** The same, with more elements for the context (a realm, say). */
+    public static WebArchive withSettings(String archiveName, Map<String, String> settings, String moreContext) {
+        File war = new File(System.getProperty("creddy.war", "target/creddy-anthropic-tomcat.war"));
         StringBuilder context = new StringBuilder("<Context>\n");
         settings.forEach((name, value) -> context.append("  <Environment name=\"creddy/").append(xml(name))
                 .append("\" type=\"java.lang.String\" value=\"").append(xml(value)).append("\" override=\"false\"/>\n"));
-        context.append("</Context>\n");
+        context.append(moreContext).append("\n</Context>\n");
         return ShrinkWrap.create(ZipImporter.class, archiveName).importFrom(war).as(WebArchive.class)
                 .addAsManifestResource(new StringAsset(context.toString()), "context.xml");
     }

@@ -101,6 +101,15 @@ public final class RunningJar {
         }
     }
 
+    /** Sends SIGTERM and returns at once. */
+    public void terminate() {
+        process.toHandle().destroy();
+    }
+
+    public boolean isAlive() {
+        return process.isAlive();
+    }
+
     /** The exit code, waiting up to the exit deadline; afterwards the output is complete. */
     public int awaitExit() throws InterruptedException {
         if (!process.waitFor(EXIT_DEADLINE.toSeconds(), TimeUnit.SECONDS)) {

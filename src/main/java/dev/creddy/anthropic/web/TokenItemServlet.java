@@ -1,0 +1,113 @@
+package dev.creddy.anthropic.web;
+
+import dev.creddy.anthropic.api.ApiError;
+import dev.creddy.anthropic.api.ApiResponses;
+import dev.creddy.anthropic.forward.Forwarder;
+import dev.creddy.anthropic.observe.AuditEntry;
+import dev.creddy.anthropic.observe.AuditLog;
+import dev.creddy.anthropic.token.TokenId;
+import dev.creddy.anthropic.token.TokenRecord;
+import dev.creddy.anthropic.token.TokenRegistry;
+import dev.creddy.anthropic.token.TokenStoreUnavailableException;
+import jakarta.inject.Inject;
+import jakarta.servlet.annotation.WebServlet;
+import jakarta.servlet.http.HttpServlet;
+import jakarta.servlet.http.HttpServletRequest;
+import jakarta.servlet.http.HttpServletResponse;
+import java.io.IOException;
+import java.time.Instant;
+import java.util.Optional;
+
+/**
+ * One token: {@code DELETE /v1/tokens/{id}} revokes it (issuer); {@code GET} and {@code DELETE}
+ * on {@code /v1/tokens/self} show or give back the token the caller presents, so an agent can
+ * return its token when done. A revoked token is refused from the very next request.
+ */
+@WebServlet(name = "token-item", urlPatterns = "/v1/tokens/*", loadOnStartup = 1)
+public class TokenItemServlet extends HttpServlet {
+
+    private static final long serialVersionUID = 1L;
+    private static final String SELF = "self";
+
+    @Inject
+    transient TokenRegistry registry;
+    @Inject
+    transient TokenAuthenticator authenticator;
+    @Inject
+    transient IssuerAuthorization issuers;
+    @Inject
+    transient ApiResponses responses;
+    @Inject
+    transient AuditLog audit;
+
+    @Override
+    protected void service(HttpServletRequest request, HttpServletResponse response) throws IOException {
+        try {
+            dispatch(request, response);
+        } catch (TokenStoreUnavailableException e) {
+            TokenStoreOutage.send(responses, response);
+        }
+    }
+
+    private void dispatch(HttpServletRequest request, HttpServletResponse response) throws IOException {
+        String name = request.getPathInfo() == null ? "" : request.getPathInfo().substring(1);
+        String method = request.getMethod();
+        if (name.equals(SELF)) {
+            if (method.equals("GET") || method.equals("DELETE")) {
+                self(request, response, method.equals("DELETE"));
+            } else {
+                methodNotAllowed(response, method, "GET, DELETE");
+            }
+        } else if (TokenId.isWellFormed(name)) {
+            if (method.equals("DELETE")) {
+                revoke(request, response, new TokenId(name));
+            } else {
+                methodNotAllowed(response, method, "DELETE");
+            }
+        } else {
+            responses.error(response, ApiError.of(404, "not found: use /v1/tokens/{id} with a token id such as "
+                    + "tok_3q2fJ5kQx0bXH1aR, or /v1/tokens/self"));
+        }
+    }
+
+    private void self(HttpServletRequest request, HttpServletResponse response, boolean giveBack) throws IOException {
+        Authentication authentication = authenticator.authenticate(request);
+        if (authentication.isRefused()) {
+            if (authentication.storeUnavailable()) {
+                TokenStoreOutage.hintRetry(response);
+            }
+            responses.error(response, authentication.error());
+            return;
+        }
+        TokenRecord caller = authentication.caller();
+        RequestAttributes.tag(request, caller);
+        if (!giveBack) {
+            responses.json(response, HttpServletResponse.SC_OK, TokenSummary.of(caller));
+            return;
+        }
+        registry.revoke(caller.id());
+        responses.noContent(response);
+        audit.record(TokenServlet.tokenEvent("token_returned", caller, request, HttpServletResponse.SC_NO_CONTENT));
+    }
+
+    private void revoke(HttpServletRequest request, HttpServletResponse response, TokenId id) throws IOException {
+        Optional<ApiError> refused = issuers.check(request);
+        if (refused.isPresent()) {
+            responses.error(response, refused.get());
+            return;
+        }
+        if (!registry.revoke(id)) {
+            responses.error(response, ApiError.of(404, "no live token has the id " + id));
+            return;
+        }
+        responses.noContent(response);
+        audit.record(new AuditEntry(Instant.now().toString(), "token_revoked", null, null, id.value(),
+                request.getRemoteAddr(), request.getMethod(), Forwarder.pathOf(request), HttpServletResponse.SC_NO_CONTENT,
+                "ok", 0, null));
+    }
+
+    private void methodNotAllowed(HttpServletResponse response, String method, String allowed) throws IOException {
+        response.setHeader("Allow", allowed);
+        responses.error(response, ApiError.of(405, "method " + method + " is not allowed here: use " + allowed));
+    }
+}
