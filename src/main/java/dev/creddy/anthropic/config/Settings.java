@@ -24,6 +24,8 @@ import java.util.Optional;
  * @param metrics whether metrics are kept and shown (JMX and {@code /metrics})
  * @param metricsKey a bearer key that may read {@code /metrics} besides the issuer key
  * @param metricsMaxAgents how many distinct agent names get their own metrics tag; the rest share {@code other}
+ * @param tokenStore where tokens live
+ * @param redis how to reach Redis; present exactly when {@code tokenStore} is {@link TokenStoreKind#REDIS}
  */
 public record Settings(
         Optional<Secret> anthropicApiKey,
@@ -40,7 +42,9 @@ public record Settings(
         Duration shutdownGrace,
         boolean metrics,
         Optional<Secret> metricsKey,
-        int metricsMaxAgents) {
+        int metricsMaxAgents,
+        TokenStoreKind tokenStore,
+        Optional<RedisSettings> redis) {
 
     public Settings {
         Objects.requireNonNull(anthropicApiKey, "anthropicApiKey");
@@ -53,6 +57,11 @@ public record Settings(
         Objects.requireNonNull(upstreamIdleTimeout, "upstreamIdleTimeout");
         Objects.requireNonNull(shutdownGrace, "shutdownGrace");
         Objects.requireNonNull(metricsKey, "metricsKey");
+        Objects.requireNonNull(tokenStore, "tokenStore");
+        Objects.requireNonNull(redis, "redis");
+        if (redis.isPresent() != (tokenStore == TokenStoreKind.REDIS)) {
+            throw new IllegalArgumentException("Redis settings belong to the Redis token store, and it needs them");
+        }
     }
 
     /** Why the proxy cannot forward, or empty when it can. */

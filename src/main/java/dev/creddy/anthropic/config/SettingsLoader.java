@@ -46,6 +46,11 @@ public final class SettingsLoader {
         Boolean metrics = resolution.required(Setting.METRICS, SettingsLoader::onOff);
         Optional<Secret> metricsKey = resolution.optional(Setting.METRICS_KEY, Secret::of);
         Integer metricsMaxAgents = resolution.required(Setting.METRICS_MAX_AGENTS, SettingsLoader::nonNegativeInt);
+        Optional<TokenStoreKind> storeKind = resolution.optional(Setting.TOKEN_STORE, TokenStoreKind::parse);
+        Optional<URI> redisUrl = resolution.optional(Setting.REDIS_URL, RedisSettings::parseUrl);
+        Optional<Secret> redisPassword = resolution.optional(Setting.REDIS_PASSWORD, Secret::of);
+        Duration redisTimeout = resolution.required(Setting.REDIS_COMMAND_TIMEOUT, SettingsLoader::positiveDuration);
+        Duration redisCacheTtl = resolution.required(Setting.REDIS_CACHE_TTL, SettingsLoader::nonNegativeDuration);
 
         if (maxTtl != null && defaultTtl != null && defaultTtl.compareTo(maxTtl) > 0) {
             if (resolution.isExplicit(Setting.DEFAULT_TTL)) {
@@ -55,12 +60,16 @@ public final class SettingsLoader {
                 defaultTtl = maxTtl;
             }
         }
+        TokenStoreKind tokenStore = tokenStore(resolution, storeKind);
         if (!resolution.problems.isEmpty()) {
             throw new InvalidSettingsException(resolution.problems);
         }
+        Optional<RedisSettings> redis = tokenStore == TokenStoreKind.REDIS
+                ? Optional.of(new RedisSettings(redisUrl.orElseThrow(), redisPassword, redisTimeout, redisCacheTtl))
+                : Optional.empty();
         return new Settings(apiKey, upstreamUrl, issuerKey, maxTtl, defaultTtl, openIssuance,
                 connectTimeout, headerTimeout, idleTimeout, maxConnections, maxRequestBody, shutdownGrace,
-                metrics, metricsKey, metricsMaxAgents);
+                metrics, metricsKey, metricsMaxAgents, tokenStore, redis);
     }
 
     /**
@@ -79,6 +88,25 @@ public final class SettingsLoader {
         return Collections.unmodifiableMap(origins);
     }
 
+    /**
+     * The Redis store when it is asked for or a Redis URL is set, else memory. A Redis URL next to an
+     * explicit memory store is refused: one of the two is a mistake, and guessing wrong would leave
+     * every instance with tokens of its own.
+     */
+    private static TokenStoreKind tokenStore(Resolution resolution, Optional<TokenStoreKind> explicit) {
+        boolean urlSet = resolution.isExplicit(Setting.REDIS_URL);
+        TokenStoreKind kind = explicit.orElse(urlSet ? TokenStoreKind.REDIS : TokenStoreKind.MEMORY);
+        if (kind == TokenStoreKind.REDIS && !urlSet) {
+            resolution.problems.add("token-store (from " + resolution.origin(Setting.TOKEN_STORE)
+                    + ") is redis, but redis-url is not set: set it to e.g. redis://host:6379/0");
+        }
+        if (kind == TokenStoreKind.MEMORY && urlSet && explicit.isPresent()) {
+            resolution.problems.add("redis-url (from " + resolution.origin(Setting.REDIS_URL) + ") is set, but token-store (from "
+                    + resolution.origin(Setting.TOKEN_STORE) + ") is memory: remove one of them");
+        }
+        return kind;
+    }
+
     private final class Resolution {
         private final List<String> problems = new ArrayList<>();
 
@@ -94,7 +122,7 @@ public final class SettingsLoader {
             try {
                 return Optional.of(parser.apply(raw.get().strip()));
             } catch (IllegalArgumentException e) {
-                String shown = setting.isSecret() ? "the configured value" : "\"" + raw.get() + "\"";
+                String shown = setting.mayQuoteValue() ? "\"" + raw.get() + "\"" : "the configured value";
                 problems.add(setting.key() + " (from " + origin(setting) + "): " + shown + " is not valid: "
                         + (setting.isSecret() ? "it must not be blank" : e.getMessage()));
                 return Optional.empty();

@@ -294,7 +294,9 @@ final class Exchange {
 
         @Override
         public void failed(Exception cause) {
-            fail(FailureKind.ofUpstream(cause), cause);
+            if (!responsePump.hasWholeResponse()) {
+                fail(FailureKind.ofUpstream(cause), cause);
+            }
         }
 
         @Override

@@ -56,6 +56,7 @@ final class ResponseBodyPump implements AsyncResponseConsumer<Void>, WriteListen
     private CapacityChannel capacity;
     private int uncredited;
     private boolean needsFlush;
+    private boolean upstreamEnded;
     /** SSE events go out one by one; other bodies flush when the container's buffer fills, and at the end. */
     private boolean flushEachChunk;
     private FutureCallback<Void> upstreamDone;
@@ -96,6 +97,7 @@ final class ResponseBodyPump implements AsyncResponseConsumer<Void>, WriteListen
             needsFlush = true;
             flushEachChunk = sse;
             transition(State.AWAITING_HEAD, entity == null ? State.ENDING : State.OPEN);
+            upstreamEnded = entity == null;
         }
         if (entity == null) {
             resultCallback.completed(null);
@@ -160,6 +162,7 @@ final class ResponseBodyPump implements AsyncResponseConsumer<Void>, WriteListen
             if (state == State.OPEN) {
                 transition(State.OPEN, State.ENDING);
             }
+            upstreamEnded = true;
             done = upstreamDone;
         }
         // The upstream exchange is over: its connection goes back to the pool while the client drains.
@@ -171,7 +174,23 @@ final class ResponseBodyPump implements AsyncResponseConsumer<Void>, WriteListen
 
     @Override
     public void failed(Exception cause) {
-        exchange.fail(FailureKind.ofUpstream(cause), cause);
+        if (!hasWholeResponse()) {
+            exchange.fail(FailureKind.ofUpstream(cause), cause);
+        }
+    }
+
+    /**
+     * Whether every byte of the upstream's response has arrived. A failure reported after that
+     * concerns only the connection, not the response: HttpClient 5.5.1's {@code execute()} registers
+     * the exchange's cancellable only after starting it, and cancels it on the spot when the
+     * exchange is already done ({@code ComplexFuture.setDependency}), which a small response can be;
+     * that cancel fails the finished exchange with an {@code InterruptedIOException}. Aborting then
+     * would cut a whole response short.
+     */
+    boolean hasWholeResponse() {
+        synchronized (lock) {
+            return upstreamEnded;
+        }
     }
 
     /**

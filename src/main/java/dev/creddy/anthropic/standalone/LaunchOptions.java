@@ -18,17 +18,19 @@ record LaunchOptions(ListenAddress address, String contextPath, Map<String, Stri
     static final String DEFAULT_ADDRESS = "127.0.0.1:8080";
 
     /** Flags that carry a setting, with the setting they set. */
-    private static final Map<String, String> SETTING_FLAGS = Map.of(
-            "api-key", "anthropic-api-key",
-            "upstream", "upstream-url",
-            "issuer-key", "issuer-key",
-            "max-ttl", "max-ttl",
-            "default-ttl", "default-ttl",
-            "header-timeout", "upstream-header-timeout",
-            "idle-timeout", "upstream-idle-timeout",
-            "max-connections", "upstream-max-connections",
-            "max-request-body", "max-request-body",
-            "shutdown-grace", "shutdown-grace");
+    private static final Map<String, String> SETTING_FLAGS = Map.ofEntries(
+            Map.entry("api-key", "anthropic-api-key"),
+            Map.entry("upstream", "upstream-url"),
+            Map.entry("issuer-key", "issuer-key"),
+            Map.entry("max-ttl", "max-ttl"),
+            Map.entry("default-ttl", "default-ttl"),
+            Map.entry("header-timeout", "upstream-header-timeout"),
+            Map.entry("idle-timeout", "upstream-idle-timeout"),
+            Map.entry("max-connections", "upstream-max-connections"),
+            Map.entry("max-request-body", "max-request-body"),
+            Map.entry("shutdown-grace", "shutdown-grace"),
+            Map.entry("token-store", "token-store"),
+            Map.entry("redis-url", "redis-url"));
 
     static String usage() {
         return """
@@ -52,6 +54,10 @@ record LaunchOptions(ListenAddress address, String contextPath, Map<String, Stri
                   --max-connections N     the upstream connection pool's size (default 1024)
                   --max-request-body SIZE the largest request body forwarded (default 32MB)
                   --shutdown-grace DUR    how long a stop waits for streams in flight (default 30s)
+                  --token-store KIND      memory (default) or redis (the default when a Redis URL is set)
+                  --redis-url URL         share tokens with other instances through Redis, e.g.
+                                          redis://host:6379/0 or rediss:// for TLS (default: $CREDDY_REDIS_URL;
+                                          the password goes in $CREDDY_REDIS_PASSWORD, not on the command line)
                   --context-path PATH     serve under PATH instead of the root, e.g. /creddy
                   --help                  print this help
                 """;

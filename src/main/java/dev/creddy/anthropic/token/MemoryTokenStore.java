@@ -1,10 +1,5 @@
 package dev.creddy.anthropic.token;
 
-import jakarta.annotation.PostConstruct;
-import jakarta.annotation.PreDestroy;
-import jakarta.enterprise.context.ApplicationScoped;
-import jakarta.enterprise.event.Event;
-import jakarta.inject.Inject;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -26,10 +21,10 @@ import java.util.logging.Logger;
  * Expired records are purged by a background task and refused at validation in between; each purged
  * record is reported as a {@link TokenExpired} event.
  *
- * <p>Thread-safe: the map is concurrent and records are immutable.
+ * <p>Thread-safe: the map is concurrent and records are immutable. {@link #start()} and
+ * {@link #close()} are called once each, by whoever created the store.
  */
-@ApplicationScoped
-public class MemoryTokenStore implements TokenRegistry {
+public final class MemoryTokenStore implements TokenRegistry, AutoCloseable {
 
     private static final Logger LOG = Logger.getLogger(MemoryTokenStore.class.getName());
     private static final Duration PURGE_INTERVAL = Duration.ofSeconds(30);
@@ -39,17 +34,6 @@ public class MemoryTokenStore implements TokenRegistry {
     private final Clock clock;
     private final Consumer<TokenExpired> expired;
     private ScheduledExecutorService purger;
-
-    /** For CDI's proxy. */
-    public MemoryTokenStore() {
-        this(new TokenSecrets(), Clock.systemUTC());
-    }
-
-    /** The application's store: purged records go out as CDI events. */
-    @Inject
-    public MemoryTokenStore(Event<TokenExpired> expired) {
-        this(new TokenSecrets(), Clock.systemUTC(), expired::fire);
-    }
 
     public MemoryTokenStore(TokenSecrets secrets, Clock clock) {
         this(secrets, clock, event -> { });
@@ -61,9 +45,8 @@ public class MemoryTokenStore implements TokenRegistry {
         this.expired = expired;
     }
 
-    /** Starts the background purge; not in the constructor, which CDI's proxies call too. */
-    @PostConstruct
-    void startPurging() {
+    /** Starts the background purge. */
+    public void start() {
         purger = Executors.newSingleThreadScheduledExecutor(runnable -> {
             Thread thread = new Thread(runnable, "creddy-token-purge");
             thread.setDaemon(true);
@@ -101,6 +84,9 @@ public class MemoryTokenStore implements TokenRegistry {
 
     @Override
     public List<TokenRecord> list(int limit, Optional<TokenId> after) {
+        if (limit < 1) {
+            throw new IllegalArgumentException("limit must be at least 1");
+        }
         Instant now = clock.instant();
         // A scan: fine for the tokens one instance holds; the Redis store pages through an index instead.
         return byDigest.values().stream()
@@ -115,6 +101,11 @@ public class MemoryTokenStore implements TokenRegistry {
     public long activeCount() {
         Instant now = clock.instant();
         return byDigest.values().stream().filter(record -> !record.isExpiredAt(now)).count();
+    }
+
+    @Override
+    public Optional<String> unavailableReason() {
+        return Optional.empty();
     }
 
     /** Drops expired records; runs in the background so the map does not grow with dead tokens. */
@@ -135,8 +126,9 @@ public class MemoryTokenStore implements TokenRegistry {
         }
     }
 
-    @PreDestroy
-    void stop() {
+    /** Stops the background purge. */
+    @Override
+    public void close() {
         if (purger != null) {
             purger.shutdownNow();
         }

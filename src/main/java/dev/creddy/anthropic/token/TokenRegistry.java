@@ -8,6 +8,9 @@ import java.util.Optional;
  * Issues, validates and revokes short-lived tokens. The seam between the web layer and a store:
  * in memory for one instance, Redis for several. Implementations are thread-safe, keep only
  * digests of secrets, and never validate an expired token whatever their store's own expiry does.
+ *
+ * <p>A store that lives elsewhere can be out of reach: then every method throws
+ * {@link TokenStoreUnavailableException} within the store's timeout, and nothing is granted.
  */
 public interface TokenRegistry {
 
@@ -30,6 +33,7 @@ public interface TokenRegistry {
      *
      * @param limit at most this many records, at least 1
      * @param after start after this id (exclusive), or from the first id when empty
+     * @throws IllegalArgumentException when {@code limit} is below 1
      */
     List<TokenRecord> list(int limit, Optional<TokenId> after);
 

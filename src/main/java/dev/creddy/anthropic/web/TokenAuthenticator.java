@@ -4,6 +4,7 @@ import dev.creddy.anthropic.observe.ProxyMetrics;
 import dev.creddy.anthropic.token.TokenRecord;
 import dev.creddy.anthropic.token.TokenRegistry;
 import dev.creddy.anthropic.token.TokenSecrets;
+import dev.creddy.anthropic.token.TokenStoreUnavailableException;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
 import jakarta.servlet.http.HttpServletRequest;
@@ -11,7 +12,8 @@ import java.util.Optional;
 
 /**
  * Authenticates a forwarded request by its {@code crd_} token, and counts refusals by reason.
- * Messages never repeat what the client presented. Thread-safe.
+ * Messages never repeat what the client presented. A token the store cannot check is not
+ * accepted: the request is refused as unavailable. Thread-safe.
  */
 @ApplicationScoped
 public class TokenAuthenticator {
@@ -51,7 +53,12 @@ public class TokenAuthenticator {
             // Not a crd_ token at all (often a real Anthropic key sent by mistake): the store is not asked.
             return Authentication.refused("malformed", invalid);
         }
-        Optional<TokenRecord> caller = registry.validate(found.credential().get());
+        Optional<TokenRecord> caller;
+        try {
+            caller = registry.validate(found.credential().get());
+        } catch (TokenStoreUnavailableException e) {
+            return Authentication.undecided();
+        }
         return caller.map(Authentication::of).orElseGet(() -> Authentication.refused("unknown", invalid));
     }
 }

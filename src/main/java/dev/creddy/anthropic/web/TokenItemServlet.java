@@ -6,6 +6,7 @@ import dev.creddy.anthropic.observe.AuditLog;
 import dev.creddy.anthropic.token.TokenId;
 import dev.creddy.anthropic.token.TokenRecord;
 import dev.creddy.anthropic.token.TokenRegistry;
+import dev.creddy.anthropic.token.TokenStoreUnavailableException;
 import jakarta.inject.Inject;
 import jakarta.servlet.annotation.WebServlet;
 import jakarta.servlet.http.HttpServlet;
@@ -38,6 +39,14 @@ public class TokenItemServlet extends HttpServlet {
 
     @Override
     protected void service(HttpServletRequest request, HttpServletResponse response) throws IOException {
+        try {
+            dispatch(request, response);
+        } catch (TokenStoreUnavailableException e) {
+            TokenStoreOutage.send(responses, response);
+        }
+    }
+
+    private void dispatch(HttpServletRequest request, HttpServletResponse response) throws IOException {
         String name = request.getPathInfo() == null ? "" : request.getPathInfo().substring(1);
         String method = request.getMethod();
         if (name.equals(SELF)) {
@@ -61,6 +70,9 @@ public class TokenItemServlet extends HttpServlet {
     private void self(HttpServletRequest request, HttpServletResponse response, boolean giveBack) throws IOException {
         Authentication authentication = authenticator.authenticate(request);
         if (authentication.isRefused()) {
+            if (authentication.storeUnavailable()) {
+                TokenStoreOutage.hintRetry(response);
+            }
             responses.error(response, authentication.error());
             audit.record(ForwardingServlet.rejection(request, null, authentication.error(), authentication.reason()));
             return;

@@ -10,6 +10,7 @@ import dev.creddy.anthropic.token.IssuedToken;
 import dev.creddy.anthropic.token.TokenId;
 import dev.creddy.anthropic.token.TokenRecord;
 import dev.creddy.anthropic.token.TokenRegistry;
+import dev.creddy.anthropic.token.TokenStoreUnavailableException;
 import jakarta.inject.Inject;
 import jakarta.servlet.annotation.WebServlet;
 import jakarta.servlet.http.HttpServlet;
@@ -26,7 +27,7 @@ import java.util.Optional;
 /**
  * {@code /v1/tokens}: {@code POST} issues a token, {@code GET} lists the live ones (paged), both for
  * an authorized issuer. Parses, calls the registry, writes; the rules live in {@link TokenRequest}
- * and {@link IssuerAuthorization}.
+ * and {@link IssuerAuthorization}. When the token store cannot be reached, both answer 503.
  */
 @WebServlet(name = "tokens", urlPatterns = "/v1/tokens", loadOnStartup = 1)
 public class TokenServlet extends HttpServlet {
@@ -61,10 +62,14 @@ public class TokenServlet extends HttpServlet {
             responses.error(response, refused.get());
             return;
         }
-        if (method.equals("POST")) {
-            issue(request, response);
-        } else {
-            list(request, response);
+        try {
+            if (method.equals("POST")) {
+                issue(request, response);
+            } else {
+                list(request, response);
+            }
+        } catch (TokenStoreUnavailableException e) {
+            TokenStoreOutage.send(responses, response);
         }
     }
 

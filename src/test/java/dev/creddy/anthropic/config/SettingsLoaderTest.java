@@ -91,6 +91,15 @@ class SettingsLoaderTest {
             "metrics|maybe|must be on or off",
             "metrics-max-agents|-1|zero or more",
             "metrics-max-agents|lots|zero or more",
+            "token-store|disk|must be memory or redis",
+            "redis-url|http://127.0.0.1:6379|must be a redis:// or rediss:// (TLS) URL",
+            "redis-url|redis:///0|must name a host",
+            "redis-url|redis://127.0.0.1:6379/zero|may only name a database number",
+            "redis-url|redis://127.0.0.1:6379/0?timeout=5s|must not carry a query",
+            "redis-url|redis://bad host|not a URL",
+            "redis-command-timeout|0|must be longer than zero",
+            "redis-cache-ttl|-1s|must not be negative",
+            "redis-cache-ttl|soon|invalid duration",
     })
     void wrongValuesNameTheSettingAndSource(String key, String value, String expected) {
         InvalidSettingsException e = assertThrows(InvalidSettingsException.class,
@@ -120,6 +129,74 @@ class SettingsLoaderTest {
     void metricsAreSwitchedOnOrOff(String value, boolean expected) {
         Settings settings = new SettingsLoader(List.of(new MapSource("jndi", Map.of("metrics", value)))).load();
         assertEquals(expected, settings.metrics());
+    }
+
+    @Test
+    void tokensStayInMemoryUnlessRedisIsConfigured() {
+        Settings settings = new SettingsLoader(List.of(new EnvironmentSettingsSource(Map.of()))).load();
+        assertEquals(TokenStoreKind.MEMORY, settings.tokenStore());
+        assertTrue(settings.redis().isEmpty());
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @CsvSource(delimiter = '|', nullValues = "-", value = {
+            "a Redis URL alone selects Redis|-|redis://127.0.0.1:6379/0",
+            "explicitly|redis|rediss://cache.internal:6380/3",
+            "in any case|REDIS|redis://[::1]:6379",
+    })
+    void aRedisUrlSelectsTheRedisStoreWithItsDefaults(String name, String store, String url) {
+        Map<String, String> values = new java.util.HashMap<>(Map.of("redis-url", url));
+        if (store != null) {
+            values.put("token-store", store);
+        }
+        Settings settings = new SettingsLoader(List.of(new MapSource("jndi", values))).load();
+        assertEquals(TokenStoreKind.REDIS, settings.tokenStore());
+        RedisSettings redis = settings.redis().orElseThrow();
+        assertEquals(URI.create(url), redis.url());
+        assertEquals(Duration.ofSeconds(2), redis.commandTimeout());
+        assertEquals(Duration.ofSeconds(1), redis.cacheTtl());
+        assertTrue(redis.password().isEmpty());
+    }
+
+    @Test
+    void redisTimingsComeFromTheirSettingsAndAZeroCacheTtlTurnsTheCacheOff() {
+        Settings settings = new SettingsLoader(List.of(new EnvironmentSettingsSource(Map.of(
+                "CREDDY_REDIS_URL", "redis://127.0.0.1:6379/0", "CREDDY_REDIS_COMMAND_TIMEOUT", "500ms",
+                "CREDDY_REDIS_CACHE_TTL", "0")))).load();
+        assertEquals(Duration.ofMillis(500), settings.redis().orElseThrow().commandTimeout());
+        assertEquals(Duration.ZERO, settings.redis().orElseThrow().cacheTtl());
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @CsvSource(delimiter = '|', value = {
+            "token-store=redis without a URL|token-store|redis||redis-url is not set",
+            "a URL next to an explicit memory store|token-store|memory|redis://127.0.0.1:6379/0|remove one of them",
+    })
+    void contradictoryStoreSettingsAreRefused(String name, String key, String value, String url, String expected) {
+        Map<String, String> values = new java.util.HashMap<>(Map.of(key, value));
+        if (url != null) {
+            values.put("redis-url", url);
+        }
+        InvalidSettingsException e = assertThrows(InvalidSettingsException.class,
+                () -> new SettingsLoader(List.of(new MapSource("jndi", values))).load());
+        assertTrue(e.getMessage().contains(expected), e.getMessage());
+        assertTrue(e.getMessage().contains("jndi token-store"), "names where it came from: " + e.getMessage());
+    }
+
+    @Test
+    void redisPasswordsNeverShow() {
+        Settings settings = new SettingsLoader(List.of(new EnvironmentSettingsSource(Map.of(
+                "CREDDY_REDIS_URL", "redis://creddy:url-hunter2@127.0.0.1:6379/1",
+                "CREDDY_REDIS_PASSWORD", "setting-hunter2")))).load();
+        String shown = settings.toString();
+        assertFalse(shown.contains("hunter2"), shown);
+        assertTrue(shown.contains("redis://****@127.0.0.1:6379/1"), shown);
+        assertEquals("setting-hunter2", settings.redis().orElseThrow().password().orElseThrow().reveal());
+
+        InvalidSettingsException e = assertThrows(InvalidSettingsException.class, () -> new SettingsLoader(List.of(
+                new EnvironmentSettingsSource(Map.of("CREDDY_REDIS_URL", "redis://creddy:url-hunter2@127.0.0.1:6379/x")))).load());
+        assertFalse(e.getMessage().contains("hunter2"), e.getMessage());
+        assertTrue(e.getMessage().contains("redis-url (from environment variable CREDDY_REDIS_URL)"), e.getMessage());
     }
 
     @Test
