@@ -25,8 +25,9 @@ public class ApiResponses {
         this.json = json;
     }
 
-    /** Sends {@code error} in Anthropic's shape. */
+    /** Sends {@code error} in Anthropic's shape, with its retry hint. */
     public void error(HttpServletResponse response, ApiError error) throws IOException {
+        error.retry().headers().forEach(response::setHeader);
         write(response, error.status(), json.errorJson(error));
     }
 

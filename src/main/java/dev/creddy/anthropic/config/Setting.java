@@ -26,7 +26,10 @@ public enum Setting {
     REDIS_URL("redis-url", "CREDDY_REDIS_URL", null, false),
     REDIS_PASSWORD("redis-password", "CREDDY_REDIS_PASSWORD", null, true),
     REDIS_COMMAND_TIMEOUT("redis-command-timeout", "CREDDY_REDIS_COMMAND_TIMEOUT", "2s", false),
-    REDIS_CACHE_TTL("redis-cache-ttl", "CREDDY_REDIS_CACHE_TTL", "1s", false);
+    REDIS_CACHE_TTL("redis-cache-ttl", "CREDDY_REDIS_CACHE_TTL", "1s", false),
+    MAX_UPLOAD_BODY("max-upload-body", "CREDDY_MAX_UPLOAD_BODY", "500MB", false),
+    PUBLIC_URL("public-url", "CREDDY_PUBLIC_URL", null, false),
+    TRUST_FORWARDED_HEADERS("trust-forwarded-headers", "CREDDY_TRUST_FORWARDED_HEADERS", "false", false);
 
     private final String key;
     private final String environmentVariable;

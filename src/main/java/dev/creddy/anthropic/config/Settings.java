@@ -26,6 +26,9 @@ import java.util.Optional;
  * @param metricsMaxAgents how many distinct agent names get their own metrics tag; the rest share {@code other}
  * @param tokenStore where tokens live
  * @param redis how to reach Redis; present exactly when {@code tokenStore} is {@link TokenStoreKind#REDIS}
+ * @param maxUploadBody the largest body of a bulk upload (Files API upload, batch creation), in bytes (413 above)
+ * @param publicUrl the URL agents reach the proxy at, when the operator set it; it wins over anything a request says
+ * @param trustForwardedHeaders whether a front proxy's {@code Forwarded} / {@code X-Forwarded-*} headers tell the public URL
  */
 public record Settings(
         Optional<Secret> anthropicApiKey,
@@ -44,7 +47,10 @@ public record Settings(
         Optional<Secret> metricsKey,
         int metricsMaxAgents,
         TokenStoreKind tokenStore,
-        Optional<RedisSettings> redis) {
+        Optional<RedisSettings> redis,
+        long maxUploadBody,
+        Optional<URI> publicUrl,
+        boolean trustForwardedHeaders) {
 
     public Settings {
         Objects.requireNonNull(anthropicApiKey, "anthropicApiKey");
@@ -62,6 +68,7 @@ public record Settings(
         if (redis.isPresent() != (tokenStore == TokenStoreKind.REDIS)) {
             throw new IllegalArgumentException("Redis settings belong to the Redis token store, and it needs them");
         }
+        Objects.requireNonNull(publicUrl, "publicUrl");
     }
 
     /** Why the proxy cannot forward, or empty when it can. */

@@ -32,7 +32,7 @@ public final class SettingsLoader {
     public Settings load() {
         Resolution resolution = new Resolution();
         Optional<Secret> apiKey = resolution.optional(Setting.ANTHROPIC_API_KEY, Secret::of);
-        URI upstreamUrl = resolution.required(Setting.UPSTREAM_URL, SettingsLoader::upstreamUrl);
+        URI upstreamUrl = resolution.required(Setting.UPSTREAM_URL, SettingsLoader::baseUrl);
         Optional<Secret> issuerKey = resolution.optional(Setting.ISSUER_KEY, Secret::of);
         Duration maxTtl = resolution.required(Setting.MAX_TTL, SettingsLoader::positiveDuration);
         Duration defaultTtl = resolution.required(Setting.DEFAULT_TTL, SettingsLoader::positiveDuration);
@@ -51,6 +51,9 @@ public final class SettingsLoader {
         Optional<Secret> redisPassword = resolution.optional(Setting.REDIS_PASSWORD, Secret::of);
         Duration redisTimeout = resolution.required(Setting.REDIS_COMMAND_TIMEOUT, SettingsLoader::positiveDuration);
         Duration redisCacheTtl = resolution.required(Setting.REDIS_CACHE_TTL, SettingsLoader::nonNegativeDuration);
+        Long maxUploadBody = resolution.required(Setting.MAX_UPLOAD_BODY, SettingsLoader::positiveSize);
+        Optional<URI> publicUrl = resolution.optional(Setting.PUBLIC_URL, SettingsLoader::baseUrl);
+        Boolean trustForwardedHeaders = resolution.required(Setting.TRUST_FORWARDED_HEADERS, SettingsLoader::bool);
 
         if (maxTtl != null && defaultTtl != null && defaultTtl.compareTo(maxTtl) > 0) {
             if (resolution.isExplicit(Setting.DEFAULT_TTL)) {
@@ -69,7 +72,7 @@ public final class SettingsLoader {
                 : Optional.empty();
         return new Settings(apiKey, upstreamUrl, issuerKey, maxTtl, defaultTtl, openIssuance,
                 connectTimeout, headerTimeout, idleTimeout, maxConnections, maxRequestBody, shutdownGrace,
-                metrics, metricsKey, metricsMaxAgents, tokenStore, redis);
+                metrics, metricsKey, metricsMaxAgents, tokenStore, redis, maxUploadBody, publicUrl, trustForwardedHeaders);
     }
 
     /**
@@ -153,7 +156,8 @@ public final class SettingsLoader {
         }
     }
 
-    private static URI upstreamUrl(String raw) {
+    /** An absolute http(s) URL that other paths are appended to: no query, fragment or user info, no trailing slash. */
+    private static URI baseUrl(String raw) {
         URI uri;
         try {
             uri = new URI(raw);

@@ -21,6 +21,7 @@ import org.apache.hc.core5.concurrent.FutureCallback;
 import org.apache.hc.core5.http.Header;
 import org.apache.hc.core5.http.HttpRequest;
 import org.apache.hc.core5.http.HttpResponse;
+import org.apache.hc.core5.http.nio.AsyncResponseConsumer;
 import org.apache.hc.core5.http.nio.support.BasicRequestProducer;
 
 /**
@@ -57,6 +58,7 @@ final class Exchange {
     private final String method;
     private final String path;
     private final ExchangeObserver.Observation observed;
+    private final long bodyLimit;
     private final AtomicReference<Stage> stage = new AtomicReference<>(Stage.AWAITING_RESPONSE);
     private final AtomicBoolean completed = new AtomicBoolean();
 
@@ -80,16 +82,23 @@ final class Exchange {
         this.method = clientRequest.getMethod();
         this.path = Forwarder.pathOf(clientRequest);
         this.observed = forwarder.observer().started(caller, method, path);
+        this.bodyLimit = forwarder.bodyLimits().limitFor(method, path);
     }
 
-    /** Goes asynchronous and sends {@code upstreamRequest}; returns at once, on the container thread. */
-    void start(HttpRequest upstreamRequest) throws IOException {
+    /**
+     * Goes asynchronous and sends {@code upstreamRequest}; returns at once, on the container thread.
+     *
+     * @param batchUrls for a batch metadata call, what re-points its {@code results_url}s; otherwise null
+     */
+    void start(HttpRequest upstreamRequest, BatchUrlRewriter batchUrls) throws IOException {
         asyncContext = clientRequest.startAsync(clientRequest, clientResponse);
         // Only the upstream leg owns timeouts: streams of extended thinking run for many minutes.
         asyncContext.setTimeout(0);
         asyncContext.addListener(new ClientListener());
-        RequestBodyPump requestBody = RequestBodyPump.forRequest(this, clientRequest, forwarder.settings().maxRequestBody());
+        RequestBodyPump requestBody = RequestBodyPump.forRequest(this, clientRequest, bodyLimit);
         responsePump = new ResponseBodyPump(this, clientResponse);
+        AsyncResponseConsumer<Void> upstreamResponseConsumer = batchUrls == null ? responsePump
+                : new BatchMetadataResponse(this, responsePump, batchUrls);
         // Both listeners are set here, on the container thread: see ResponseBodyPump.start.
         responsePump.start();
         if (requestBody != null) {
@@ -98,7 +107,7 @@ final class Exchange {
         try {
             headerDeadline = forwarder.upstream().schedule(this::headerDeadlinePassed, forwarder.headerTimeout());
             upstreamExchange = forwarder.upstream().execute(
-                    new BasicRequestProducer(upstreamRequest, requestBody), responsePump, new UpstreamOutcome());
+                    new BasicRequestProducer(upstreamRequest, requestBody), upstreamResponseConsumer, new UpstreamOutcome());
         } catch (RuntimeException e) {
             // Past startAsync the container's error page cannot answer; the exchange's own exit must.
             LOG.log(Level.SEVERE, "exchange " + id + " could not start: " + e.getClass().getName());
@@ -193,9 +202,11 @@ final class Exchange {
             if (kind == FailureKind.CLIENT_GONE) {
                 complete();
             } else {
-                ApiError error = kind.toApiError(forwarder.settings());
+                // The body limit depends on the endpoint, which only the exchange knows.
+                ApiError error = kind == FailureKind.REQUEST_TOO_LARGE ? BodyLimits.tooLarge(bodyLimit)
+                        : kind.toApiError(forwarder.settings());
                 status = error.status();
-                responsePump.respond(error.status(), forwarder.json().errorJson(error));
+                responsePump.respond(error, forwarder.json().errorJson(error));
             }
         } else if (stage.compareAndSet(Stage.STREAMING, Stage.FINISHED)) {
             outcome = kind.outcome();

@@ -1,7 +1,6 @@
 package dev.creddy.anthropic.forward;
 
 import dev.creddy.anthropic.api.ApiError;
-import dev.creddy.anthropic.config.ByteSize;
 import dev.creddy.anthropic.config.GoDuration;
 import dev.creddy.anthropic.config.Settings;
 import java.io.IOException;
@@ -64,8 +63,7 @@ public enum FailureKind {
             case UPSTREAM_IDLE -> ApiError.of(504, "the Anthropic API sent nothing for "
                     + GoDuration.format(settings.upstreamIdleTimeout()));
             case UPSTREAM_BROKE -> ApiError.of(502, "the connection to the Anthropic API failed before the response was complete");
-            case REQUEST_TOO_LARGE -> ApiError.of(413, "the request body is larger than the proxy's limit of "
-                    + ByteSize.format(settings.maxRequestBody()));
+            case REQUEST_TOO_LARGE -> BodyLimits.tooLarge(settings.maxRequestBody());
             case CLIENT_GONE -> ApiError.of(400, "the client went away before the exchange was complete");
             case INTERNAL -> ApiError.of(500, "the proxy failed to forward the request");
         };

@@ -6,6 +6,7 @@ import dev.creddy.anthropic.observe.AuditLog;
 import dev.creddy.anthropic.token.TokenRecord;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
+import jakarta.json.spi.JsonProvider;
 import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
 import java.io.IOException;
@@ -36,6 +37,9 @@ public class Forwarder {
 
     private final HeaderPolicy headers = new HeaderPolicy();
     private Settings settings;
+    private BodyLimits bodyLimits;
+    private PublicUrl publicUrl;
+    private JsonProvider jsonProvider;
     private UpstreamClient upstream;
     private UpstreamTarget target;
     private JsonCodec json;
@@ -54,6 +58,10 @@ public class Forwarder {
         this.json = json;
         this.audit = audit;
         this.observer = observer;
+        this.bodyLimits = new BodyLimits(settings);
+        this.publicUrl = new PublicUrl(settings.publicUrl(), settings.trustForwardedHeaders());
+        // Looked up here, where the application's class loader is current; reactor threads may have another.
+        this.jsonProvider = JsonProvider.provider();
     }
 
     /**
@@ -71,6 +79,8 @@ public class Forwarder {
             String requestTarget) throws IOException {
         BasicHttpRequest upstreamRequest = new BasicHttpRequest(clientRequest.getMethod(),
                 HttpHost.create(target.base()), requestTarget);
+        BatchUrlRewriter batchUrls = BatchUrlRewriter.isBatchMetadata(clientRequest.getMethod(), pathOf(clientRequest))
+                ? new BatchUrlRewriter(target.base(), publicUrl.of(clientRequest), jsonProvider) : null;
         List<Header> clientHeaders = new ArrayList<>();
         for (String name : Collections.list(clientRequest.getHeaderNames())) {
             for (String value : Collections.list(clientRequest.getHeaders(name))) {
@@ -80,7 +90,17 @@ public class Forwarder {
         for (Header header : headers.forUpstream(clientHeaders, settings.anthropicApiKey().orElseThrow())) {
             upstreamRequest.addHeader(header);
         }
-        new Exchange(newExchangeId(), clientRequest, clientResponse, caller, this).start(upstreamRequest);
+        if (batchUrls != null) {
+            // The proxy never decompresses what it forwards; asking for an uncompressed answer is how it
+            // can read the results_url of these few small bodies. Identity is acceptable to every client.
+            upstreamRequest.setHeader("Accept-Encoding", "identity");
+        }
+        new Exchange(newExchangeId(), clientRequest, clientResponse, caller, this).start(upstreamRequest, batchUrls);
+    }
+
+    /** The largest body forwarded for a client request (see {@link BodyLimits}). */
+    public long bodyLimit(HttpServletRequest clientRequest) {
+        return bodyLimits.limitFor(clientRequest.getMethod(), pathOf(clientRequest));
     }
 
     /** The decoded, normalised path of a request within the application, as logs show it. */
@@ -91,6 +111,10 @@ public class Forwarder {
 
     private static String newExchangeId() {
         return HexFormat.of().toHexDigits(ThreadLocalRandom.current().nextLong());
+    }
+
+    BodyLimits bodyLimits() {
+        return bodyLimits;
     }
 
     HeaderPolicy headers() {

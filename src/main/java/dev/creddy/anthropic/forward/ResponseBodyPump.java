@@ -109,12 +109,13 @@ final class ResponseBodyPump implements AsyncResponseConsumer<Void>, WriteListen
      * Answers with a complete error response before the upstream's head arrived: the exchange's
      * error exit for failures the client must hear about.
      */
-    void respond(int status, byte[] jsonBody) {
+    void respond(ApiError error, byte[] jsonBody) {
         synchronized (lock) {
             if (state != State.AWAITING_HEAD) {
                 return;
             }
-            clientResponse.setStatus(status);
+            clientResponse.setStatus(error.status());
+            error.retry().headers().forEach(clientResponse::setHeader);
             clientResponse.setContentType("application/json");
             clientResponse.setHeader("Cache-Control", "no-store");
             clientResponse.setContentLength(jsonBody.length);

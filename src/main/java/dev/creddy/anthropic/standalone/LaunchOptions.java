@@ -30,7 +30,9 @@ record LaunchOptions(ListenAddress address, String contextPath, Map<String, Stri
             Map.entry("max-request-body", "max-request-body"),
             Map.entry("shutdown-grace", "shutdown-grace"),
             Map.entry("token-store", "token-store"),
-            Map.entry("redis-url", "redis-url"));
+            Map.entry("redis-url", "redis-url"),
+            Map.entry("max-upload-body", "max-upload-body"),
+            Map.entry("public-url", "public-url"));
 
     static String usage() {
         return """
@@ -58,6 +60,11 @@ record LaunchOptions(ListenAddress address, String contextPath, Map<String, Stri
                   --redis-url URL         share tokens with other instances through Redis, e.g.
                                           redis://host:6379/0 or rediss:// for TLS (default: $CREDDY_REDIS_URL;
                                           the password goes in $CREDDY_REDIS_PASSWORD, not on the command line)
+                  --max-upload-body SIZE  the largest Files API upload or batch creation body (default 500MB)
+                  --public-url URL        the URL agents reach the proxy at, for batch results links
+                                          (default: the URL of each request)
+                  --trust-forwarded-headers
+                                          believe a front proxy's Forwarded / X-Forwarded-* headers
                   --context-path PATH     serve under PATH instead of the root, e.g. /creddy
                   --help                  print this help
                 """;
@@ -85,6 +92,7 @@ record LaunchOptions(ListenAddress address, String contextPath, Map<String, Stri
                 case "help", "h" -> help = true;
                 case "proxy" -> requireNoValue(flag, value);
                 case "open-issuance" -> settings.put("open-issuance", value == null ? "true" : value);
+                case "trust-forwarded-headers" -> settings.put("trust-forwarded-headers", value == null ? "true" : value);
                 case "addr" -> address = ListenAddress.parse(value != null ? value : next(args, ++i, flag));
                 case "context-path" -> contextPath = contextPath(value != null ? value : next(args, ++i, flag));
                 default -> {

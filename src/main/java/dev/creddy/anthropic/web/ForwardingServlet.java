@@ -3,7 +3,7 @@ package dev.creddy.anthropic.web;
 import dev.creddy.anthropic.api.ApiError;
 import dev.creddy.anthropic.api.ApiResponses;
 import dev.creddy.anthropic.config.Settings;
-import dev.creddy.anthropic.forward.FailureKind;
+import dev.creddy.anthropic.forward.BodyLimits;
 import dev.creddy.anthropic.forward.Forwarder;
 import dev.creddy.anthropic.observe.AuditEntry;
 import dev.creddy.anthropic.observe.AuditLog;
@@ -55,8 +55,9 @@ public class ForwardingServlet extends HttpServlet {
                     "not_configured");
             return;
         }
-        if (clientRequest.getContentLengthLong() > settings.maxRequestBody()) {
-            refuse(clientRequest, clientResponse, caller, FailureKind.REQUEST_TOO_LARGE.toApiError(settings), "body_too_large");
+        long bodyLimit = forwarder.bodyLimit(clientRequest);
+        if (clientRequest.getContentLengthLong() > bodyLimit) {
+            refuse(clientRequest, clientResponse, caller, BodyLimits.tooLarge(bodyLimit), "body_too_large");
             return;
         }
         Optional<String> target = forwarder.requestTarget(clientRequest);

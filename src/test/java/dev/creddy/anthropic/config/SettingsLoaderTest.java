@@ -41,6 +41,10 @@ class SettingsLoaderTest {
         assertTrue(settings.metrics());
         assertTrue(settings.metricsKey().isEmpty());
         assertEquals(100, settings.metricsMaxAgents());
+        assertEquals(32L << 20, settings.maxRequestBody());
+        assertEquals(500L << 20, settings.maxUploadBody());
+        assertTrue(settings.publicUrl().isEmpty());
+        assertFalse(settings.trustForwardedHeaders());
         assertTrue(settings.unconfiguredReason().orElseThrow().contains("anthropic-api-key"));
     }
 
@@ -66,6 +70,16 @@ class SettingsLoaderTest {
         assertEquals(Map.of(Setting.ANTHROPIC_API_KEY, "jndi anthropic-api-key",
                 Setting.MAX_TTL, "environment variable CREDDY_MAX_TTL"), origins);
         assertFalse(origins.toString().contains("sk-ant"), origins.toString());
+    }
+
+    @Test
+    void clientFacingSettingsComeFromTheEnvironment() {
+        Settings settings = new SettingsLoader(List.of(new EnvironmentSettingsSource(Map.of(
+                "CREDDY_PUBLIC_URL", "https://gw.example.com/creddy/", "CREDDY_TRUST_FORWARDED_HEADERS", "true",
+                "CREDDY_MAX_UPLOAD_BODY", "1GB")))).load();
+        assertEquals(Optional.of(URI.create("https://gw.example.com/creddy")), settings.publicUrl());
+        assertTrue(settings.trustForwardedHeaders());
+        assertEquals(1L << 30, settings.maxUploadBody());
     }
 
     @Test
@@ -100,6 +114,10 @@ class SettingsLoaderTest {
             "redis-command-timeout|0|must be longer than zero",
             "redis-cache-ttl|-1s|must not be negative",
             "redis-cache-ttl|soon|invalid duration",
+            "public-url|gw.example.com|http:// or https://",
+            "public-url|https://gw.example.com/?x=1|must not carry a query",
+            "trust-forwarded-headers|on|must be true or false",
+            "max-upload-body|0|must be larger than zero",
     })
     void wrongValuesNameTheSettingAndSource(String key, String value, String expected) {
         InvalidSettingsException e = assertThrows(InvalidSettingsException.class,

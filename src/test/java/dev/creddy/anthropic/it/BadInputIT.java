@@ -208,6 +208,7 @@ class BadInputIT {
         bad.headers().forEach((name, value) -> headers.put(name, value.replace(LIVE, liveToken)));
         Response response = send(bad.method(), contextPath() + bad.path().substring(1), headers, bad.body());
         assertEquals(bad.status(), response.status(), bad + " -> " + response.body());
+        assertEquals("false", response.shouldRetry(), bad + ": a retry cannot help, and the client is told so");
         assertTrue(response.contentType().startsWith("application/json"), bad + ": " + response.contentType());
         JsonObject body = Json.createReader(new StringReader(response.body())).readObject();
         assertEquals("error", body.getString("type"));
@@ -235,7 +236,7 @@ class BadInputIT {
     }
 
     /** A response as the wire carried it. */
-    record Response(int status, String contentType, String body) {
+    record Response(int status, String contentType, String shouldRetry, String body) {
     }
 
     /** One raw HTTP/1.1 exchange, with Connection: close so the body ends with the stream. */
@@ -271,16 +272,19 @@ class BadInputIT {
         String rest = text.substring(split + 4);
         int status = Integer.parseInt(head.substring(9, 12));
         String contentType = "";
+        String shouldRetry = null;
         boolean chunked = false;
         for (String line : head.split("\r\n")) {
             String lower = line.toLowerCase(Locale.ROOT);
             if (lower.startsWith("content-type:")) {
                 contentType = line.substring(13).strip();
+            } else if (lower.startsWith("x-should-retry:")) {
+                shouldRetry = line.substring(15).strip();
             } else if (lower.startsWith("transfer-encoding:") && lower.contains("chunked")) {
                 chunked = true;
             }
         }
-        return new Response(status, contentType, chunked ? dechunk(rest) : rest);
+        return new Response(status, contentType, shouldRetry, chunked ? dechunk(rest) : rest);
     }
 
     private static String dechunk(String chunked) {

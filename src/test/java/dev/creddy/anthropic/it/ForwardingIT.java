@@ -360,6 +360,21 @@ class ForwardingIT {
         assertEquals(0, UPSTREAM.pendingRequests());
     }
 
+    /** Claude Code retries a plain 401 up to ten times; the proxy's 401 says no retry can help. */
+    @Test
+    void aRefusedTokenIsNotRetriedEvenWithRetriesOn() {
+        AnthropicClient client = AnthropicOkHttpClient.builder().baseUrl(http.base()).apiKey("crd_" + "R".repeat(43))
+                .maxRetries(2).timeout(Duration.ofSeconds(30)).build();
+        long before = LOGS.awaitAuditCount("rejected", "/v1/messages/count_tokens", 401, 0);
+        UnauthorizedException e = assertThrows(UnauthorizedException.class, () -> client.messages().countTokens(
+                com.anthropic.models.messages.MessageCountTokensParams.builder().model("claude-sonnet-4-5")
+                        .addUserMessage("Hello").build()));
+        assertEquals(List.of("false"), e.headers().values("x-should-retry"));
+        assertEquals(before + 1, LOGS.awaitAuditCount("rejected", "/v1/messages/count_tokens", 401, before + 1),
+                "requests that reached the proxy");
+        assertEquals(0, UPSTREAM.pendingRequests());
+    }
+
     @Test
     void anExpiredTokenIsRefused() throws Exception {
         String shortLived = http.issueToken("short-lived", "1s");

@@ -40,6 +40,7 @@ class IssuanceDisabledIT {
                 .header("Authorization", "Bearer anything").header("Content-Type", "application/json")
                 .POST(HttpRequest.BodyPublishers.ofString("{}")).build());
         assertEquals(403, response.statusCode());
+        assertEquals("false", response.headers().firstValue("x-should-retry").orElseThrow(), "a retry cannot help");
         assertTrue(response.body().contains("\"permission_error\""), response.body());
         assertTrue(response.body().contains("issuer-key"), response.body());
     }

@@ -1,18 +1,26 @@
 package dev.creddy.anthropic.it;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import com.anthropic.client.AnthropicClient;
+import com.anthropic.client.okhttp.AnthropicOkHttpClient;
+import com.anthropic.errors.ServiceUnavailableException;
 import dev.creddy.anthropic.it.support.FakeAnthropic;
+import dev.creddy.anthropic.it.support.LogCapture;
 import dev.creddy.anthropic.it.support.ProxyHttp;
 import java.net.URL;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.time.Duration;
+import java.util.List;
 import java.util.Map;
 import org.jboss.arquillian.container.test.api.Deployment;
 import org.jboss.arquillian.junit5.ArquillianExtension;
 import org.jboss.arquillian.test.api.ArquillianResource;
 import org.jboss.shrinkwrap.api.spec.WebArchive;
+import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.extension.ExtendWith;
@@ -35,6 +43,13 @@ class UnconfiguredIT {
     @ArquillianResource
     URL base;
 
+    private static final LogCapture LOGS = LogCapture.start();
+
+    @AfterAll
+    static void stopCapture() {
+        LOGS.close();
+    }
+
     @Test
     void healthNamesTheMissingKeyAndForwardingIs503() throws Exception {
         FakeAnthropic.shared().reset();
@@ -52,7 +67,17 @@ class UnconfiguredIT {
                 .POST(HttpRequest.BodyPublishers.ofString("{}")).build());
         assertEquals(503, forwarded.statusCode());
         assertTrue(forwarded.body().contains("\"api_error\""), forwarded.body());
+        assertEquals("false", forwarded.headers().firstValue("x-should-retry").orElseThrow(), "only the operator can fix this");
         assertEquals(0, FakeAnthropic.shared().pendingRequests());
+
+        // The SDK retries a 503 unless told not to: with two retries allowed, it still asks once.
+        AnthropicClient client = AnthropicOkHttpClient.builder().baseUrl(http.base()).apiKey(token).maxRetries(2)
+                .timeout(Duration.ofSeconds(20)).build();
+        long before = LOGS.awaitAuditCount("rejected", "/v1/models", 503, 0);
+        ServiceUnavailableException e = assertThrows(ServiceUnavailableException.class, () -> client.models().list());
+        assertEquals(List.of("false"), e.headers().values("x-should-retry"));
+        assertEquals(before + 1, LOGS.awaitAuditCount("rejected", "/v1/models", 503, before + 1),
+                "requests that reached the proxy");
     }
 
     @Test

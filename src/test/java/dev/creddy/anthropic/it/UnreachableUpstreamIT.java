@@ -51,6 +51,7 @@ class UnreachableUpstreamIT {
                 .header("content-type", "application/json")
                 .POST(HttpRequest.BodyPublishers.ofString("{\"model\":\"m\",\"max_tokens\":1,\"messages\":[]}")).build());
         assertEquals(502, response.statusCode());
+        assertEquals("true", response.headers().firstValue("x-should-retry").orElseThrow(), "the upstream may be back soon");
         assertEquals("application/json", response.headers().firstValue("content-type").orElseThrow());
         assertTrue(response.body().startsWith("{\"type\":\"error\",\"error\":{\"type\":\"api_error\""), response.body());
         assertTrue(response.body().contains("could not connect"), response.body());

@@ -8,6 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.anthropic.client.AnthropicClient;
 import com.anthropic.client.okhttp.AnthropicOkHttpClient;
 import com.anthropic.core.http.StreamResponse;
+import com.anthropic.errors.AnthropicServiceException;
 import com.anthropic.errors.GatewayTimeoutException;
 import com.anthropic.errors.InternalServerException;
 import com.anthropic.errors.SseException;
@@ -41,6 +42,7 @@ import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
+import org.junit.jupiter.params.provider.CsvSource;
 
 /** An upstream that hangs, resets or hangs up: the client always hears why, and nothing hangs. */
 @ExtendWith(ArquillianExtension.class)
@@ -74,12 +76,14 @@ class UpstreamFailureIT {
     URL base;
 
     private ProxyHttp http;
+    private String token;
     private AnthropicClient client;
 
     @BeforeEach
     void connect() throws Exception {
         http = new ProxyHttp(base);
-        client = AnthropicOkHttpClient.builder().baseUrl(http.base()).apiKey(http.issueToken("failures-it", "10m"))
+        token = http.issueToken("failures-it", "10m");
+        client = AnthropicOkHttpClient.builder().baseUrl(http.base()).apiKey(token)
                 .maxRetries(0).timeout(Duration.ofSeconds(20)).build();
     }
 
@@ -98,6 +102,7 @@ class UpstreamFailureIT {
         assertTrue(e.apiMessage().orElseThrow().contains("1s"), e.apiMessage().orElseThrow());
         assertTrue(millis < 10_000, "answered after " + millis + " ms");
         assertTrue(upstream.awaitRequest(1));
+        assertEquals(List.of("false"), e.headers().values("x-should-retry"), "the proxy already waited the whole deadline");
     }
 
     @Test
@@ -106,6 +111,23 @@ class UpstreamFailureIT {
         InternalServerException e = assertThrows(InternalServerException.class, () -> client.messages().create(hello()));
         assertEquals(502, e.statusCode());
         assertEquals("api_error", e.type().orElseThrow().asString());
+        assertEquals(List.of("true"), e.headers().values("x-should-retry"), "another try may reach the upstream");
+    }
+
+    /**
+     * The SDK retries every 5xx unless told otherwise: with two retries allowed, a 504 (after the
+     * proxy waited the whole deadline) is sent once, a 502 three times.
+     */
+    @ParameterizedTest(name = "{0}: {1}, x-should-retry {2}, {3} upstream request(s)")
+    @CsvSource({"HANG, 504, false, 1", "CLOSE_AT_ONCE, 502, true, 3"})
+    void theSdkFollowsTheProxysRetryHint(ScriptedUpstream.Mode mode, int status, String hint, int requests) {
+        upstream.mode(mode);
+        AnthropicClient retrying = AnthropicOkHttpClient.builder().baseUrl(http.base()).apiKey(token)
+                .maxRetries(2).timeout(Duration.ofSeconds(20)).build();
+        AnthropicServiceException e = assertThrows(AnthropicServiceException.class, () -> retrying.messages().create(hello()));
+        assertEquals(status, e.statusCode());
+        assertEquals(List.of(hint), e.headers().values("x-should-retry"));
+        assertEquals(requests, upstream.requests(), "requests that reached the upstream");
     }
 
     @Test

@@ -43,6 +43,9 @@ class LaunchOptionsTest {
                         Map.of("upstream-header-timeout", "30s", "upstream-idle-timeout", "1m", "upstream-max-connections", "16")),
                 Arguments.of("--token-store redis --redis-url=redis://127.0.0.1:6379/2", new ListenAddress("127.0.0.1", 8080), "",
                         Map.of("token-store", "redis", "redis-url", "redis://127.0.0.1:6379/2")),
+                Arguments.of("--public-url https://gw.example.com/creddy --trust-forwarded-headers --max-upload-body=1GB",
+                        new ListenAddress("127.0.0.1", 8080), "", Map.of("public-url", "https://gw.example.com/creddy",
+                                "trust-forwarded-headers", "true", "max-upload-body", "1GB")),
                 Arguments.of("--context-path /creddy", new ListenAddress("127.0.0.1", 8080), "/creddy", Map.of()),
                 Arguments.of("--context-path=/a/b", new ListenAddress("127.0.0.1", 8080), "/a/b", Map.of()),
                 Arguments.of("--context-path /", new ListenAddress("127.0.0.1", 8080), "", Map.of()),
@@ -79,10 +82,11 @@ class LaunchOptionsTest {
         String usage = LaunchOptions.usage();
         for (String flag : new String[] {"--proxy", "--addr", "--api-key", "--upstream", "--issuer-key", "--open-issuance",
                 "--max-ttl", "--default-ttl", "--header-timeout", "--idle-timeout", "--max-connections", "--token-store",
-                "--redis-url", "--context-path",
+                "--redis-url", "--context-path", "--max-upload-body", "--public-url",
                 "--help"}) {
             assertTrue(usage.contains(flag + " "), flag);
         }
+        assertTrue(usage.contains("--trust-forwarded-headers\n"), "--trust-forwarded-headers");
     }
 
     @ParameterizedTest(name = "[{0}]")

@@ -48,6 +48,12 @@ public final class FakeAnthropic {
         void respond(Received request, HttpExchange exchange) throws IOException;
     }
 
+    /** Answers one request whose body it reads itself (a large upload), so the fake never holds it whole. */
+    @FunctionalInterface
+    public interface StreamingResponder {
+        void respond(Received head, InputStream body, HttpExchange exchange) throws IOException;
+    }
+
     private static FakeAnthropic shared;
 
     private final HttpServer server;
@@ -59,6 +65,7 @@ public final class FakeAnthropic {
     private final BlockingQueue<Received> received = new LinkedBlockingQueue<>();
     private final AtomicInteger requestIds = new AtomicInteger();
     private volatile Responder responder = FakeAnthropic::standard;
+    private volatile StreamingResponder streamingResponder;
 
     private FakeAnthropic() throws IOException {
         server = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);
@@ -88,11 +95,18 @@ public final class FakeAnthropic {
     /** Back to the standard answers, with nothing received. */
     public void reset() {
         responder = FakeAnthropic::standard;
+        streamingResponder = null;
         received.clear();
     }
 
     public void respondWith(Responder responder) {
         this.responder = responder;
+        this.streamingResponder = null;
+    }
+
+    /** Hands each request's body to {@code responder} unread; the recorded request has an empty body. */
+    public void respondStreaming(StreamingResponder responder) {
+        this.streamingResponder = responder;
     }
 
     /** The next request received, waiting up to 10 s. */
@@ -115,19 +129,33 @@ public final class FakeAnthropic {
 
     private void handle(HttpExchange exchange) throws IOException {
         try (exchange) {
+            StreamingResponder streaming = streamingResponder;
+            if (streaming != null) {
+                Received head = new Received(exchange.getRequestMethod(), exchange.getRequestURI().getRawPath(),
+                        exchange.getRequestURI().getRawQuery(), headersOf(exchange), new byte[0]);
+                received.add(head);
+                try (InputStream in = exchange.getRequestBody()) {
+                    streaming.respond(head, in, exchange);
+                }
+                return;
+            }
             byte[] body;
             try (InputStream in = exchange.getRequestBody()) {
                 body = in.readAllBytes();
             }
-            Map<String, List<String>> headers = new TreeMap<>();
-            exchange.getRequestHeaders().forEach((name, values) -> headers.put(name.toLowerCase(Locale.ROOT), List.copyOf(values)));
             Received request = new Received(exchange.getRequestMethod(), exchange.getRequestURI().getRawPath(),
-                    exchange.getRequestURI().getRawQuery(), headers, body);
+                    exchange.getRequestURI().getRawQuery(), headersOf(exchange), body);
             received.add(request);
             responder.respond(request, exchange);
         } catch (IOException e) {
             // The proxy hung up on us (a test of disconnects, or a cancelled exchange): nothing to do.
         }
+    }
+
+    private static Map<String, List<String>> headersOf(HttpExchange exchange) {
+        Map<String, List<String>> headers = new TreeMap<>();
+        exchange.getRequestHeaders().forEach((name, values) -> headers.put(name.toLowerCase(Locale.ROOT), List.copyOf(values)));
+        return headers;
     }
 
     // --- standard answers ---------------------------------------------------------------------

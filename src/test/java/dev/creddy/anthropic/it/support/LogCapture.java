@@ -57,6 +57,33 @@ public final class LogCapture extends Handler {
         return records.stream().filter(r -> loggerName.equals(r.getLoggerName())).map(LogRecord::getMessage).toList();
     }
 
+    /** The audit trail so far ({@code creddy.audit}), one JSON object per line. */
+    public List<jakarta.json.JsonObject> auditLines() {
+        return messagesOf("creddy.audit").stream()
+                .map(line -> jakarta.json.Json.createReader(new java.io.StringReader(line)).readObject())
+                .toList();
+    }
+
+    /**
+     * How many audit lines of {@code event} for {@code path} with {@code status} there are, once at
+     * least {@code atLeast} of them have arrived (or 5 s have passed): an audit line may follow its
+     * response by a moment.
+     */
+    public long awaitAuditCount(String event, String path, int status, long atLeast) {
+        long deadline = System.nanoTime() + java.util.concurrent.TimeUnit.SECONDS.toNanos(5);
+        long count;
+        do {
+            count = auditLines().stream().filter(line -> event.equals(line.getString("event", ""))
+                    && path.equals(line.getString("path", "")) && line.getInt("status", 0) == status).count();
+        } while (count < atLeast && System.nanoTime() < deadline && pause());
+        return count;
+    }
+
+    private static boolean pause() {
+        Thread.onSpinWait();
+        return true;
+    }
+
     @Override
     public void flush() {
     }

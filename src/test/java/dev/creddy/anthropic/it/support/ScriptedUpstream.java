@@ -39,6 +39,7 @@ public final class ScriptedUpstream implements AutoCloseable {
     private volatile Mode mode = Mode.HANG;
     private volatile CountDownLatch requestSeen = new CountDownLatch(1);
     private volatile CountDownLatch resetAllowed = new CountDownLatch(1);
+    private final java.util.concurrent.atomic.AtomicInteger requests = new java.util.concurrent.atomic.AtomicInteger();
 
     public ScriptedUpstream() throws IOException {
         server = new ServerSocket(0, 50, InetAddress.getLoopbackAddress());
@@ -53,6 +54,7 @@ public final class ScriptedUpstream implements AutoCloseable {
 
     public void mode(Mode mode) {
         this.mode = mode;
+        this.requests.set(0);
         this.requestSeen = new CountDownLatch(1);
         this.resetAllowed = new CountDownLatch(1);
     }
@@ -68,6 +70,11 @@ public final class ScriptedUpstream implements AutoCloseable {
     /** Waits until a request arrived since the last {@link #mode}. */
     public boolean awaitRequest(long seconds) throws InterruptedException {
         return requestSeen.await(seconds, TimeUnit.SECONDS);
+    }
+
+    /** How many requests arrived since the last {@link #mode}. */
+    public int requests() {
+        return requests.get();
     }
 
     private void acceptLoop() {
@@ -87,6 +94,7 @@ public final class ScriptedUpstream implements AutoCloseable {
     private void handle(Socket socket) {
         try {
             readRequest(socket.getInputStream());
+            requests.incrementAndGet();
             requestSeen.countDown();
             OutputStream out = socket.getOutputStream();
             switch (mode) {
