@@ -20,6 +20,20 @@ public final class JndiSettingsSource implements SettingsSource {
 
     @Override
     public Optional<String> lookup(Setting setting) {
+        return find(setting).map(Binding::value);
+    }
+
+    /** Names the JNDI name that holds the setting, or the names searched when none does. */
+    @Override
+    public String describe(Setting setting) {
+        return find(setting).map(binding -> "JNDI " + binding.name())
+                .orElse("JNDI name creddy/" + setting.key());
+    }
+
+    private record Binding(String name, String value) {
+    }
+
+    private Optional<Binding> find(Setting setting) {
         InitialContext context;
         try {
             context = new InitialContext();
@@ -29,9 +43,10 @@ public final class JndiSettingsSource implements SettingsSource {
         }
         try {
             for (String prefix : PREFIXES) {
-                Optional<String> value = lookup(context, prefix + setting.key());
+                String name = prefix + setting.key();
+                Optional<String> value = lookup(context, name);
                 if (value.isPresent()) {
-                    return value;
+                    return Optional.of(new Binding(name, value.get()));
                 }
             }
             return Optional.empty();
@@ -52,10 +67,5 @@ public final class JndiSettingsSource implements SettingsSource {
             // Unbound names are the normal case; some servers throw runtime exceptions for foreign namespaces.
             return Optional.empty();
         }
-    }
-
-    @Override
-    public String describe(Setting setting) {
-        return "JNDI name creddy/" + setting.key();
     }
 }

@@ -2,7 +2,7 @@ package dev.creddy.anthropic.config;
 
 /**
  * Every setting the proxy reads, with the name operators use (JNDI {@code creddy/<name>}, context
- * parameter {@code creddy.<name>}), its environment variable and its default.
+ * parameter {@code creddy.<name>}), its environment variable and its default. Immutable.
  */
 public enum Setting {
     ANTHROPIC_API_KEY("anthropic-api-key", "ANTHROPIC_API_KEY", null, true),
@@ -14,9 +14,19 @@ public enum Setting {
     UPSTREAM_CONNECT_TIMEOUT("upstream-connect-timeout", "CREDDY_UPSTREAM_CONNECT_TIMEOUT", "10s", false),
     UPSTREAM_HEADER_TIMEOUT("upstream-header-timeout", "CREDDY_UPSTREAM_HEADER_TIMEOUT", "10m", false),
     UPSTREAM_IDLE_TIMEOUT("upstream-idle-timeout", "CREDDY_UPSTREAM_IDLE_TIMEOUT", "10m", false),
-    UPSTREAM_MAX_CONNECTIONS("upstream-max-connections", "CREDDY_UPSTREAM_MAX_CONNECTIONS", "256", false),
+    UPSTREAM_MAX_CONNECTIONS("upstream-max-connections", "CREDDY_UPSTREAM_MAX_CONNECTIONS", "1024", false),
     MAX_REQUEST_BODY("max-request-body", "CREDDY_MAX_REQUEST_BODY", "32MB", false),
     SHUTDOWN_GRACE("shutdown-grace", "CREDDY_SHUTDOWN_GRACE", "30s", false),
+    METRICS("metrics", "CREDDY_METRICS", "on", false),
+    METRICS_KEY("metrics-key", "CREDDY_METRICS_KEY", null, true),
+    METRICS_MAX_AGENTS("metrics-max-agents", "CREDDY_METRICS_MAX_AGENTS", "100", false),
+    /** {@code memory} or {@code redis}; without a value, {@code redis} when a Redis URL is set. */
+    TOKEN_STORE("token-store", "CREDDY_TOKEN_STORE", null, false),
+    /** Not a secret as a whole, but its user info may hold a password: never quoted. */
+    REDIS_URL("redis-url", "CREDDY_REDIS_URL", null, false),
+    REDIS_PASSWORD("redis-password", "CREDDY_REDIS_PASSWORD", null, true),
+    REDIS_COMMAND_TIMEOUT("redis-command-timeout", "CREDDY_REDIS_COMMAND_TIMEOUT", "2s", false),
+    REDIS_CACHE_TTL("redis-cache-ttl", "CREDDY_REDIS_CACHE_TTL", "1s", false),
     MAX_UPLOAD_BODY("max-upload-body", "CREDDY_MAX_UPLOAD_BODY", "500MB", false),
     PUBLIC_URL("public-url", "CREDDY_PUBLIC_URL", null, false),
     TRUST_FORWARDED_HEADERS("trust-forwarded-headers", "CREDDY_TRUST_FORWARDED_HEADERS", "false", false);
@@ -47,8 +57,13 @@ public enum Setting {
         return defaultValue;
     }
 
-    /** Secrets are never quoted in messages. */
+    /** Secrets are never quoted in messages, nor is what went wrong with them. */
     public boolean isSecret() {
         return secret;
+    }
+
+    /** Whether a message may quote the value: not for secrets, nor for URLs that may carry a password. */
+    public boolean mayQuoteValue() {
+        return !secret && this != REDIS_URL;
     }
 }

@@ -21,6 +21,11 @@ import java.util.Optional;
  * @param upstreamMaxConnections the size of the upstream connection pool
  * @param maxRequestBody the largest request body forwarded, in bytes (413 above)
  * @param shutdownGrace how long undeployment waits for in-flight upstream exchanges
+ * @param metrics whether metrics are kept and shown (JMX and {@code /metrics})
+ * @param metricsKey a bearer key that may read {@code /metrics} besides the issuer key
+ * @param metricsMaxAgents how many distinct agent names get their own metrics tag; the rest share {@code other}
+ * @param tokenStore where tokens live
+ * @param redis how to reach Redis; present exactly when {@code tokenStore} is {@link TokenStoreKind#REDIS}
  * @param maxUploadBody the largest body of a bulk upload (Files API upload, batch creation), in bytes (413 above)
  * @param publicUrl the URL agents reach the proxy at, when the operator set it; it wins over anything a request says
  * @param trustForwardedHeaders whether a front proxy's {@code Forwarded} / {@code X-Forwarded-*} headers tell the public URL
@@ -38,6 +43,11 @@ public record Settings(
         int upstreamMaxConnections,
         long maxRequestBody,
         Duration shutdownGrace,
+        boolean metrics,
+        Optional<Secret> metricsKey,
+        int metricsMaxAgents,
+        TokenStoreKind tokenStore,
+        Optional<RedisSettings> redis,
         long maxUploadBody,
         Optional<URI> publicUrl,
         boolean trustForwardedHeaders) {
@@ -52,6 +62,12 @@ public record Settings(
         Objects.requireNonNull(upstreamHeaderTimeout, "upstreamHeaderTimeout");
         Objects.requireNonNull(upstreamIdleTimeout, "upstreamIdleTimeout");
         Objects.requireNonNull(shutdownGrace, "shutdownGrace");
+        Objects.requireNonNull(metricsKey, "metricsKey");
+        Objects.requireNonNull(tokenStore, "tokenStore");
+        Objects.requireNonNull(redis, "redis");
+        if (redis.isPresent() != (tokenStore == TokenStoreKind.REDIS)) {
+            throw new IllegalArgumentException("Redis settings belong to the Redis token store, and it needs them");
+        }
         Objects.requireNonNull(publicUrl, "publicUrl");
     }
 

@@ -4,7 +4,10 @@ import java.net.URI;
 import java.net.URISyntaxException;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Collections;
+import java.util.EnumMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Locale;
 import java.util.Optional;
 import java.util.function.Function;
@@ -40,6 +43,14 @@ public final class SettingsLoader {
         Integer maxConnections = resolution.required(Setting.UPSTREAM_MAX_CONNECTIONS, SettingsLoader::positiveInt);
         Long maxRequestBody = resolution.required(Setting.MAX_REQUEST_BODY, SettingsLoader::positiveSize);
         Duration shutdownGrace = resolution.required(Setting.SHUTDOWN_GRACE, SettingsLoader::nonNegativeDuration);
+        Boolean metrics = resolution.required(Setting.METRICS, SettingsLoader::onOff);
+        Optional<Secret> metricsKey = resolution.optional(Setting.METRICS_KEY, Secret::of);
+        Integer metricsMaxAgents = resolution.required(Setting.METRICS_MAX_AGENTS, SettingsLoader::nonNegativeInt);
+        Optional<TokenStoreKind> storeKind = resolution.optional(Setting.TOKEN_STORE, TokenStoreKind::parse);
+        Optional<URI> redisUrl = resolution.optional(Setting.REDIS_URL, RedisSettings::parseUrl);
+        Optional<Secret> redisPassword = resolution.optional(Setting.REDIS_PASSWORD, Secret::of);
+        Duration redisTimeout = resolution.required(Setting.REDIS_COMMAND_TIMEOUT, SettingsLoader::positiveDuration);
+        Duration redisCacheTtl = resolution.required(Setting.REDIS_CACHE_TTL, SettingsLoader::nonNegativeDuration);
         Long maxUploadBody = resolution.required(Setting.MAX_UPLOAD_BODY, SettingsLoader::positiveSize);
         Optional<URI> publicUrl = resolution.optional(Setting.PUBLIC_URL, SettingsLoader::baseUrl);
         Boolean trustForwardedHeaders = resolution.required(Setting.TRUST_FORWARDED_HEADERS, SettingsLoader::bool);
@@ -52,12 +63,51 @@ public final class SettingsLoader {
                 defaultTtl = maxTtl;
             }
         }
+        TokenStoreKind tokenStore = tokenStore(resolution, storeKind);
         if (!resolution.problems.isEmpty()) {
             throw new InvalidSettingsException(resolution.problems);
         }
+        Optional<RedisSettings> redis = tokenStore == TokenStoreKind.REDIS
+                ? Optional.of(new RedisSettings(redisUrl.orElseThrow(), redisPassword, redisTimeout, redisCacheTtl))
+                : Optional.empty();
         return new Settings(apiKey, upstreamUrl, issuerKey, maxTtl, defaultTtl, openIssuance,
                 connectTimeout, headerTimeout, idleTimeout, maxConnections, maxRequestBody, shutdownGrace,
-                maxUploadBody, publicUrl, trustForwardedHeaders);
+                metrics, metricsKey, metricsMaxAgents, tokenStore, redis, maxUploadBody, publicUrl, trustForwardedHeaders);
+    }
+
+    /**
+     * Where each setting that some source provides comes from, e.g. {@code anthropic-api-key -> JNDI
+     * java:global/creddy/anthropic-api-key}, so an operator can tell which of several provisioning
+     * mechanisms won. Never the values. Settings left at their defaults are absent.
+     */
+    public Map<Setting, String> origins() {
+        Resolution resolution = new Resolution();
+        Map<Setting, String> origins = new EnumMap<>(Setting.class);
+        for (Setting setting : Setting.values()) {
+            if (resolution.isExplicit(setting)) {
+                origins.put(setting, resolution.origin(setting));
+            }
+        }
+        return Collections.unmodifiableMap(origins);
+    }
+
+    /**
+     * The Redis store when it is asked for or a Redis URL is set, else memory. A Redis URL next to an
+     * explicit memory store is refused: one of the two is a mistake, and guessing wrong would leave
+     * every instance with tokens of its own.
+     */
+    private static TokenStoreKind tokenStore(Resolution resolution, Optional<TokenStoreKind> explicit) {
+        boolean urlSet = resolution.isExplicit(Setting.REDIS_URL);
+        TokenStoreKind kind = explicit.orElse(urlSet ? TokenStoreKind.REDIS : TokenStoreKind.MEMORY);
+        if (kind == TokenStoreKind.REDIS && !urlSet) {
+            resolution.problems.add("token-store (from " + resolution.origin(Setting.TOKEN_STORE)
+                    + ") is redis, but redis-url is not set: set it to e.g. redis://host:6379/0");
+        }
+        if (kind == TokenStoreKind.MEMORY && urlSet && explicit.isPresent()) {
+            resolution.problems.add("redis-url (from " + resolution.origin(Setting.REDIS_URL) + ") is set, but token-store (from "
+                    + resolution.origin(Setting.TOKEN_STORE) + ") is memory: remove one of them");
+        }
+        return kind;
     }
 
     private final class Resolution {
@@ -75,7 +125,7 @@ public final class SettingsLoader {
             try {
                 return Optional.of(parser.apply(raw.get().strip()));
             } catch (IllegalArgumentException e) {
-                String shown = setting.isSecret() ? "the configured value" : "\"" + raw.get() + "\"";
+                String shown = setting.mayQuoteValue() ? "\"" + raw.get() + "\"" : "the configured value";
                 problems.add(setting.key() + " (from " + origin(setting) + "): " + shown + " is not valid: "
                         + (setting.isSecret() ? "it must not be blank" : e.getMessage()));
                 return Optional.empty();
@@ -165,6 +215,26 @@ public final class SettingsLoader {
             case "false" -> false;
             default -> throw new IllegalArgumentException("must be true or false");
         };
+    }
+
+    private static boolean onOff(String raw) {
+        return switch (raw.toLowerCase(Locale.ROOT)) {
+            case "on", "true" -> true;
+            case "off", "false" -> false;
+            default -> throw new IllegalArgumentException("must be on or off");
+        };
+    }
+
+    private static int nonNegativeInt(String raw) {
+        try {
+            int value = Integer.parseInt(raw);
+            if (value >= 0) {
+                return value;
+            }
+        } catch (NumberFormatException e) {
+            // answered below
+        }
+        throw new IllegalArgumentException("must be a whole number, zero or more");
     }
 
     private static int positiveInt(String raw) {

@@ -57,6 +57,7 @@ final class Exchange {
     private final String clientAddress;
     private final String method;
     private final String path;
+    private final ExchangeObserver.Observation observed;
     private final long bodyLimit;
     private final AtomicReference<Stage> stage = new AtomicReference<>(Stage.AWAITING_RESPONSE);
     private final AtomicBoolean completed = new AtomicBoolean();
@@ -64,6 +65,7 @@ final class Exchange {
     private AsyncContext asyncContext;
     private ResponseBodyPump responsePump;
     private volatile Future<Void> upstreamExchange;
+    private volatile boolean cancelRequested;
     private volatile ScheduledFuture<?> headerDeadline;
     private volatile int status;
     private volatile String outcome = "completed";
@@ -79,6 +81,7 @@ final class Exchange {
         this.clientAddress = clientRequest.getRemoteAddr();
         this.method = clientRequest.getMethod();
         this.path = Forwarder.pathOf(clientRequest);
+        this.observed = forwarder.observer().started(caller, method, path);
         this.bodyLimit = forwarder.bodyLimits().limitFor(method, path);
     }
 
@@ -111,8 +114,10 @@ final class Exchange {
             fail(FailureKind.INTERNAL, e);
             return;
         }
-        if (stage.get() == Stage.FINISHED) {
-            // Failed while execute() was still returning: make sure nothing stays in flight.
+        if (cancelRequested) {
+            // Failed while execute() was still returning: make sure nothing stays in flight. (Not on
+            // FINISHED alone: a small response can complete normally before execute() returns, and
+            // cancelling that finished exchange would report a failure for a whole response.)
             upstreamExchange.cancel(true);
         }
     }
@@ -127,6 +132,7 @@ final class Exchange {
         }
         cancelDeadline();
         status = upstreamResponse.getCode();
+        observed.responseHead(status, System.nanoTime() - startNanos);
         Header requestId = upstreamResponse.getFirstHeader("request-id");
         upstreamRequestId = requestId == null ? null : requestId.getValue();
         clientResponse.setStatus(status);
@@ -145,13 +151,34 @@ final class Exchange {
 
     /** The exchange ended normally: complete the client's response. Idempotent. */
     void complete() {
+        end(false);
+    }
+
+    /**
+     * Ends a committed, non-SSE response that cannot be finished (the upstream broke mid-body) by
+     * breaking the client's connection: completing it would pass a truncated body off as whole (a
+     * chunked one ends cleanly; one with a Content-Length leaves the client waiting). There is no
+     * Servlet API for this, so the exchange dispatches to a target that fails after commit, which
+     * containers answer by closing the connection.
+     */
+    void abortConnection() {
+        end(true);
+    }
+
+    private void end(boolean abort) {
         stage.set(Stage.FINISHED);
         if (!completed.compareAndSet(false, true)) {
             return;
         }
+        observed.completed(status, outcome, System.nanoTime() - startNanos);
         cancelDeadline();
         try {
-            asyncContext.complete();
+            if (abort) {
+                clientRequest.setAttribute(Forwarder.ABORT_ATTRIBUTE, Boolean.TRUE);
+                asyncContext.dispatch(Forwarder.ABORT_PATH);
+            } else {
+                asyncContext.complete();
+            }
         } catch (IllegalStateException e) {
             // The container already ended the request after a client error; there is nothing to complete.
             LOG.log(Level.FINE, "exchange " + id + ": async context already ended", e);
@@ -195,6 +222,7 @@ final class Exchange {
      * one, the pumps end it instead by failing their next callback (see {@link #isFinished()}).
      */
     private void cancelUpstream() {
+        cancelRequested = true;
         cancelDeadline();
         Future<Void> inFlight = upstreamExchange;
         if (inFlight != null) {
@@ -224,6 +252,15 @@ final class Exchange {
 
     String id() {
         return id;
+    }
+
+    /** The pumps report the body bytes they move; counted only, never held. */
+    void requestBodyRead(int bytes) {
+        observed.requestBodyRead(bytes);
+    }
+
+    void responseBodyReceived(int bytes) {
+        observed.responseBodyReceived(bytes);
     }
 
     /** The bytes of an SSE {@code error} event for a stream that fails after its headers went out. */
@@ -268,7 +305,9 @@ final class Exchange {
 
         @Override
         public void failed(Exception cause) {
-            fail(FailureKind.ofUpstream(cause), cause);
+            if (!responsePump.hasWholeResponse()) {
+                fail(FailureKind.ofUpstream(cause), cause);
+            }
         }
 
         @Override

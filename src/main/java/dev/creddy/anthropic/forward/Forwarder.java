@@ -30,6 +30,11 @@ import org.apache.hc.core5.http.message.BasicHttpRequest;
 @ApplicationScoped
 public class Forwarder {
 
+    /** Where an exchange dispatches to break a committed response's connection (Exchange.abortConnection). */
+    public static final String ABORT_PATH = "/_creddy/abort";
+    /** The request attribute that tells the abort target the dispatch is an exchange's. */
+    public static final String ABORT_ATTRIBUTE = "creddy.abort";
+
     private final HeaderPolicy headers = new HeaderPolicy();
     private Settings settings;
     private BodyLimits bodyLimits;
@@ -39,18 +44,20 @@ public class Forwarder {
     private UpstreamTarget target;
     private JsonCodec json;
     private AuditLog audit;
+    private ExchangeObserver observer;
 
     /** For CDI's proxy. */
     protected Forwarder() {
     }
 
     @Inject
-    public Forwarder(Settings settings, UpstreamClient upstream, JsonCodec json, AuditLog audit) {
+    public Forwarder(Settings settings, UpstreamClient upstream, JsonCodec json, AuditLog audit, ExchangeObserver observer) {
         this.settings = settings;
         this.upstream = upstream;
         this.target = new UpstreamTarget(settings.upstreamUrl());
         this.json = json;
         this.audit = audit;
+        this.observer = observer;
         this.bodyLimits = new BodyLimits(settings);
         this.publicUrl = new PublicUrl(settings.publicUrl(), settings.trustForwardedHeaders());
         // Looked up here, where the application's class loader is current; reactor threads may have another.
@@ -132,5 +139,9 @@ public class Forwarder {
 
     AuditLog audit() {
         return audit;
+    }
+
+    ExchangeObserver observer() {
+        return observer;
     }
 }

@@ -54,9 +54,9 @@ final class RequestBodyPump implements AsyncEntityProducer, ReadListener {
     private final long maxBody;
     private long received;
     private final Object lock = new Object();
-    private final ByteBuffer buffer = ByteBuffer.allocate(BUFFER_SIZE);
+    private final ByteBuffer buffer;
     /** Where a read lands before it joins the buffer: reads run without the lock, produce() may move the buffer. */
-    private final byte[] scratch = new byte[SCRATCH_SIZE];
+    private final byte[] scratch;
 
     private State state = State.READING;
     /** A thread is in {@link #pump}'s read loop; the end of the body waits for it. */
@@ -73,6 +73,10 @@ final class RequestBodyPump implements AsyncEntityProducer, ReadListener {
         this.clientBody = clientBody;
         this.contentLength = contentLength;
         this.maxBody = maxBody;
+        // A body of known size needs no more room than itself: most requests are a few KB.
+        this.buffer = ByteBuffer.allocate((int) (contentLength >= 0 ? Math.max(1, Math.min(BUFFER_SIZE, contentLength))
+                : BUFFER_SIZE));
+        this.scratch = new byte[Math.min(SCRATCH_SIZE, buffer.capacity())];
     }
 
     /** A pump for the client's body, or null when the request has none. */
@@ -194,6 +198,9 @@ final class RequestBodyPump implements AsyncEntityProducer, ReadListener {
                 buffered = buffer.position();
                 endPending = state == State.CLIENT_ENDED;
                 toWake = channel;
+            }
+            if (read > 0) {
+                exchange.requestBodyRead(read);
             }
             if (tooLarge) {
                 exchange.fail(FailureKind.REQUEST_TOO_LARGE, null);

@@ -56,6 +56,9 @@ final class ResponseBodyPump implements AsyncResponseConsumer<Void>, WriteListen
     private CapacityChannel capacity;
     private int uncredited;
     private boolean needsFlush;
+    private boolean upstreamEnded;
+    /** SSE events go out one by one; other bodies flush when the container's buffer fills, and at the end. */
+    private boolean flushEachChunk;
     private FutureCallback<Void> upstreamDone;
 
     ResponseBodyPump(Exchange exchange, HttpServletResponse clientResponse) {
@@ -92,7 +95,9 @@ final class ResponseBodyPump implements AsyncResponseConsumer<Void>, WriteListen
             upstreamDone = resultCallback;
             // The first drain flushes the head, so a client sees a stream's headers before its first event.
             needsFlush = true;
+            flushEachChunk = sse;
             transition(State.AWAITING_HEAD, entity == null ? State.ENDING : State.OPEN);
+            upstreamEnded = entity == null;
         }
         if (entity == null) {
             resultCallback.completed(null);
@@ -147,6 +152,7 @@ final class ResponseBodyPump implements AsyncResponseConsumer<Void>, WriteListen
             pending.add(chunk);
             uncredited += chunk.length;
         }
+        exchange.responseBodyReceived(chunk.length);
         drain();
     }
 
@@ -157,6 +163,7 @@ final class ResponseBodyPump implements AsyncResponseConsumer<Void>, WriteListen
             if (state == State.OPEN) {
                 transition(State.OPEN, State.ENDING);
             }
+            upstreamEnded = true;
             done = upstreamDone;
         }
         // The upstream exchange is over: its connection goes back to the pool while the client drains.
@@ -168,7 +175,23 @@ final class ResponseBodyPump implements AsyncResponseConsumer<Void>, WriteListen
 
     @Override
     public void failed(Exception cause) {
-        exchange.fail(FailureKind.ofUpstream(cause), cause);
+        if (!hasWholeResponse()) {
+            exchange.fail(FailureKind.ofUpstream(cause), cause);
+        }
+    }
+
+    /**
+     * Whether every byte of the upstream's response has arrived. A failure reported after that
+     * concerns only the connection, not the response: HttpClient 5.5.1's {@code execute()} registers
+     * the exchange's cancellable only after starting it, and cancels it on the spot when the
+     * exchange is already done ({@code ComplexFuture.setDependency}), which a small response can be;
+     * that cancel fails the finished exchange with an {@code InterruptedIOException}. Aborting then
+     * would cut a whole response short.
+     */
+    boolean hasWholeResponse() {
+        synchronized (lock) {
+            return upstreamEnded;
+        }
     }
 
     /**
@@ -209,23 +232,31 @@ final class ResponseBodyPump implements AsyncResponseConsumer<Void>, WriteListen
      * @param error what to tell an SSE client, or null when the client is gone
      */
     void abort(ApiError error) {
+        boolean breakConnection = false;
         boolean completeNow = false;
         synchronized (lock) {
             if (state == State.OPEN || state == State.ENDING) {
-                if (error != null && isEventStream()) {
+                if (error == null) {
+                    // The client is gone: nothing to tell, nothing to break.
+                    pending.clear();
+                    state = State.CLOSED;
+                    completeNow = true;
+                } else if (isEventStream()) {
                     pending.add(exchange.errorEvent(error));
                     state = State.ENDING;
                 } else {
                     pending.clear();
                     state = State.CLOSED;
-                    completeNow = true;
+                    breakConnection = true;
                 }
             } else if (state == State.AWAITING_HEAD) {
                 state = State.CLOSED;
                 completeNow = true;
             }
         }
-        if (completeNow) {
+        if (breakConnection) {
+            exchange.abortConnection();
+        } else if (completeNow) {
             exchange.complete();
         } else {
             drain();
@@ -252,7 +283,7 @@ final class ResponseBodyPump implements AsyncResponseConsumer<Void>, WriteListen
             try {
                 while (!pending.isEmpty() && clientOut.isReady()) {
                     clientOut.write(pending.poll());
-                    needsFlush = true;
+                    needsFlush |= flushEachChunk;
                 }
                 if (pending.isEmpty() && needsFlush && clientOut.isReady()) {
                     clientOut.flush();
@@ -273,6 +304,11 @@ final class ResponseBodyPump implements AsyncResponseConsumer<Void>, WriteListen
                 state = State.CLOSED;
                 pending.clear();
                 failure = e;
+            } catch (IllegalStateException | NullPointerException e) {
+                // The container ended and recycled the response (a client error raced us): the client is gone.
+                state = State.CLOSED;
+                pending.clear();
+                failure = new IOException("the client response was already ended", e);
             }
         }
         if (failure != null) {

@@ -6,10 +6,12 @@ import jakarta.annotation.PreDestroy;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
 import java.time.Duration;
-import java.util.concurrent.Executors;
+import java.util.Locale;
+import java.util.Optional;
 import java.util.concurrent.Future;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.logging.Logger;
 import org.apache.hc.client5.http.config.ConnectionConfig;
@@ -24,6 +26,8 @@ import org.apache.hc.core5.http.nio.AsyncRequestProducer;
 import org.apache.hc.core5.http.nio.AsyncResponseConsumer;
 import org.apache.hc.core5.http2.HttpVersionPolicy;
 import org.apache.hc.core5.io.CloseMode;
+import org.apache.hc.core5.pool.PoolStats;
+import org.apache.hc.core5.reactor.IOReactorStatus;
 import org.apache.hc.core5.reactor.IOReactorConfig;
 import org.apache.hc.core5.util.TimeValue;
 import org.apache.hc.core5.util.Timeout;
@@ -90,11 +94,15 @@ public class UpstreamClient implements UpstreamPoolMXBean {
                 .disableConnectionState()
                 .build();
         client.start();
-        deadlines = Executors.newSingleThreadScheduledExecutor(runnable -> {
+        ScheduledThreadPoolExecutor timer = new ScheduledThreadPoolExecutor(1, runnable -> {
             Thread thread = new Thread(runnable, "creddy-upstream-deadlines");
             thread.setDaemon(true);
             return thread;
         });
+        // Nearly every deadline is cancelled when the headers arrive; a cancelled one must not stay
+        // queued (holding its exchange) until its time would have come.
+        timer.setRemoveOnCancelPolicy(true);
+        deadlines = timer;
     }
 
     /** Sends one exchange; the consumer streams the response, the callback hears the outcome. */
@@ -105,6 +113,24 @@ public class UpstreamClient implements UpstreamPoolMXBean {
     /** Runs {@code task} after {@code delay} on the deadline timer, unless cancelled first. */
     public ScheduledFuture<?> schedule(Runnable task, Duration delay) {
         return deadlines.schedule(task, delay.toNanos(), TimeUnit.NANOSECONDS);
+    }
+
+    /**
+     * Why the client cannot take exchanges now, for the readiness check: it is shutting down or shut
+     * down, or every connection is leased and exchanges are queueing for one. Empty when it can. Cheap.
+     */
+    public Optional<String> unavailableReason() {
+        IOReactorStatus status = client.getStatus();
+        // INACTIVE is the moment between start() and the reactor thread running: requests already queue.
+        if (status == IOReactorStatus.SHUTTING_DOWN || status == IOReactorStatus.SHUT_DOWN) {
+            return Optional.of("the upstream HTTP client is " + status.name().toLowerCase(Locale.ROOT).replace('_', ' '));
+        }
+        PoolStats stats = pool.getTotalStats();
+        if (stats.getPending() > 0 && stats.getLeased() >= stats.getMax()) {
+            return Optional.of("the upstream connection pool is exhausted: " + stats.getLeased() + " of " + stats.getMax()
+                    + " connections leased, " + stats.getPending() + " exchange(s) waiting (upstream-max-connections)");
+        }
+        return Optional.empty();
     }
 
     @Override

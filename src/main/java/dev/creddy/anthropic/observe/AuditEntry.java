@@ -1,27 +1,33 @@
 package dev.creddy.anthropic.observe;
 
+import dev.creddy.anthropic.token.TokenRecord;
 import jakarta.json.bind.annotation.JsonbProperty;
 import jakarta.json.bind.annotation.JsonbPropertyOrder;
+import java.time.Instant;
 
 /**
  * One line of the audit trail. Null fields are left out of the JSON. Never holds a secret: the
  * token appears only as its id. Immutable.
  *
  * @param timestamp when the request ended, ISO-8601 UTC
- * @param event {@code forward} or {@code rejected} (forwarding), {@code token_issued}, …
+ * @param event {@code forward}, {@code rejected} (a request refused before forwarding), {@code token_issued},
+ *     {@code token_revoked}, {@code token_returned} or {@code token_expired}
  * @param exchange the proxy's id for the exchange, to correlate with the container's logs
  * @param agent the token's agent name
  * @param tokenId the token's id
  * @param client the client's address
  * @param method the HTTP method
  * @param path the request path within the application
- * @param status the status the client got (0 when it went away before any)
- * @param outcome how it ended: {@code completed}, {@code upstream_failed}, {@code client_disconnected}, …
- * @param durationMs from arrival to completion
+ * @param status the status the client got (0 when it went away before any); absent for an expiry
+ * @param outcome how it ended: {@code completed}, {@code upstream_failed}, {@code client_disconnected}, …;
+ *     for a refusal the Anthropic error type
+ * @param durationMs from arrival to completion, for forwarded requests
  * @param upstreamRequestId the upstream's {@code request-id}, when it answered
+ * @param reason why a request was refused: {@code missing}, {@code malformed}, {@code conflicting} or
+ *     {@code unknown} (the token), {@code not_configured}, {@code body_too_large}, {@code not_forwardable}
  */
 @JsonbPropertyOrder({"timestamp", "event", "exchange", "agent", "tokenId", "client", "method", "path", "status",
-        "outcome", "durationMs", "upstreamRequestId"})
+        "outcome", "durationMs", "upstreamRequestId", "reason"})
 public record AuditEntry(
         String timestamp,
         String event,
@@ -31,8 +37,40 @@ public record AuditEntry(
         String client,
         String method,
         String path,
-        int status,
+        Integer status,
         String outcome,
-        @JsonbProperty("duration_ms") double durationMs,
-        @JsonbProperty("upstream_request_id") String upstreamRequestId) {
+        @JsonbProperty("duration_ms") Double durationMs,
+        @JsonbProperty("upstream_request_id") String upstreamRequestId,
+        String reason) {
+
+    /** A forwarded request's line. */
+    public AuditEntry(String timestamp, String event, String exchange, String agent, String tokenId, String client,
+            String method, String path, int status, String outcome, double durationMs, String upstreamRequestId) {
+        this(timestamp, event, exchange, agent, tokenId, client, method, path, Integer.valueOf(status), outcome,
+                Double.valueOf(durationMs), upstreamRequestId, null);
+    }
+
+    /**
+     * A request refused before anything was forwarded.
+     *
+     * @param caller the token, when it was valid (a refusal for another reason), else null
+     */
+    public static AuditEntry rejected(TokenRecord caller, String client, String method, String path, int status,
+            String errorType, String reason) {
+        return new AuditEntry(Instant.now().toString(), "rejected", null, caller == null ? null : caller.agentName(),
+                caller == null ? null : caller.id().value(), client, method, path, status, errorType, null, null, reason);
+    }
+
+    /** A token issued, revoked or given back through the API. */
+    public static AuditEntry tokenEvent(String event, String agent, String tokenId, String client, String method,
+            String path, int status) {
+        return new AuditEntry(Instant.now().toString(), event, null, agent, tokenId, client, method, path, status, "ok",
+                null, null, null);
+    }
+
+    /** A token whose lifetime ran out, as its store dropped it. */
+    public static AuditEntry tokenExpired(TokenRecord record) {
+        return new AuditEntry(Instant.now().toString(), "token_expired", null, record.agentName(), record.id().value(),
+                null, null, null, null, "expired", null, null, null);
+    }
 }

@@ -29,6 +29,8 @@ record LaunchOptions(ListenAddress address, String contextPath, Map<String, Stri
             Map.entry("max-connections", "upstream-max-connections"),
             Map.entry("max-request-body", "max-request-body"),
             Map.entry("shutdown-grace", "shutdown-grace"),
+            Map.entry("token-store", "token-store"),
+            Map.entry("redis-url", "redis-url"),
             Map.entry("max-upload-body", "max-upload-body"),
             Map.entry("public-url", "public-url"));
 
@@ -51,9 +53,13 @@ record LaunchOptions(ListenAddress address, String contextPath, Map<String, Stri
                   --default-ttl DURATION  the lifetime of a token whose request names none (default 1h)
                   --header-timeout DUR    how long to wait for the upstream's response headers (default 10m)
                   --idle-timeout DUR      how long a response may be silent between chunks (default 10m)
-                  --max-connections N     the upstream connection pool's size (default 256)
+                  --max-connections N     the upstream connection pool's size (default 1024)
                   --max-request-body SIZE the largest request body forwarded (default 32MB)
                   --shutdown-grace DUR    how long a stop waits for streams in flight (default 30s)
+                  --token-store KIND      memory (default) or redis (the default when a Redis URL is set)
+                  --redis-url URL         share tokens with other instances through Redis, e.g.
+                                          redis://host:6379/0 or rediss:// for TLS (default: $CREDDY_REDIS_URL;
+                                          the password goes in $CREDDY_REDIS_PASSWORD, not on the command line)
                   --max-upload-body SIZE  the largest Files API upload or batch creation body (default 500MB)
                   --public-url URL        the URL agents reach the proxy at, for batch results links
                                           (default: the URL of each request)

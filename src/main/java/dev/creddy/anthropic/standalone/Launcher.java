@@ -15,13 +15,14 @@ import org.apache.catalina.connector.Connector;
 import org.apache.catalina.startup.Tomcat;
 
 /**
- * Runs the very WAR that {@code package} built in an embedded Tomcat, configured from the original
+ * Runs the very Tomcat WAR that {@code package} built in an embedded Tomcat, configured from the original
  * tool's flags. The WAR travels inside this jar and is unpacked to a temporary base directory that
  * is removed again at exit.
  */
 public final class Launcher {
 
-    private static final String WAR_RESOURCE = "/creddy-anthropic.war";
+    /** The Tomcat flavour of the WAR: embedded Tomcat has no CDI or JSON-B of its own either. */
+    private static final String WAR_RESOURCE = "/creddy-anthropic-tomcat.war";
 
     private final LaunchOptions options;
     private final Path baseDir;
@@ -89,7 +90,7 @@ public final class Launcher {
     }
 
     private Path extractWar() throws IOException {
-        Path war = baseDir.resolve("creddy-anthropic.war");
+        Path war = baseDir.resolve(WAR_RESOURCE.substring(1));
         try (InputStream in = Launcher.class.getResourceAsStream(WAR_RESOURCE)) {
             if (in == null) {
                 throw new IllegalStateException("this jar holds no " + WAR_RESOURCE + "; build it with ./mvnw package");

@@ -1,12 +1,10 @@
 package dev.creddy.anthropic.token;
 
-import jakarta.annotation.PostConstruct;
-import jakarta.annotation.PreDestroy;
-import jakarta.enterprise.context.ApplicationScoped;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
+import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
@@ -15,16 +13,18 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
 import java.util.logging.Logger;
 
 /**
  * The token registry of a single instance: records in a map keyed by the secret's digest.
- * Expired records are purged by a background task and refused at validation in between.
+ * Expired records are purged by a background task and refused at validation in between; each purged
+ * record is reported as a {@link TokenExpired} event.
  *
- * <p>Thread-safe: the map is concurrent and records are immutable.
+ * <p>Thread-safe: the map is concurrent and records are immutable. {@link #start()} and
+ * {@link #close()} are called once each, by whoever created the store.
  */
-@ApplicationScoped
-public class MemoryTokenStore implements TokenRegistry {
+public final class MemoryTokenStore implements TokenRegistry, AutoCloseable {
 
     private static final Logger LOG = Logger.getLogger(MemoryTokenStore.class.getName());
     private static final Duration PURGE_INTERVAL = Duration.ofSeconds(30);
@@ -32,21 +32,21 @@ public class MemoryTokenStore implements TokenRegistry {
     private final Map<String, TokenRecord> byDigest = new ConcurrentHashMap<>();
     private final TokenSecrets secrets;
     private final Clock clock;
+    private final Consumer<TokenExpired> expired;
     private ScheduledExecutorService purger;
 
-    /** For CDI. */
-    public MemoryTokenStore() {
-        this(new TokenSecrets(), Clock.systemUTC());
+    public MemoryTokenStore(TokenSecrets secrets, Clock clock) {
+        this(secrets, clock, event -> { });
     }
 
-    public MemoryTokenStore(TokenSecrets secrets, Clock clock) {
+    public MemoryTokenStore(TokenSecrets secrets, Clock clock, Consumer<TokenExpired> expired) {
         this.secrets = secrets;
         this.clock = clock;
+        this.expired = expired;
     }
 
-    /** Starts the background purge; not in the constructor, which CDI's proxies call too. */
-    @PostConstruct
-    void startPurging() {
+    /** Starts the background purge. */
+    public void start() {
         purger = Executors.newSingleThreadScheduledExecutor(runnable -> {
             Thread thread = new Thread(runnable, "creddy-token-purge");
             thread.setDaemon(true);
@@ -84,6 +84,9 @@ public class MemoryTokenStore implements TokenRegistry {
 
     @Override
     public List<TokenRecord> list(int limit, Optional<TokenId> after) {
+        if (limit < 1) {
+            throw new IllegalArgumentException("limit must be at least 1");
+        }
         Instant now = clock.instant();
         // A scan: fine for the tokens one instance holds; the Redis store pages through an index instead.
         return byDigest.values().stream()
@@ -94,19 +97,38 @@ public class MemoryTokenStore implements TokenRegistry {
                 .toList();
     }
 
+    @Override
+    public long activeCount() {
+        Instant now = clock.instant();
+        return byDigest.values().stream().filter(record -> !record.isExpiredAt(now)).count();
+    }
+
+    @Override
+    public Optional<String> unavailableReason() {
+        return Optional.empty();
+    }
+
     /** Drops expired records; runs in the background so the map does not grow with dead tokens. */
     void purgeExpired() {
         Instant now = clock.instant();
-        int before = byDigest.size();
-        byDigest.values().removeIf(record -> record.isExpiredAt(now));
-        int purged = before - byDigest.size();
-        if (purged > 0) {
-            LOG.fine(() -> "purged " + purged + " expired token(s)");
+        List<TokenRecord> purged = new ArrayList<>();
+        for (Map.Entry<String, TokenRecord> entry : byDigest.entrySet()) {
+            // Only what this purge removed is reported: a token revoked meanwhile is not "expired".
+            if (entry.getValue().isExpiredAt(now) && byDigest.remove(entry.getKey(), entry.getValue())) {
+                purged.add(entry.getValue());
+            }
+        }
+        if (!purged.isEmpty()) {
+            LOG.fine(() -> "purged " + purged.size() + " expired token(s)");
+        }
+        for (TokenRecord record : purged) {
+            expired.accept(new TokenExpired(record));
         }
     }
 
-    @PreDestroy
-    void stop() {
+    /** Stops the background purge. */
+    @Override
+    public void close() {
         if (purger != null) {
             purger.shutdownNow();
         }

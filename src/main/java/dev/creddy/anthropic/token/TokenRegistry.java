@@ -8,6 +8,9 @@ import java.util.Optional;
  * Issues, validates and revokes short-lived tokens. The seam between the web layer and a store:
  * in memory for one instance, Redis for several. Implementations are thread-safe, keep only
  * digests of secrets, and never validate an expired token whatever their store's own expiry does.
+ *
+ * <p>A store that lives elsewhere can be out of reach: then every method throws
+ * {@link TokenStoreUnavailableException} within the store's timeout, and nothing is granted.
  */
 public interface TokenRegistry {
 
@@ -30,6 +33,23 @@ public interface TokenRegistry {
      *
      * @param limit at most this many records, at least 1
      * @param after start after this id (exclusive), or from the first id when empty
+     * @throws IllegalArgumentException when {@code limit} is below 1
      */
     List<TokenRecord> list(int limit, Optional<TokenId> after);
+
+    /**
+     * How many tokens are live now, for the active-tokens gauge. Read on every metrics scrape, so it
+     * must be cheap; -1 when the store cannot tell.
+     */
+    default long activeCount() {
+        return -1;
+    }
+
+    /**
+     * Why the store cannot serve now (e.g. its server does not answer), for the readiness check; empty
+     * when it can. Called on every readiness probe, so it must be quick and bounded in time.
+     */
+    default Optional<String> unavailableReason() {
+        return Optional.empty();
+    }
 }

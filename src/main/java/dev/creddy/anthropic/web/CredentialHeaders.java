@@ -15,8 +15,12 @@ import java.util.Set;
  */
 final class CredentialHeaders {
 
-    /** What was found: one credential, none, or a malformed set of headers. */
-    record Found(Optional<String> credential, String problem) {
+    /**
+     * What was found: one credential, none, or a malformed set of headers.
+     *
+     * @param reason for metrics and the audit trail: {@code malformed} or {@code conflicting}, with a problem
+     */
+    record Found(Optional<String> credential, String problem, String reason) {
     }
 
     private CredentialHeaders() {
@@ -31,13 +35,15 @@ final class CredentialHeaders {
             String trimmed = authorization.strip();
             int space = trimmed.indexOf(' ');
             if (space < 0 || !trimmed.substring(0, space).toLowerCase(Locale.ROOT).equals("bearer")) {
-                return new Found(Optional.empty(), "malformed Authorization header: use Authorization: Bearer <token>");
+                return new Found(Optional.empty(), "malformed Authorization header: use Authorization: Bearer <token>",
+                        "malformed");
             }
             values.add(trimmed.substring(space + 1).strip());
         }
         if (values.size() > 1) {
-            return new Found(Optional.empty(), "conflicting credentials: x-api-key and Authorization carry different values");
+            return new Found(Optional.empty(), "conflicting credentials: x-api-key and Authorization carry different values",
+                    "conflicting");
         }
-        return new Found(values.stream().filter(v -> !v.isEmpty()).findFirst(), null);
+        return new Found(values.stream().filter(v -> !v.isEmpty()).findFirst(), null, null);
     }
 }

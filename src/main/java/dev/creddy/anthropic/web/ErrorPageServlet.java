@@ -46,6 +46,10 @@ public class ErrorPageServlet extends HttpServlet {
             case 500 -> "internal error in the proxy";
             default -> status < 500 ? "the request was refused" : "the proxy failed";
         };
+        if (response.isCommitted()) {
+            // Part of a response already went out (a client that went away mid-body): nothing can be said.
+            return;
+        }
         response.resetBuffer();
         responses.error(response, ApiError.of(status, message));
     }

@@ -7,13 +7,13 @@ import dev.creddy.anthropic.forward.BodyLimits;
 import dev.creddy.anthropic.forward.Forwarder;
 import dev.creddy.anthropic.observe.AuditEntry;
 import dev.creddy.anthropic.observe.AuditLog;
+import dev.creddy.anthropic.token.TokenRecord;
 import jakarta.inject.Inject;
 import jakarta.servlet.annotation.WebServlet;
 import jakarta.servlet.http.HttpServlet;
 import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
 import java.io.IOException;
-import java.time.Instant;
 import java.util.Optional;
 
 /**
@@ -41,36 +41,44 @@ public class ForwardingServlet extends HttpServlet {
     protected void service(HttpServletRequest clientRequest, HttpServletResponse clientResponse) throws IOException {
         Authentication authentication = authenticator.authenticate(clientRequest);
         if (authentication.isRefused()) {
-            refuse(clientRequest, clientResponse, authentication.error());
+            if (authentication.storeUnavailable()) {
+                TokenStoreOutage.hintRetry(clientResponse);
+            }
+            refuse(clientRequest, clientResponse, null, authentication.error(), authentication.reason());
             return;
         }
-        RequestAttributes.tag(clientRequest, authentication.caller());
+        TokenRecord caller = authentication.caller();
+        RequestAttributes.tag(clientRequest, caller);
         Optional<String> unconfigured = settings.unconfiguredReason();
         if (unconfigured.isPresent()) {
-            refuse(clientRequest, clientResponse, ApiError.of(503, "the proxy is not configured: " + unconfigured.get()));
+            refuse(clientRequest, clientResponse, caller, ApiError.of(503, "the proxy is not configured: " + unconfigured.get()),
+                    "not_configured");
             return;
         }
         long bodyLimit = forwarder.bodyLimit(clientRequest);
         if (clientRequest.getContentLengthLong() > bodyLimit) {
-            refuse(clientRequest, clientResponse, BodyLimits.tooLarge(bodyLimit));
+            refuse(clientRequest, clientResponse, caller, BodyLimits.tooLarge(bodyLimit), "body_too_large");
             return;
         }
         Optional<String> target = forwarder.requestTarget(clientRequest);
         if (target.isEmpty()) {
-            refuse(clientRequest, clientResponse, ApiError.of(404, "not found: the proxy forwards only paths under /v1/"));
+            refuse(clientRequest, clientResponse, caller,
+                    ApiError.of(404, "not found: the proxy forwards only paths under /v1/"), "not_forwardable");
             return;
         }
-        forwarder.forward(clientRequest, clientResponse, authentication.caller(), target.get());
+        forwarder.forward(clientRequest, clientResponse, caller, target.get());
     }
 
-    private void refuse(HttpServletRequest clientRequest, HttpServletResponse clientResponse, ApiError error)
-            throws IOException {
+    /** Answers {@code error} and writes the audit line of a refusal; {@code caller} is null when no valid token was found. */
+    private void refuse(HttpServletRequest clientRequest, HttpServletResponse clientResponse, TokenRecord caller,
+            ApiError error, String reason) throws IOException {
         responses.error(clientResponse, error);
-        Object agent = clientRequest.getAttribute(RequestAttributes.AGENT);
-        Object tokenId = clientRequest.getAttribute(RequestAttributes.TOKEN_ID);
-        audit.record(new AuditEntry(Instant.now().toString(), "rejected", null,
-                agent == null ? null : agent.toString(), tokenId == null ? null : tokenId.toString(),
-                clientRequest.getRemoteAddr(), clientRequest.getMethod(), Forwarder.pathOf(clientRequest),
-                error.status(), error.type(), 0, null));
+        audit.record(rejection(clientRequest, caller, error, reason));
+    }
+
+    /** The audit line of a request refused with {@code error}; shared with {@code /v1/tokens/self}. */
+    static AuditEntry rejection(HttpServletRequest request, TokenRecord caller, ApiError error, String reason) {
+        return AuditEntry.rejected(caller, request.getRemoteAddr(), request.getMethod(), Forwarder.pathOf(request),
+                error.status(), error.type(), reason);
     }
 }

@@ -4,10 +4,7 @@ import dev.creddy.anthropic.api.ApiError;
 import dev.creddy.anthropic.config.Settings;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
-import jakarta.servlet.ServletException;
 import jakarta.servlet.http.HttpServletRequest;
-import java.nio.charset.StandardCharsets;
-import java.util.Base64;
 import java.util.Optional;
 
 /**
@@ -35,7 +32,7 @@ public class IssuerAuthorization {
 
     /** Empty when the request may manage tokens, else the error to answer. */
     Optional<ApiError> check(HttpServletRequest request) {
-        if (isIssuerByRole(request)) {
+        if (ContainerCredentials.hasRole(request, ROLE)) {
             return Optional.empty();
         }
         if (settings.issuerKey().isEmpty()) {
@@ -43,47 +40,10 @@ public class IssuerAuthorization {
                     "token management is disabled: no issuer key is configured (set issuer-key, or open-issuance=true "
                             + "for local experiments)"));
         }
-        String authorization = request.getHeader("authorization");
-        String presented = null;
-        if (authorization != null && authorization.regionMatches(true, 0, "Bearer ", 0, 7)) {
-            presented = authorization.substring(7).strip();
-        }
-        if (!settings.issuerKey().get().matches(presented)) {
+        if (!settings.issuerKey().get().matches(ContainerCredentials.bearer(request))) {
             return Optional.of(ApiError.of(401, "managing tokens requires the issuer key (Authorization: Bearer "
                     + "<issuer key>) or a user in role " + ROLE));
         }
         return Optional.empty();
-    }
-
-    /**
-     * Whether the container knows the caller as an issuer. Nothing in the application is
-     * constrained, so Basic credentials are checked against the container's realm on demand
-     * ({@code HttpServletRequest.login}, with the login-config of web.xml); a server without a
-     * realm simply knows nobody.
-     */
-    private static boolean isIssuerByRole(HttpServletRequest request) {
-        if (request.getUserPrincipal() == null) {
-            String authorization = request.getHeader("authorization");
-            if (authorization == null || !authorization.regionMatches(true, 0, "Basic ", 0, 6)) {
-                return false;
-            }
-            String decoded;
-            try {
-                decoded = new String(Base64.getDecoder().decode(authorization.substring(6).strip()), StandardCharsets.UTF_8);
-            } catch (IllegalArgumentException e) {
-                return false;
-            }
-            int colon = decoded.indexOf(':');
-            if (colon < 0) {
-                return false;
-            }
-            try {
-                request.login(decoded.substring(0, colon), decoded.substring(colon + 1));
-            } catch (ServletException e) {
-                // Unknown user, wrong password, or no realm: not an issuer by role.
-                return false;
-            }
-        }
-        return request.isUserInRole(ROLE);
     }
 }

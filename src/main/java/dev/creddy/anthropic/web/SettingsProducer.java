@@ -2,6 +2,7 @@ package dev.creddy.anthropic.web;
 
 import dev.creddy.anthropic.config.EnvironmentSettingsSource;
 import dev.creddy.anthropic.config.JndiSettingsSource;
+import dev.creddy.anthropic.config.Setting;
 import dev.creddy.anthropic.config.Settings;
 import dev.creddy.anthropic.config.SettingsLoader;
 import jakarta.enterprise.context.ApplicationScoped;
@@ -11,7 +12,9 @@ import jakarta.enterprise.inject.Produces;
 import jakarta.inject.Singleton;
 import jakarta.servlet.ServletContext;
 import java.util.List;
+import java.util.Map;
 import java.util.logging.Logger;
+import java.util.stream.Collectors;
 
 /**
  * Builds the application's {@link Settings} once, from JNDI, then context parameters, then the
@@ -31,12 +34,23 @@ public class SettingsProducer {
      * would be a request-bound proxy in Weld servlet, unusable at start-up.
      */
     void start(@Observes @Initialized(ApplicationScoped.class) ServletContext servletContext) {
-        settings = new SettingsLoader(List.of(
+        SettingsLoader loader = new SettingsLoader(List.of(
                 new JndiSettingsSource(),
                 new ContextParamSettingsSource(servletContext),
-                EnvironmentSettingsSource.system())).load();
+                EnvironmentSettingsSource.system()));
+        settings = loader.load();
         LOG.info(() -> "creddy-anthropic started with " + settings);
+        // Several mechanisms can provision a setting; say which one won (names only, never values).
+        LOG.info(() -> "creddy-anthropic settings from: " + describe(loader.origins()));
         settings.unconfiguredReason().ifPresent(reason -> LOG.warning("not forwarding until configured: " + reason));
+    }
+
+    private static String describe(Map<Setting, String> origins) {
+        if (origins.isEmpty()) {
+            return "defaults only";
+        }
+        return origins.entrySet().stream().map(origin -> origin.getKey().key() + " <- " + origin.getValue())
+                .collect(Collectors.joining("; ")) + "; anything else: its default";
     }
 
     @Produces

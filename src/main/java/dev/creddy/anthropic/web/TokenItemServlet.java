@@ -2,19 +2,17 @@ package dev.creddy.anthropic.web;
 
 import dev.creddy.anthropic.api.ApiError;
 import dev.creddy.anthropic.api.ApiResponses;
-import dev.creddy.anthropic.forward.Forwarder;
-import dev.creddy.anthropic.observe.AuditEntry;
 import dev.creddy.anthropic.observe.AuditLog;
 import dev.creddy.anthropic.token.TokenId;
 import dev.creddy.anthropic.token.TokenRecord;
 import dev.creddy.anthropic.token.TokenRegistry;
+import dev.creddy.anthropic.token.TokenStoreUnavailableException;
 import jakarta.inject.Inject;
 import jakarta.servlet.annotation.WebServlet;
 import jakarta.servlet.http.HttpServlet;
 import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
 import java.io.IOException;
-import java.time.Instant;
 import java.util.Optional;
 
 /**
@@ -41,6 +39,14 @@ public class TokenItemServlet extends HttpServlet {
 
     @Override
     protected void service(HttpServletRequest request, HttpServletResponse response) throws IOException {
+        try {
+            dispatch(request, response);
+        } catch (TokenStoreUnavailableException e) {
+            TokenStoreOutage.send(responses, response);
+        }
+    }
+
+    private void dispatch(HttpServletRequest request, HttpServletResponse response) throws IOException {
         String name = request.getPathInfo() == null ? "" : request.getPathInfo().substring(1);
         String method = request.getMethod();
         if (name.equals(SELF)) {
@@ -64,7 +70,11 @@ public class TokenItemServlet extends HttpServlet {
     private void self(HttpServletRequest request, HttpServletResponse response, boolean giveBack) throws IOException {
         Authentication authentication = authenticator.authenticate(request);
         if (authentication.isRefused()) {
+            if (authentication.storeUnavailable()) {
+                TokenStoreOutage.hintRetry(response);
+            }
             responses.error(response, authentication.error());
+            audit.record(ForwardingServlet.rejection(request, null, authentication.error(), authentication.reason()));
             return;
         }
         TokenRecord caller = authentication.caller();
@@ -75,7 +85,8 @@ public class TokenItemServlet extends HttpServlet {
         }
         registry.revoke(caller.id());
         responses.noContent(response);
-        audit.record(TokenServlet.tokenEvent("token_returned", caller, request, HttpServletResponse.SC_NO_CONTENT));
+        audit.record(TokenServlet.tokenEvent("token_returned", caller.agentName(), caller.id(), request,
+                HttpServletResponse.SC_NO_CONTENT));
     }
 
     private void revoke(HttpServletRequest request, HttpServletResponse response, TokenId id) throws IOException {
@@ -89,9 +100,7 @@ public class TokenItemServlet extends HttpServlet {
             return;
         }
         responses.noContent(response);
-        audit.record(new AuditEntry(Instant.now().toString(), "token_revoked", null, null, id.value(),
-                request.getRemoteAddr(), request.getMethod(), Forwarder.pathOf(request), HttpServletResponse.SC_NO_CONTENT,
-                "ok", 0, null));
+        audit.record(TokenServlet.tokenEvent("token_revoked", null, id, request, HttpServletResponse.SC_NO_CONTENT));
     }
 
     private void methodNotAllowed(HttpServletResponse response, String method, String allowed) throws IOException {

@@ -10,6 +10,7 @@ import dev.creddy.anthropic.token.IssuedToken;
 import dev.creddy.anthropic.token.TokenId;
 import dev.creddy.anthropic.token.TokenRecord;
 import dev.creddy.anthropic.token.TokenRegistry;
+import dev.creddy.anthropic.token.TokenStoreUnavailableException;
 import jakarta.inject.Inject;
 import jakarta.servlet.annotation.WebServlet;
 import jakarta.servlet.http.HttpServlet;
@@ -19,7 +20,6 @@ import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
-import java.time.Instant;
 import java.util.List;
 import java.util.Locale;
 import java.util.Optional;
@@ -27,7 +27,7 @@ import java.util.Optional;
 /**
  * {@code /v1/tokens}: {@code POST} issues a token, {@code GET} lists the live ones (paged), both for
  * an authorized issuer. Parses, calls the registry, writes; the rules live in {@link TokenRequest}
- * and {@link IssuerAuthorization}.
+ * and {@link IssuerAuthorization}. When the token store cannot be reached, both answer 503.
  */
 @WebServlet(name = "tokens", urlPatterns = "/v1/tokens", loadOnStartup = 1)
 public class TokenServlet extends HttpServlet {
@@ -62,10 +62,14 @@ public class TokenServlet extends HttpServlet {
             responses.error(response, refused.get());
             return;
         }
-        if (method.equals("POST")) {
-            issue(request, response);
-        } else {
-            list(request, response);
+        try {
+            if (method.equals("POST")) {
+                issue(request, response);
+            } else {
+                list(request, response);
+            }
+        } catch (TokenStoreUnavailableException e) {
+            TokenStoreOutage.send(responses, response);
         }
     }
 
@@ -82,7 +86,8 @@ public class TokenServlet extends HttpServlet {
         }
         IssuedToken issued = registry.issue(tokenRequest.agentName(), tokenRequest.ttl());
         responses.json(response, HttpServletResponse.SC_CREATED, TokenResponse.of(issued, tokenRequest.ttl()));
-        audit.record(tokenEvent("token_issued", issued.record(), request, HttpServletResponse.SC_CREATED));
+        audit.record(tokenEvent("token_issued", issued.record().agentName(), issued.record().id(), request,
+                HttpServletResponse.SC_CREATED));
     }
 
     private void list(HttpServletRequest request, HttpServletResponse response) throws IOException {
@@ -128,9 +133,9 @@ public class TokenServlet extends HttpServlet {
     }
 
     /** An audit line for a token event; shared with the token item endpoints. */
-    static AuditEntry tokenEvent(String event, TokenRecord record, HttpServletRequest request, int status) {
-        return new AuditEntry(Instant.now().toString(), event, null, record.agentName(), record.id().value(),
-                request.getRemoteAddr(), request.getMethod(), Forwarder.pathOf(request), status, "ok", 0, null);
+    static AuditEntry tokenEvent(String event, String agent, TokenId id, HttpServletRequest request, int status) {
+        return AuditEntry.tokenEvent(event, agent, id.value(), request.getRemoteAddr(), request.getMethod(),
+                Forwarder.pathOf(request), status);
     }
 
     /** The body as text, refusing non-JSON content types and anything over the limit. */

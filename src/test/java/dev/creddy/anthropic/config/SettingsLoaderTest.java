@@ -38,6 +38,9 @@ class SettingsLoaderTest {
         assertEquals(Duration.ofHours(1), settings.defaultTtl());
         assertFalse(settings.openIssuance());
         assertEquals(Duration.ofMinutes(10), settings.upstreamHeaderTimeout());
+        assertTrue(settings.metrics());
+        assertTrue(settings.metricsKey().isEmpty());
+        assertEquals(100, settings.metricsMaxAgents());
         assertEquals(32L << 20, settings.maxRequestBody());
         assertEquals(500L << 20, settings.maxUploadBody());
         assertTrue(settings.publicUrl().isEmpty());
@@ -56,6 +59,17 @@ class SettingsLoaderTest {
         assertEquals(URI.create("http://127.0.0.1:9/base"), settings.upstreamUrl());
         assertEquals("sk-ant-test-key", settings.anthropicApiKey().orElseThrow().reveal());
         assertTrue(settings.openIssuance());
+    }
+
+    @Test
+    void originsNameTheWinningSourceAndNoValue() {
+        SettingsSource jndi = new MapSource("jndi", Map.of("anthropic-api-key", "sk-ant-from-jndi"));
+        SettingsSource env = new EnvironmentSettingsSource(Map.of("ANTHROPIC_API_KEY", "sk-ant-from-env",
+                "CREDDY_MAX_TTL", "4h"));
+        Map<Setting, String> origins = new SettingsLoader(List.of(jndi, env)).origins();
+        assertEquals(Map.of(Setting.ANTHROPIC_API_KEY, "jndi anthropic-api-key",
+                Setting.MAX_TTL, "environment variable CREDDY_MAX_TTL"), origins);
+        assertFalse(origins.toString().contains("sk-ant"), origins.toString());
     }
 
     @Test
@@ -88,6 +102,18 @@ class SettingsLoaderTest {
             "upstream-max-connections|0|whole number above zero",
             "upstream-max-connections|many|whole number above zero",
             "upstream-header-timeout|5|missing unit",
+            "metrics|maybe|must be on or off",
+            "metrics-max-agents|-1|zero or more",
+            "metrics-max-agents|lots|zero or more",
+            "token-store|disk|must be memory or redis",
+            "redis-url|http://127.0.0.1:6379|must be a redis:// or rediss:// (TLS) URL",
+            "redis-url|redis:///0|must name a host",
+            "redis-url|redis://127.0.0.1:6379/zero|may only name a database number",
+            "redis-url|redis://127.0.0.1:6379/0?timeout=5s|must not carry a query",
+            "redis-url|redis://bad host|not a URL",
+            "redis-command-timeout|0|must be longer than zero",
+            "redis-cache-ttl|-1s|must not be negative",
+            "redis-cache-ttl|soon|invalid duration",
             "public-url|gw.example.com|http:// or https://",
             "public-url|https://gw.example.com/?x=1|must not carry a query",
             "trust-forwarded-headers|on|must be true or false",
@@ -116,10 +142,86 @@ class SettingsLoaderTest {
         assertTrue(e.getMessage().contains("default-ttl"), e.getMessage());
     }
 
+    @ParameterizedTest(name = "metrics={0}")
+    @CsvSource({"on, true", "OFF, false", "true, true", "false, false"})
+    void metricsAreSwitchedOnOrOff(String value, boolean expected) {
+        Settings settings = new SettingsLoader(List.of(new MapSource("jndi", Map.of("metrics", value)))).load();
+        assertEquals(expected, settings.metrics());
+    }
+
+    @Test
+    void tokensStayInMemoryUnlessRedisIsConfigured() {
+        Settings settings = new SettingsLoader(List.of(new EnvironmentSettingsSource(Map.of()))).load();
+        assertEquals(TokenStoreKind.MEMORY, settings.tokenStore());
+        assertTrue(settings.redis().isEmpty());
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @CsvSource(delimiter = '|', nullValues = "-", value = {
+            "a Redis URL alone selects Redis|-|redis://127.0.0.1:6379/0",
+            "explicitly|redis|rediss://cache.internal:6380/3",
+            "in any case|REDIS|redis://[::1]:6379",
+    })
+    void aRedisUrlSelectsTheRedisStoreWithItsDefaults(String name, String store, String url) {
+        Map<String, String> values = new java.util.HashMap<>(Map.of("redis-url", url));
+        if (store != null) {
+            values.put("token-store", store);
+        }
+        Settings settings = new SettingsLoader(List.of(new MapSource("jndi", values))).load();
+        assertEquals(TokenStoreKind.REDIS, settings.tokenStore());
+        RedisSettings redis = settings.redis().orElseThrow();
+        assertEquals(URI.create(url), redis.url());
+        assertEquals(Duration.ofSeconds(2), redis.commandTimeout());
+        assertEquals(Duration.ofSeconds(1), redis.cacheTtl());
+        assertTrue(redis.password().isEmpty());
+    }
+
+    @Test
+    void redisTimingsComeFromTheirSettingsAndAZeroCacheTtlTurnsTheCacheOff() {
+        Settings settings = new SettingsLoader(List.of(new EnvironmentSettingsSource(Map.of(
+                "CREDDY_REDIS_URL", "redis://127.0.0.1:6379/0", "CREDDY_REDIS_COMMAND_TIMEOUT", "500ms",
+                "CREDDY_REDIS_CACHE_TTL", "0")))).load();
+        assertEquals(Duration.ofMillis(500), settings.redis().orElseThrow().commandTimeout());
+        assertEquals(Duration.ZERO, settings.redis().orElseThrow().cacheTtl());
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @CsvSource(delimiter = '|', value = {
+            "token-store=redis without a URL|token-store|redis||redis-url is not set",
+            "a URL next to an explicit memory store|token-store|memory|redis://127.0.0.1:6379/0|remove one of them",
+    })
+    void contradictoryStoreSettingsAreRefused(String name, String key, String value, String url, String expected) {
+        Map<String, String> values = new java.util.HashMap<>(Map.of(key, value));
+        if (url != null) {
+            values.put("redis-url", url);
+        }
+        InvalidSettingsException e = assertThrows(InvalidSettingsException.class,
+                () -> new SettingsLoader(List.of(new MapSource("jndi", values))).load());
+        assertTrue(e.getMessage().contains(expected), e.getMessage());
+        assertTrue(e.getMessage().contains("jndi token-store"), "names where it came from: " + e.getMessage());
+    }
+
+    @Test
+    void redisPasswordsNeverShow() {
+        Settings settings = new SettingsLoader(List.of(new EnvironmentSettingsSource(Map.of(
+                "CREDDY_REDIS_URL", "redis://creddy:url-hunter2@127.0.0.1:6379/1",
+                "CREDDY_REDIS_PASSWORD", "setting-hunter2")))).load();
+        String shown = settings.toString();
+        assertFalse(shown.contains("hunter2"), shown);
+        assertTrue(shown.contains("redis://****@127.0.0.1:6379/1"), shown);
+        assertEquals("setting-hunter2", settings.redis().orElseThrow().password().orElseThrow().reveal());
+
+        InvalidSettingsException e = assertThrows(InvalidSettingsException.class, () -> new SettingsLoader(List.of(
+                new EnvironmentSettingsSource(Map.of("CREDDY_REDIS_URL", "redis://creddy:url-hunter2@127.0.0.1:6379/x")))).load());
+        assertFalse(e.getMessage().contains("hunter2"), e.getMessage());
+        assertTrue(e.getMessage().contains("redis-url (from environment variable CREDDY_REDIS_URL)"), e.getMessage());
+    }
+
     @Test
     void secretsNeverAppearInToStringOrMessages() {
         Settings settings = new SettingsLoader(List.of(new EnvironmentSettingsSource(Map.of(
-                "ANTHROPIC_API_KEY", "sk-ant-very-secret", "CREDDY_ISSUER_KEY", "issuer-very-secret")))).load();
+                "ANTHROPIC_API_KEY", "sk-ant-very-secret", "CREDDY_ISSUER_KEY", "issuer-very-secret",
+                "CREDDY_METRICS_KEY", "metrics-very-secret")))).load();
         String shown = settings.toString();
         assertFalse(shown.contains("very-secret"), shown);
         assertTrue(settings.issuerKey().orElseThrow().matches("issuer-very-secret"));

@@ -1,6 +1,7 @@
 package dev.creddy.anthropic.it;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.creddy.anthropic.it.support.FakeAnthropic;
 import dev.creddy.anthropic.it.support.ProxyHttp;
@@ -26,7 +27,8 @@ import org.junit.jupiter.params.provider.CsvSource;
 
 /**
  * Container-managed security: with a realm on the server, a user in role {@code creddy-issuer}
- * manages tokens with Basic credentials; no issuer key is configured at all.
+ * manages tokens and a user in role {@code creddy-metrics} reads the metrics, with Basic credentials;
+ * no issuer key or metrics key is configured at all.
  */
 @ExtendWith(ArquillianExtension.class)
 @Timeout(60)
@@ -41,6 +43,7 @@ class RoleIssuerIT {
             Files.writeString(users, "<tomcat-users>\n"
                     + "  <user username=\"ops\" password=\"ops-pass\" roles=\"creddy-issuer\"/>\n"
                     + "  <user username=\"dev\" password=\"dev-pass\" roles=\"developer\"/>\n"
+                    + "  <user username=\"scraper\" password=\"scraper-pass\" roles=\"creddy-metrics\"/>\n"
                     + "</tomcat-users>\n");
         } catch (IOException e) {
             throw new UncheckedIOException(e);
@@ -67,5 +70,19 @@ class RoleIssuerIT {
                 .GET().build());
         // Without an issuer key, whoever is not an issuer by role is refused as unauthorized for management.
         assertEquals(status == 201 ? 200 : 403, listed.statusCode(), listed.body());
+    }
+
+    @ParameterizedTest(name = "{0}:{1} -> {2}")
+    @CsvSource({"scraper, scraper-pass, 200", "ops, ops-pass, 403", "scraper, wrong, 403", "nobody, x, 403"})
+    void onlyTheMetricsRoleMayReadMetricsWhenNoKeyIsSet(String user, String password, int status) throws Exception {
+        ProxyHttp http = new ProxyHttp(base);
+        String basic = Base64.getEncoder().encodeToString((user + ":" + password).getBytes(StandardCharsets.UTF_8));
+        HttpResponse<String> metrics = http.send(http.request("/metrics").header("Authorization", "Basic " + basic).GET().build());
+        assertEquals(status, metrics.statusCode(), metrics.body());
+        if (status == 200) {
+            assertTrue(metrics.body().contains("# TYPE creddy_requests_total counter"), metrics.body());
+        } else {
+            assertTrue(metrics.body().contains("metrics-key"), "the refusal says what to configure: " + metrics.body());
+        }
     }
 }

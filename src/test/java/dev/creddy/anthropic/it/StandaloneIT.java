@@ -18,24 +18,13 @@ import dev.creddy.anthropic.it.support.FakeAnthropic;
 import dev.creddy.anthropic.it.support.FakeAnthropic.Received;
 import dev.creddy.anthropic.it.support.ProxyHttp;
 import dev.creddy.anthropic.it.support.ProxyWar;
+import dev.creddy.anthropic.it.support.RunningJar;
 import dev.creddy.anthropic.it.support.Wire;
-import java.io.BufferedReader;
 import java.io.IOException;
-import java.io.InputStream;
-import java.io.InputStreamReader;
 import java.net.http.HttpRequest;
-import java.nio.charset.Charset;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ExecutionException;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 import java.util.stream.Collectors;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -52,8 +41,6 @@ import org.junit.jupiter.params.provider.CsvSource;
 class StandaloneIT {
 
     private static final FakeAnthropic UPSTREAM = FakeAnthropic.shared();
-    private static final Duration START_DEADLINE = Duration.ofSeconds(60);
-    private static final Duration EXIT_DEADLINE = Duration.ofSeconds(30);
 
     /** Every process a test started, stopped after it whatever the outcome. */
     private final List<RunningJar> started = new ArrayList<>();
@@ -206,135 +193,5 @@ class StandaloneIT {
         assertTrue(jar.stderr().contains(message), jar.stderr());
         assertTrue(jar.stderr().contains("--help"), "points to the usage: " + jar.stderr());
         assertEquals("", jar.stdout(), "nothing starts, so nothing is announced");
-    }
-
-    /**
-     * One run of the jar in its own JVM, its output read line by line as it arrives (a full pipe
-     * would block the launcher). Confined to the test thread, but for the two readers' buffers.
-     */
-    private static final class RunningJar {
-
-        private static final Pattern LISTENING = Pattern.compile("creddy-anthropic listening on (http://\\S+)");
-
-        private final Process process;
-        private final StringBuffer stdout = new StringBuffer();
-        private final StringBuffer stderr = new StringBuffer();
-        private final CompletableFuture<String> listening = new CompletableFuture<>();
-        private final Thread stdoutReader;
-        private final Thread stderrReader;
-
-        private RunningJar(Process process) {
-            this.process = process;
-            this.stdoutReader = read(process.getInputStream(), stdout, "stdout", listening);
-            this.stderrReader = read(process.getErrorStream(), stderr, "stderr", null);
-        }
-
-        static RunningJar start(List<String> args) throws IOException {
-            Path jar = Path.of(System.getProperty("creddy.standalone.jar", "target/creddy-anthropic-standalone.jar"));
-            assertTrue(Files.isRegularFile(jar), jar + " is missing: run mvn package first");
-            List<String> command = new ArrayList<>(List.of(java(), "-jar", jar.toString()));
-            command.addAll(args);
-            ProcessBuilder builder = new ProcessBuilder(command);
-            // The launcher reads settings from the environment too; only the flags may configure it here.
-            builder.environment().keySet().removeIf(name -> name.startsWith("ANTHROPIC_") || name.startsWith("CREDDY_"));
-            Process process = builder.start();
-            try {
-                process.getOutputStream().close();
-                return new RunningJar(process);
-            } catch (IOException | RuntimeException e) {
-                process.destroyForcibly();
-                throw e;
-            }
-        }
-
-        private static String java() {
-            return ProcessHandle.current().info().command()
-                    .orElseGet(() -> Path.of(System.getProperty("java.home"), "bin", "java").toString());
-        }
-
-        private Thread read(InputStream stream, StringBuffer into, String name, CompletableFuture<String> ready) {
-            Thread reader = new Thread(() -> {
-                try (BufferedReader lines = new BufferedReader(new InputStreamReader(stream, Charset.defaultCharset()))) {
-                    for (String line; (line = lines.readLine()) != null; ) {
-                        into.append(line).append('\n');
-                        Matcher matcher = LISTENING.matcher(line);
-                        if (ready != null && matcher.find()) {
-                            ready.complete(matcher.group(1));
-                        }
-                    }
-                } catch (IOException e) {
-                    // The stream closes under us when the process is killed: what was read is kept.
-                } finally {
-                    if (ready != null) {
-                        ready.completeExceptionally(new IllegalStateException("stdout closed before the launcher was listening"));
-                    }
-                }
-            }, "standalone-" + process.pid() + "-" + name);
-            reader.setDaemon(true);
-            reader.start();
-            return reader;
-        }
-
-        /** The URL the launcher announced, waiting up to the start deadline. */
-        String awaitListening() throws InterruptedException {
-            try {
-                return listening.get(START_DEADLINE.toSeconds(), TimeUnit.SECONDS);
-            } catch (TimeoutException e) {
-                throw new AssertionError("no \"listening\" line within " + START_DEADLINE + "; output so far:\n" + output(), e);
-            } catch (ExecutionException e) {
-                throw new AssertionError("the launcher did not start; output:\n" + output(), e.getCause());
-            }
-        }
-
-        /** The exit code, waiting up to the exit deadline; afterwards the output is complete. */
-        int awaitExit() throws InterruptedException {
-            if (!process.waitFor(EXIT_DEADLINE.toSeconds(), TimeUnit.SECONDS)) {
-                throw new AssertionError("the launcher did not exit within " + EXIT_DEADLINE + "; output:\n" + output());
-            }
-            joinReaders();
-            return process.exitValue();
-        }
-
-        /** Sends SIGTERM and returns at once. */
-        void terminate() {
-            process.toHandle().destroy();
-        }
-
-        boolean isAlive() {
-            return process.isAlive();
-        }
-
-        /** Ends the process by its PID: politely (the shutdown hook runs), then forcibly after 10 s. Idempotent. */
-        void stop() throws InterruptedException {
-            ProcessHandle handle = process.toHandle();
-            if (handle.isAlive()) {
-                handle.destroy();
-                if (!process.waitFor(10, TimeUnit.SECONDS)) {
-                    handle.destroyForcibly();
-                    if (!process.waitFor(10, TimeUnit.SECONDS)) {
-                        throw new AssertionError("process " + handle.pid() + " survived destroyForcibly");
-                    }
-                }
-            }
-            joinReaders();
-        }
-
-        private void joinReaders() throws InterruptedException {
-            stdoutReader.join(TimeUnit.SECONDS.toMillis(10));
-            stderrReader.join(TimeUnit.SECONDS.toMillis(10));
-        }
-
-        String stdout() {
-            return stdout.toString();
-        }
-
-        String stderr() {
-            return stderr.toString();
-        }
-
-        /** Both streams; complete once the process has ended. */
-        String output() {
-            return "--- stdout\n" + stdout + "--- stderr\n" + stderr;
-        }
     }
 }

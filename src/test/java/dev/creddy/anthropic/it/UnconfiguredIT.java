@@ -79,4 +79,15 @@ class UnconfiguredIT {
         assertEquals(before + 1, LOGS.awaitAuditCount("rejected", "/v1/models", 503, before + 1),
                 "requests that reached the proxy");
     }
+
+    @Test
+    void readinessNamesTheConfiguration() throws Exception {
+        ProxyHttp http = new ProxyHttp(base);
+        HttpResponse<String> ready = http.send(http.request("/health/ready").GET().build());
+        assertEquals(503, ready.statusCode());
+        assertTrue(ready.body().startsWith("{\"status\":\"unavailable\",\"failing\":[\"configuration\"],\"checks\":"
+                + "{\"configuration\":{\"status\":\"unavailable\",\"reason\":\"no Anthropic API key is configured"), ready.body());
+        assertTrue(ready.body().endsWith("\"token_registry\":{\"status\":\"ok\"},\"upstream_client\":{\"status\":\"ok\"}}}"),
+                ready.body());
+    }
 }

@@ -1,6 +1,7 @@
 package dev.creddy.anthropic.it;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -16,7 +17,12 @@ import com.anthropic.models.messages.RawMessageStreamEvent;
 import dev.creddy.anthropic.it.support.ProxyHttp;
 import dev.creddy.anthropic.it.support.ProxyWar;
 import dev.creddy.anthropic.it.support.ScriptedUpstream;
+import java.io.ByteArrayOutputStream;
 import java.io.IOException;
+import java.io.InputStream;
+import java.net.Socket;
+import java.net.SocketException;
+import java.nio.charset.StandardCharsets;
 import java.io.UncheckedIOException;
 import java.net.URL;
 import java.net.http.HttpRequest;
@@ -35,6 +41,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
 import org.junit.jupiter.params.provider.CsvSource;
 
 /** An upstream that hangs, resets or hangs up: the client always hears why, and nothing hangs. */
@@ -137,6 +144,44 @@ class UpstreamFailureIT {
         });
         assertEquals("message_start", seen.get(0), "events sent before the reset reach the client");
         assertEquals("api_error", e.type().orElseThrow().asString());
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @EnumSource(value = ScriptedUpstream.Mode.class, names = {"RESET_MID_CHUNKED_BODY", "RESET_MID_SIZED_BODY"})
+    void aBodyThatBreaksOffBreaksTheClientConnectionInsteadOfEndingCleanly(ScriptedUpstream.Mode mode) throws Exception {
+        upstream.mode(mode);
+        String token = http.issueToken("failures-it", "5m");
+        try (Socket socket = new Socket(base.getHost(), base.getPort())) {
+            socket.setSoTimeout(10_000);
+            socket.getOutputStream().write(("GET " + base.getPath() + "v1/models HTTP/1.1\r\nHost: x\r\nx-api-key: " + token
+                    + "\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
+            InputStream in = socket.getInputStream();
+            ByteArrayOutputStream received = new ByteArrayOutputStream();
+            byte[] buffer = new byte[4096];
+            long started = System.nanoTime();
+            boolean releasedReset = false;
+            for (int read; (read = readOrEnd(in, buffer)) >= 0; ) {
+                received.write(buffer, 0, read);
+                if (!releasedReset && received.toString(StandardCharsets.US_ASCII).contains("\r\n\r\n")) {
+                    upstream.allowReset();
+                    releasedReset = true;
+                }
+            }
+            long millis = (System.nanoTime() - started) / 1_000_000;
+            String text = received.toString(StandardCharsets.US_ASCII);
+            assertTrue(text.startsWith("HTTP/1.1 200"), text);
+            assertFalse(text.endsWith("0\r\n\r\n"), "a broken body must not end like a whole one: " + text);
+            assertTrue(millis < 8_000, "the connection broke at once, not at a keep-alive timeout: " + millis + " ms");
+        }
+    }
+
+    /** Reads, treating a reset connection as the end it is. */
+    private static int readOrEnd(InputStream in, byte[] buffer) throws IOException {
+        try {
+            return in.read(buffer);
+        } catch (SocketException e) {
+            return -1;
+        }
     }
 
     @Test

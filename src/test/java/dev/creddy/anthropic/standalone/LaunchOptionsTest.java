@@ -41,6 +41,8 @@ class LaunchOptionsTest {
                         Map.of("max-ttl", "8h", "default-ttl", "30m")),
                 Arguments.of("--header-timeout 30s -idle-timeout 1m --max-connections=16", new ListenAddress("127.0.0.1", 8080), "",
                         Map.of("upstream-header-timeout", "30s", "upstream-idle-timeout", "1m", "upstream-max-connections", "16")),
+                Arguments.of("--token-store redis --redis-url=redis://127.0.0.1:6379/2", new ListenAddress("127.0.0.1", 8080), "",
+                        Map.of("token-store", "redis", "redis-url", "redis://127.0.0.1:6379/2")),
                 Arguments.of("--public-url https://gw.example.com/creddy --trust-forwarded-headers --max-upload-body=1GB",
                         new ListenAddress("127.0.0.1", 8080), "", Map.of("public-url", "https://gw.example.com/creddy",
                                 "trust-forwarded-headers", "true", "max-upload-body", "1GB")),
@@ -79,8 +81,9 @@ class LaunchOptionsTest {
     void theUsageNamesEveryFlag() {
         String usage = LaunchOptions.usage();
         for (String flag : new String[] {"--proxy", "--addr", "--api-key", "--upstream", "--issuer-key", "--open-issuance",
-                "--max-ttl", "--default-ttl", "--header-timeout", "--idle-timeout", "--max-connections", "--context-path",
-                "--max-upload-body", "--public-url", "--help"}) {
+                "--max-ttl", "--default-ttl", "--header-timeout", "--idle-timeout", "--max-connections", "--token-store",
+                "--redis-url", "--context-path", "--max-upload-body", "--public-url",
+                "--help"}) {
             assertTrue(usage.contains(flag + " "), flag);
         }
         assertTrue(usage.contains("--trust-forwarded-headers\n"), "--trust-forwarded-headers");

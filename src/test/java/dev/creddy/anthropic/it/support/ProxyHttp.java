@@ -1,12 +1,17 @@
 package dev.creddy.anthropic.it.support;
 
+import jakarta.json.Json;
+import jakarta.json.JsonObject;
 import java.io.IOException;
+import java.io.StringReader;
 import java.net.URI;
 import java.net.URL;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.time.Duration;
+import java.time.Instant;
+import java.util.concurrent.CompletableFuture;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -53,6 +58,11 @@ public final class ProxyHttp {
         return http.send(request, handler);
     }
 
+    /** Sends without waiting, for tests that hold an exchange open while they look at the proxy. */
+    public <T> CompletableFuture<HttpResponse<T>> sendAsync(HttpRequest request, HttpResponse.BodyHandler<T> handler) {
+        return http.sendAsync(request, handler);
+    }
+
     /** POST /v1/tokens with the issuer key and a JSON body. */
     public HttpResponse<String> requestToken(String json) throws IOException, InterruptedException {
         return send(request("/v1/tokens")
@@ -61,16 +71,32 @@ public final class ProxyHttp {
                 .POST(HttpRequest.BodyPublishers.ofString(json)).build());
     }
 
-    /** A fresh token for {@code agent} with {@code ttl}. */
-    public String issueToken(String agent, String ttl) throws IOException, InterruptedException {
+    /** A token as issuance answered it. */
+    public record Issued(String id, String token, Instant expiresAt) {
+    }
+
+    /** Issues a token for {@code agent} with {@code ttl}, failing the test unless it is 201. */
+    public Issued issue(String agent, String ttl) throws IOException, InterruptedException {
         HttpResponse<String> response = requestToken("{\"ttl\":\"" + ttl + "\",\"agent_name\":\"" + agent + "\"}");
         if (response.statusCode() != 201) {
             throw new AssertionError("token issuance answered " + response.statusCode() + ": " + response.body());
         }
-        Matcher matcher = TOKEN.matcher(response.body());
-        if (!matcher.find()) {
-            throw new AssertionError("no token in " + response.body());
-        }
-        return matcher.group(1);
+        JsonObject body = Json.createReader(new StringReader(response.body())).readObject();
+        return new Issued(body.getString("id"), body.getString("token"), Instant.parse(body.getString("expires_at")));
+    }
+
+    /** DELETE /v1/tokens/{id} with the issuer key. */
+    public HttpResponse<String> revoke(String id) throws IOException, InterruptedException {
+        return send(request("/v1/tokens/" + id).header("Authorization", "Bearer " + ProxyWar.ISSUER_KEY).DELETE().build());
+    }
+
+    /** GET /v1/models with {@code token}: a forwarded request the fake answers at once. */
+    public HttpResponse<String> listModels(String token) throws IOException, InterruptedException {
+        return send(request("/v1/models").header("x-api-key", token).header("anthropic-version", "2023-06-01").GET().build());
+    }
+
+    /** A fresh token for {@code agent} with {@code ttl}. */
+    public String issueToken(String agent, String ttl) throws IOException, InterruptedException {
+        return issue(agent, ttl).token();
     }
 }

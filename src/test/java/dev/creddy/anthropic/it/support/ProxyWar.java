@@ -8,7 +8,7 @@ import org.jboss.shrinkwrap.api.importer.ZipImporter;
 import org.jboss.shrinkwrap.api.spec.WebArchive;
 
 /**
- * The WAR that {@code package} built, as Arquillian deploys it: unchanged but for a
+ * The Tomcat WAR that {@code package} built, as Arquillian deploys it: unchanged but for a
  * {@code META-INF/context.xml} that provisions settings through JNDI {@code <Environment>} entries,
  * the way a Tomcat operator would.
  */
@@ -29,7 +29,7 @@ public final class ProxyWar {
 
     /** The same, with more elements for the context (a realm, say). */
     public static WebArchive withSettings(String archiveName, Map<String, String> settings, String moreContext) {
-        File war = new File(System.getProperty("creddy.war", "target/creddy-anthropic.war"));
+        File war = new File(System.getProperty("creddy.war", "target/creddy-anthropic-tomcat.war"));
         StringBuilder context = new StringBuilder("<Context>\n");
         settings.forEach((name, value) -> context.append("  <Environment name=\"creddy/").append(xml(name))
                 .append("\" type=\"java.lang.String\" value=\"").append(xml(value)).append("\" override=\"false\"/>\n"));

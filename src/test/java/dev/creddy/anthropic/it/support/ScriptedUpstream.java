@@ -26,7 +26,11 @@ public final class ScriptedUpstream implements AutoCloseable {
         /** Start an SSE response, send two events, then reset the connection. */
         RESET_MID_STREAM,
         /** Read the request and close the connection without a response. */
-        CLOSE_AT_ONCE
+        CLOSE_AT_ONCE,
+        /** Start a chunked JSON response, send part of it, then reset the connection. */
+        RESET_MID_CHUNKED_BODY,
+        /** Declare a Content-Length, send part of the body, then reset the connection. */
+        RESET_MID_SIZED_BODY
     }
 
     private final ServerSocket server;
@@ -116,6 +120,16 @@ public final class ScriptedUpstream implements AutoCloseable {
                     socket.setSoLinger(true, 0);
                     socket.close();
                 }
+                case RESET_MID_CHUNKED_BODY -> {
+                    out.write(("HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ntransfer-encoding: chunked\r\n\r\n"
+                            + "10\r\n{\"data\":[1,2,3,4\r\n").getBytes(StandardCharsets.US_ASCII));
+                    resetAfterTheClientSawIt(socket);
+                }
+                case RESET_MID_SIZED_BODY -> {
+                    out.write(("HTTP/1.1 200 OK\r\ncontent-type: application/octet-stream\r\ncontent-length: 1000\r\n\r\n"
+                            + "x".repeat(100)).getBytes(StandardCharsets.US_ASCII));
+                    resetAfterTheClientSawIt(socket);
+                }
                 default -> throw new IllegalStateException(mode.toString());
             }
         } catch (IOException e) {
@@ -123,6 +137,15 @@ public final class ScriptedUpstream implements AutoCloseable {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
+    }
+
+    private void resetAfterTheClientSawIt(Socket socket) throws IOException, InterruptedException {
+        socket.getOutputStream().flush();
+        if (!resetAllowed.await(10, TimeUnit.SECONDS)) {
+            throw new IOException("the client never saw the first bytes");
+        }
+        socket.setSoLinger(true, 0);
+        socket.close();
     }
 
     /** Reads a request head and a Content-Length body (the tests send small JSON). */

@@ -1,0 +1,254 @@
+package dev.creddy.anthropic.observe;
+
+import com.codahale.metrics.MetricRegistry;
+import com.codahale.metrics.jmx.JmxReporter;
+import dev.creddy.anthropic.config.Settings;
+import dev.creddy.anthropic.forward.UpstreamClient;
+import dev.creddy.anthropic.token.TokenExpired;
+import dev.creddy.anthropic.token.TokenRegistry;
+import io.micrometer.core.instrument.Clock;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.Meter;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Timer;
+import io.micrometer.core.instrument.composite.CompositeMeterRegistry;
+import io.micrometer.core.instrument.config.MeterFilter;
+import io.micrometer.core.instrument.distribution.DistributionStatisticConfig;
+import io.micrometer.jmx.JmxConfig;
+import io.micrometer.jmx.JmxMeterRegistry;
+import io.micrometer.prometheusmetrics.PrometheusConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import jakarta.annotation.PreDestroy;
+import jakarta.annotation.Priority;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.enterprise.context.Initialized;
+import jakarta.enterprise.event.Observes;
+import jakarta.inject.Inject;
+import jakarta.interceptor.Interceptor;
+import jakarta.servlet.ServletContext;
+import java.lang.management.ManagementFactory;
+import java.time.Duration;
+import java.util.List;
+import java.util.Locale;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.TimeUnit;
+import java.util.function.ToDoubleFunction;
+import java.util.logging.Logger;
+
+/**
+ * The proxy's metrics: one Micrometer registry per deployment, shown in JMX under the domain
+ * {@value ManagementBeans#DOMAIN} and as Prometheus text at {@code /metrics}, and closed at
+ * undeployment, which removes every MBean it registered. With {@code metrics=off} nothing is shown
+ * and recording costs next to nothing (the registry has no outputs).
+ *
+ * <p>Every meter name starts with {@value #PREFIX}; Prometheus shows {@code creddy.requests} as
+ * {@code creddy_requests_total}, JMX as {@code creddy:name=requests,context="/app",…}. Tags are
+ * bounded: endpoint classes ({@link EndpointClass}), the usual HTTP methods, statuses, and at most
+ * {@code metrics-max-agents} agent names ({@link AgentTags}).
+ *
+ * <p>Thread-safe: Micrometer's registries and meters are.
+ */
+@ApplicationScoped
+public class ProxyMetrics {
+
+    /** What every meter name starts with. */
+    static final String PREFIX = "creddy.";
+
+    private static final Logger LOG = Logger.getLogger(ProxyMetrics.class.getName());
+    private static final Set<String> METHODS = Set.of("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS");
+    private static final List<String> REJECTION_REASONS = List.of("missing", "malformed", "conflicting", "unknown");
+    /**
+     * Histogram buckets for Prometheus (JMX shows the reporter's own percentiles instead): from a
+     * registry look-up to a long stream of extended thinking.
+     */
+    private static final Duration[] LATENCY_BUCKETS = {Duration.ofMillis(1), Duration.ofMillis(5), Duration.ofMillis(10), Duration.ofMillis(50), Duration.ofMillis(100),
+            Duration.ofMillis(250), Duration.ofMillis(500), Duration.ofSeconds(1), Duration.ofMillis(2500), Duration.ofSeconds(5),
+            Duration.ofSeconds(10), Duration.ofSeconds(30), Duration.ofMinutes(1), Duration.ofMinutes(2), Duration.ofMinutes(5),
+            Duration.ofMinutes(10)};
+
+    private final CompositeMeterRegistry registry = new CompositeMeterRegistry();
+    private Settings settings;
+    private UpstreamClient upstream;
+    private TokenRegistry tokens;
+    private AgentTags agents;
+    private Counter tokensIssued;
+    private Counter tokensRevoked;
+    private Counter tokensExpired;
+    private volatile PrometheusMeterRegistry prometheus;
+    private JmxMeterRegistry jmx;
+
+    /** For CDI's proxy. */
+    protected ProxyMetrics() {
+    }
+
+    @Inject
+    public ProxyMetrics(Settings settings, UpstreamClient upstream, TokenRegistry tokens) {
+        this.settings = settings;
+        this.upstream = upstream;
+        this.tokens = tokens;
+        this.agents = new AgentTags(settings.metricsMaxAgents());
+        // Registered up front, so a scrape shows zeros (and rate() works) before the first event.
+        this.tokensIssued = counter("creddy.tokens.issued", "Tokens issued");
+        this.tokensRevoked = counter("creddy.tokens.revoked", "Tokens revoked by an issuer or given back by their agent");
+        this.tokensExpired = counter("creddy.tokens.expired", "Tokens dropped by the store when their lifetime ran out");
+        for (String reason : REJECTION_REASONS) {
+            rejections(reason);
+        }
+    }
+
+    private Counter counter(String name, String description) {
+        return Counter.builder(name).description(description).register(registry);
+    }
+
+    /**
+     * Opens the outputs as the application starts, after its settings are built (a later priority
+     * than theirs). The event's payload is the application's context: its path names the MBeans.
+     */
+    void start(@Observes @Priority(Interceptor.Priority.APPLICATION + 600) @Initialized(ApplicationScoped.class)
+            ServletContext context) {
+        if (!settings.metrics()) {
+            LOG.info("metrics are off (metrics=off): no MBeans, no /metrics");
+            return;
+        }
+        String application = context.getContextPath().isEmpty() ? "/" : context.getContextPath();
+        JmxObjectNames names = new JmxObjectNames(application);
+        MetricRegistry dropwizard = new MetricRegistry();
+        JmxReporter reporter = JmxReporter.forRegistry(dropwizard)
+                .inDomain(ManagementBeans.DOMAIN)
+                .createsObjectNamesWith(names)
+                .convertDurationsTo(TimeUnit.MILLISECONDS)
+                .convertRatesTo(TimeUnit.SECONDS)
+                .registerWith(ManagementFactory.getPlatformMBeanServer())
+                .build();
+        jmx = new JmxMeterRegistry(new CreddyJmxConfig(), Clock.SYSTEM, names, dropwizard, reporter);
+        PrometheusMeterRegistry text = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+        text.config().meterFilter(new MeterFilter() {
+            @Override
+            public DistributionStatisticConfig configure(Meter.Id id, DistributionStatisticConfig config) {
+                if (id.getType() != Meter.Type.TIMER) {
+                    return config;
+                }
+                double[] buckets = new double[LATENCY_BUCKETS.length];
+                for (int i = 0; i < buckets.length; i++) {
+                    buckets[i] = LATENCY_BUCKETS[i].toNanos();
+                }
+                return DistributionStatisticConfig.builder().serviceLevelObjectives(buckets).build().merge(config);
+            }
+        });
+        registry.add(jmx);
+        registry.add(text);
+        prometheus = text;
+
+        Gauge.builder("creddy.tokens.active", tokens, store -> {
+            long count = store.activeCount();
+            return count < 0 ? Double.NaN : count;
+        }).description("Tokens that would validate now").strongReference(true).register(registry);
+        poolGauge("leased", UpstreamClient::getLeased);
+        poolGauge("pending", UpstreamClient::getPending);
+        poolGauge("available", UpstreamClient::getAvailable);
+        poolGauge("max", UpstreamClient::getMax);
+        String metricsPath = (application.equals("/") ? "" : application) + "/metrics";
+        LOG.info(() -> "metrics in JMX under " + ManagementBeans.DOMAIN + ":context=\"" + application
+                + "\",* and as Prometheus text at " + metricsPath);
+    }
+
+    private void poolGauge(String state, ToDoubleFunction<UpstreamClient> value) {
+        Gauge.builder("creddy.upstream.pool", upstream, value)
+                .description("The upstream connection pool: connections leased and available, its size (max), and "
+                        + "exchanges waiting for a connection (pending)")
+                .tag("state", state).strongReference(true).register(registry);
+    }
+
+    /** Closes the outputs: the JMX reporter unregisters every MBean it registered. */
+    @PreDestroy
+    void stop() {
+        registry.close();
+        if (jmx != null) {
+            jmx.close();
+        }
+        if (prometheus != null) {
+            prometheus.close();
+        }
+    }
+
+    /** The registry every meter of the application is registered with. */
+    MeterRegistry registry() {
+        return registry;
+    }
+
+    /** The Prometheus output, or empty when metrics are off. */
+    public Optional<PrometheusMeterRegistry> prometheus() {
+        return Optional.ofNullable(prometheus);
+    }
+
+    /**
+     * Counts one request to the API, forwarded or answered by the proxy itself.
+     *
+     * @param path the decoded, normalised path within the application
+     * @param method the client's method
+     * @param status what the client got, 0 when it left before any
+     * @param agentName the caller's agent name, or null when no valid token was found
+     */
+    public void requestCompleted(String path, String method, int status, String agentName) {
+        String knownMethod = method == null ? "OTHER" : method.toUpperCase(Locale.ROOT);
+        Counter.builder("creddy.requests")
+                .description("Requests to /v1/**, forwarded or answered by the proxy")
+                .tag("endpoint", EndpointClass.of(path))
+                .tag("method", METHODS.contains(knownMethod) ? knownMethod : "OTHER")
+                .tag("status", Integer.toString(status))
+                .tag("agent", agents.tagFor(agentName))
+                .register(registry)
+                .increment();
+    }
+
+    /**
+     * Counts a presented token that was refused.
+     *
+     * @param reason {@code missing}, {@code malformed}, {@code conflicting} or {@code unknown}
+     */
+    public void tokenRejected(String reason) {
+        rejections(reason).increment();
+    }
+
+    private Counter rejections(String reason) {
+        return Counter.builder("creddy.token.validation.failures")
+                .description("Presented tokens that were refused, by reason")
+                .tag("reason", reason)
+                .register(registry);
+    }
+
+    /** The timer of one kind of registry call: {@code issue}, {@code validate}, {@code revoke}, {@code list}. */
+    Timer registryTimer(String operation) {
+        return Timer.builder("creddy.token.registry")
+                .description("Time spent in the token registry's store")
+                .tag("operation", operation)
+                .register(registry);
+    }
+
+    void tokenIssued() {
+        tokensIssued.increment();
+    }
+
+    void tokenRevoked() {
+        tokensRevoked.increment();
+    }
+
+    void expired(@Observes TokenExpired event) {
+        tokensExpired.increment();
+    }
+
+    /** JMX with the proxy's domain; nothing else is read from configuration. */
+    private static final class CreddyJmxConfig implements JmxConfig {
+        @Override
+        public String get(String key) {
+            return null;
+        }
+
+        @Override
+        public String domain() {
+            return ManagementBeans.DOMAIN;
+        }
+    }
+}

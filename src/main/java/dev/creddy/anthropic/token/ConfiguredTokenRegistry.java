@@ -1,0 +1,106 @@
+package dev.creddy.anthropic.token;
+
+import dev.creddy.anthropic.config.Settings;
+import jakarta.annotation.PreDestroy;
+import jakarta.annotation.Priority;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.enterprise.context.Initialized;
+import jakarta.enterprise.event.Event;
+import jakarta.enterprise.event.Observes;
+import jakarta.inject.Inject;
+import jakarta.interceptor.Interceptor;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.List;
+import java.util.Optional;
+import java.util.logging.Level;
+import java.util.logging.Logger;
+
+/**
+ * The application's {@link TokenRegistry}: the one store the settings ask for ({@code token-store}),
+ * created as the application starts and closed when it stops. Only the chosen store is created, so
+ * the other starts no thread and opens no connection.
+ *
+ * <p>A managed bean that delegates, rather than a producer, so that CDI decorators (the registry's
+ * metrics) apply to it whichever store is behind it. Thread-safe: the store is set once at start-up.
+ */
+@ApplicationScoped
+public class ConfiguredTokenRegistry implements TokenRegistry {
+
+    private static final Logger LOG = Logger.getLogger(ConfiguredTokenRegistry.class.getName());
+
+    @Inject
+    Event<TokenExpired> expired;
+
+    private volatile TokenRegistry store;
+
+    /**
+     * Starts the store once the settings exist: they are built by an observer of the same event with
+     * the default priority, which runs before this one.
+     */
+    void start(@Observes @Priority(Interceptor.Priority.APPLICATION + 600) @Initialized(ApplicationScoped.class) Object started,
+            Settings settings) {
+        store = switch (settings.tokenStore()) {
+            case MEMORY -> {
+                MemoryTokenStore memory = new MemoryTokenStore(new TokenSecrets(), Clock.systemUTC(), expired::fire);
+                memory.start();
+                yield memory;
+            }
+            case REDIS -> {
+                RedisTokenStore redis = new RedisTokenStore(settings.redis().orElseThrow(), new TokenSecrets(), Clock.systemUTC());
+                redis.start();
+                yield redis;
+            }
+        };
+        LOG.info(() -> "token store: " + settings.tokenStore().key());
+    }
+
+    private TokenRegistry store() {
+        TokenRegistry started = store;
+        if (started == null) {
+            throw new IllegalStateException("the token registry was asked for before the application started");
+        }
+        return started;
+    }
+
+    @Override
+    public IssuedToken issue(String agentName, Duration ttl) {
+        return store().issue(agentName, ttl);
+    }
+
+    @Override
+    public Optional<TokenRecord> validate(String presentedSecret) {
+        return store().validate(presentedSecret);
+    }
+
+    @Override
+    public boolean revoke(TokenId id) {
+        return store().revoke(id);
+    }
+
+    @Override
+    public List<TokenRecord> list(int limit, Optional<TokenId> after) {
+        return store().list(limit, after);
+    }
+
+    @Override
+    public long activeCount() {
+        return store().activeCount();
+    }
+
+    @Override
+    public Optional<String> unavailableReason() {
+        return store().unavailableReason();
+    }
+
+    @PreDestroy
+    void stop() {
+        if (store instanceof AutoCloseable closeable) {
+            try {
+                closeable.close();
+            } catch (Exception e) {
+                LOG.log(Level.WARNING, "token store: closing failed: {0}", e.getClass().getName());
+            }
+        }
+    }
+}

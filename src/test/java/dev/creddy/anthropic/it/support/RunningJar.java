@@ -1,0 +1,154 @@
+package dev.creddy.anthropic.it.support;
+
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.InputStreamReader;
+import java.nio.charset.Charset;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/**
+ * One run of the standalone jar in its own JVM, its output read line by line as it arrives (a full
+ * pipe would block the launcher). Only the flags configure it: the environment's {@code ANTHROPIC_*}
+ * and {@code CREDDY_*} variables are removed. Confined to the test thread, but for the two readers'
+ * buffers.
+ */
+public final class RunningJar {
+
+    private static final Duration START_DEADLINE = Duration.ofSeconds(60);
+    private static final Duration EXIT_DEADLINE = Duration.ofSeconds(30);
+    private static final Pattern LISTENING = Pattern.compile("creddy-anthropic listening on (http://\\S+)");
+
+    private final Process process;
+    private final StringBuffer stdout = new StringBuffer();
+    private final StringBuffer stderr = new StringBuffer();
+    private final CompletableFuture<String> listening = new CompletableFuture<>();
+    private final Thread stdoutReader;
+    private final Thread stderrReader;
+
+    private RunningJar(Process process) {
+        this.process = process;
+        this.stdoutReader = read(process.getInputStream(), stdout, "stdout", listening);
+        this.stderrReader = read(process.getErrorStream(), stderr, "stderr", null);
+    }
+
+    public static RunningJar start(List<String> args) throws IOException {
+        Path jar = Path.of(System.getProperty("creddy.standalone.jar", "target/creddy-anthropic-standalone.jar"));
+        assertTrue(Files.isRegularFile(jar), jar + " is missing: run mvn package first");
+        List<String> command = new ArrayList<>(List.of(java(), "-jar", jar.toString()));
+        command.addAll(args);
+        ProcessBuilder builder = new ProcessBuilder(command);
+        // The launcher reads settings from the environment too; only the flags may configure it here.
+        builder.environment().keySet().removeIf(name -> name.startsWith("ANTHROPIC_") || name.startsWith("CREDDY_"));
+        Process process = builder.start();
+        try {
+            process.getOutputStream().close();
+            return new RunningJar(process);
+        } catch (IOException | RuntimeException e) {
+            process.destroyForcibly();
+            throw e;
+        }
+    }
+
+    private static String java() {
+        return ProcessHandle.current().info().command()
+                .orElseGet(() -> Path.of(System.getProperty("java.home"), "bin", "java").toString());
+    }
+
+    private Thread read(InputStream stream, StringBuffer into, String name, CompletableFuture<String> ready) {
+        Thread reader = new Thread(() -> {
+            try (BufferedReader lines = new BufferedReader(new InputStreamReader(stream, Charset.defaultCharset()))) {
+                for (String line; (line = lines.readLine()) != null; ) {
+                    into.append(line).append('\n');
+                    Matcher matcher = LISTENING.matcher(line);
+                    if (ready != null && matcher.find()) {
+                        ready.complete(matcher.group(1));
+                    }
+                }
+            } catch (IOException e) {
+                // The stream closes under us when the process is killed: what was read is kept.
+            } finally {
+                if (ready != null) {
+                    ready.completeExceptionally(new IllegalStateException("stdout closed before the launcher was listening"));
+                }
+            }
+        }, "standalone-" + process.pid() + "-" + name);
+        reader.setDaemon(true);
+        reader.start();
+        return reader;
+    }
+
+    /** The URL the launcher announced, waiting up to the start deadline. */
+    public String awaitListening() throws InterruptedException {
+        try {
+            return listening.get(START_DEADLINE.toSeconds(), TimeUnit.SECONDS);
+        } catch (TimeoutException e) {
+            throw new AssertionError("no \"listening\" line within " + START_DEADLINE + "; output so far:\n" + output(), e);
+        } catch (ExecutionException e) {
+            throw new AssertionError("the launcher did not start; output:\n" + output(), e.getCause());
+        }
+    }
+
+    /** Sends SIGTERM and returns at once. */
+    public void terminate() {
+        process.toHandle().destroy();
+    }
+
+    public boolean isAlive() {
+        return process.isAlive();
+    }
+
+    /** The exit code, waiting up to the exit deadline; afterwards the output is complete. */
+    public int awaitExit() throws InterruptedException {
+        if (!process.waitFor(EXIT_DEADLINE.toSeconds(), TimeUnit.SECONDS)) {
+            throw new AssertionError("the launcher did not exit within " + EXIT_DEADLINE + "; output:\n" + output());
+        }
+        joinReaders();
+        return process.exitValue();
+    }
+
+    /** Ends the process by its PID: politely (the shutdown hook runs), then forcibly after 10 s. Idempotent. */
+    public void stop() throws InterruptedException {
+        ProcessHandle handle = process.toHandle();
+        if (handle.isAlive()) {
+            handle.destroy();
+            if (!process.waitFor(10, TimeUnit.SECONDS)) {
+                handle.destroyForcibly();
+                if (!process.waitFor(10, TimeUnit.SECONDS)) {
+                    throw new AssertionError("process " + handle.pid() + " survived destroyForcibly");
+                }
+            }
+        }
+        joinReaders();
+    }
+
+    private void joinReaders() throws InterruptedException {
+        stdoutReader.join(TimeUnit.SECONDS.toMillis(10));
+        stderrReader.join(TimeUnit.SECONDS.toMillis(10));
+    }
+
+    public String stdout() {
+        return stdout.toString();
+    }
+
+    public String stderr() {
+        return stderr.toString();
+    }
+
+    /** Both streams; complete once the process has ended. */
+    public String output() {
+        return "--- stdout\n" + stdout + "--- stderr\n" + stderr;
+    }
+}
