@@ -20,12 +20,17 @@ import org.apache.hc.core5.http.nio.DataStreamChannel;
  * Memory per exchange is bounded by the buffer, whatever the body's size.
  *
  * <p>Thread-safety: {@link #pump} runs on container threads ({@code onDataAvailable}) and on the
- * reactor thread (resuming after {@code produce}); the lock makes exactly one of them read at a
- * time. No foreign callback is invoked while the lock is held.
+ * reactor thread (resuming after {@code produce}); the {@code reading} flag lets exactly one of them
+ * read at a time, and one that arrives meanwhile makes it read once more. Nothing foreign is called
+ * while the lock is held, the container's input stream included: when the reactor thread reads the
+ * body's last bytes, Tomcat dispatches {@code onAllDataRead} to a container thread that holds the
+ * connection's lock and then takes this one, so a reader calling into Tomcat under this lock would
+ * deadlock with it (and stall every connection of that reactor thread).
  */
 final class RequestBodyPump implements AsyncEntityProducer, ReadListener {
 
     static final int BUFFER_SIZE = 64 * 1024;
+    private static final int SCRATCH_SIZE = 16 * 1024;
 
     private static final Set<String> METHODS_WITH_BODY = Set.of("POST", "PUT", "PATCH");
 
@@ -50,8 +55,14 @@ final class RequestBodyPump implements AsyncEntityProducer, ReadListener {
     private long received;
     private final Object lock = new Object();
     private final ByteBuffer buffer;
+    /** Where a read lands before it joins the buffer: reads run without the lock, produce() may move the buffer. */
+    private final byte[] scratch;
 
     private State state = State.READING;
+    /** A thread is in {@link #pump}'s read loop; the end of the body waits for it. */
+    private boolean reading;
+    /** The container had more while a thread was reading: that thread reads once more. */
+    private boolean readAgain;
     private DataStreamChannel channel;
     private volatile int buffered;
     /** The client's body ended but the upstream has not been told; makes {@link #available} ask for one more produce(). */
@@ -65,6 +76,7 @@ final class RequestBodyPump implements AsyncEntityProducer, ReadListener {
         // A body of known size needs no more room than itself: most requests are a few KB.
         this.buffer = ByteBuffer.allocate((int) (contentLength >= 0 ? Math.max(1, Math.min(BUFFER_SIZE, contentLength))
                 : BUFFER_SIZE));
+        this.scratch = new byte[Math.min(SCRATCH_SIZE, buffer.capacity())];
     }
 
     /** A pump for the client's body, or null when the request has none. */
@@ -111,65 +123,96 @@ final class RequestBodyPump implements AsyncEntityProducer, ReadListener {
         exchange.fail(FailureKind.CLIENT_GONE, new ClientGoneException(failure));
     }
 
-    /** Reads what the client has, while the buffer has room. */
+    /**
+     * Reads what the client has, while the buffer has room. One thread reads at a time; the
+     * container's input stream is only ever called with the lock released (see the class comment).
+     */
     private void pump() {
-        DataStreamChannel toWake;
-        IOException failure = null;
-        boolean tooLarge = false;
-        int readNow = 0;
         synchronized (lock) {
+            if (reading) {
+                // Another thread is in the loop below; it looks once more before it stops.
+                readAgain = true;
+                return;
+            }
             if (state != State.READING) {
                 return;
             }
-            try {
-                while (buffer.hasRemaining() && clientBody.isReady()) {
-                    int read = clientBody.read(buffer.array(), buffer.position(), buffer.remaining());
-                    if (read < 0) {
-                        state = State.CLIENT_ENDED;
-                        break;
+            reading = true;
+        }
+        boolean more = true;
+        while (more) {
+            int room;
+            synchronized (lock) {
+                readAgain = false;
+                room = state == State.READING ? buffer.remaining() : 0;
+            }
+            int read = 0;
+            boolean ended = false;
+            boolean drained = false;
+            IOException failure = null;
+            boolean recycled = false;
+            if (room > 0) {
+                try {
+                    if (clientBody.isReady()) {
+                        read = clientBody.read(scratch, 0, Math.min(room, scratch.length));
+                        ended = read < 0 || clientBody.isFinished();
+                    } else {
+                        // The container calls onDataAvailable once more bytes arrive.
+                        drained = true;
+                        ended = clientBody.isFinished();
                     }
-                    buffer.position(buffer.position() + read);
+                } catch (IOException e) {
+                    failure = e;
+                } catch (IllegalStateException | NullPointerException e) {
+                    // The exchange completed (the upstream answered early) and the container recycled the
+                    // stream: the rest of the body has nowhere to go.
+                    recycled = true;
+                }
+            }
+            boolean tooLarge = false;
+            DataStreamChannel toWake;
+            synchronized (lock) {
+                if (read > 0 && state != State.FAILED) {
+                    // Appended even after onAllDataRead: these are the body's last bytes.
+                    buffer.put(scratch, 0, read);
                     received += read;
-                    readNow += read;
                     if (received > maxBody) {
                         // A chunked body has no declared length; stop at the limit, never read the rest.
                         state = State.FAILED;
                         tooLarge = true;
-                        break;
                     }
                 }
-                if (state == State.READING && clientBody.isFinished()) {
+                if (failure != null || recycled) {
+                    state = State.FAILED;
+                } else if (ended && (state == State.READING || state == State.PAUSED)) {
                     state = State.CLIENT_ENDED;
                 } else if (state == State.READING && !buffer.hasRemaining()) {
                     // The container calls onDataAvailable again only after isReady() said false;
                     // produce() resumes the reading itself once it has drained the buffer.
                     state = State.PAUSED;
                 }
-            } catch (IOException e) {
-                state = State.FAILED;
-                failure = e;
-            } catch (IllegalStateException | NullPointerException e) {
-                // The exchange completed (the upstream answered early) and the container recycled the
-                // stream: the rest of the body has nowhere to go.
-                state = State.FAILED;
+                more = state == State.READING && (!drained || readAgain);
+                if (!more) {
+                    reading = false;
+                }
+                buffered = buffer.position();
+                endPending = state == State.CLIENT_ENDED;
+                toWake = channel;
             }
-            buffered = buffer.position();
-            endPending = state == State.CLIENT_ENDED;
-            toWake = channel;
-        }
-        if (readNow > 0) {
-            exchange.requestBodyRead(readNow);
-        }
-        if (tooLarge) {
-            exchange.fail(FailureKind.REQUEST_TOO_LARGE, null);
-            return;
-        }
-        if (failure != null) {
-            exchange.fail(FailureKind.CLIENT_GONE, new ClientGoneException(failure));
-            return;
-        }
-        if (toWake != null) {
-            toWake.requestOutput();
+            if (read > 0) {
+                exchange.requestBodyRead(read);
+            }
+            if (tooLarge) {
+                exchange.fail(FailureKind.REQUEST_TOO_LARGE, null);
+                return;
+            }
+            if (failure != null) {
+                exchange.fail(FailureKind.CLIENT_GONE, new ClientGoneException(failure));
+                return;
+            }
+            if (toWake != null && (read > 0 || !more)) {
+                toWake.requestOutput();
+            }
         }
     }
 
@@ -194,7 +237,7 @@ final class RequestBodyPump implements AsyncEntityProducer, ReadListener {
             if (state == State.PAUSED && buffer.hasRemaining()) {
                 state = State.READING;
                 resume = true;
-            } else if (state == State.CLIENT_ENDED && buffer.position() == 0) {
+            } else if (state == State.CLIENT_ENDED && buffer.position() == 0 && !reading) {
                 state = State.ENDED;
                 endPending = false;
                 end = true;
@@ -203,7 +246,7 @@ final class RequestBodyPump implements AsyncEntityProducer, ReadListener {
         if (end) {
             upstream.endStream();
         } else if (resume) {
-            // Safe on the reactor thread: reads are non-blocking and the lock keeps the container out.
+            // Safe on the reactor thread: reads are non-blocking and the reading flag keeps the container out.
             pump();
         }
     }

@@ -41,9 +41,6 @@ public class ForwardingServlet extends HttpServlet {
     protected void service(HttpServletRequest clientRequest, HttpServletResponse clientResponse) throws IOException {
         Authentication authentication = authenticator.authenticate(clientRequest);
         if (authentication.isRefused()) {
-            if (authentication.storeUnavailable()) {
-                TokenStoreOutage.hintRetry(clientResponse);
-            }
             refuse(clientRequest, clientResponse, null, authentication.error(), authentication.reason());
             return;
         }

@@ -70,9 +70,6 @@ public class TokenItemServlet extends HttpServlet {
     private void self(HttpServletRequest request, HttpServletResponse response, boolean giveBack) throws IOException {
         Authentication authentication = authenticator.authenticate(request);
         if (authentication.isRefused()) {
-            if (authentication.storeUnavailable()) {
-                TokenStoreOutage.hintRetry(response);
-            }
             responses.error(response, authentication.error());
             audit.record(ForwardingServlet.rejection(request, null, authentication.error(), authentication.reason()));
             return;

@@ -305,6 +305,23 @@ class ForwardingIT {
         assertArrayEquals(sha256(body), sha256(UPSTREAM.takeRequest().body()));
     }
 
+    /**
+     * A body that fills the pump's buffer four times and ends with a few bytes: the reading resumes
+     * on the reactor thread and reads the last bytes there, while Tomcat hands onAllDataRead to a
+     * container thread. Calling Tomcat under the pump's lock deadlocked those two threads in about
+     * half the runs on a loaded machine, stalling every exchange of that reactor thread.
+     */
+    @org.junit.jupiter.api.RepeatedTest(25)
+    void aBodyWhoseEndIsReadOnTheReactorThreadArrivesWhole() throws Exception {
+        byte[] body = new byte[4 * 64 * 1024 + 17];
+        new Random(17).nextBytes(body);
+        HttpResponse<String> response = http.send(http.request("/v1/files").timeout(Duration.ofSeconds(10))
+                .header("x-api-key", token).header("content-type", "application/octet-stream")
+                .POST(HttpRequest.BodyPublishers.ofByteArray(body)).build());
+        assertEquals(404, response.statusCode(), "the fake answers 404 for /v1/files after reading the body");
+        assertArrayEquals(sha256(body), sha256(UPSTREAM.takeRequest().body()));
+    }
+
     @ParameterizedTest(name = "content-length known: {0}")
     @ValueSource(booleans = {true, false})
     void aLargeResponseArrivesByteIdentical(boolean withLength) throws Exception {

@@ -165,6 +165,7 @@ class MultiInstanceRedisIT {
         assertEquals("{\"type\":\"error\",\"error\":{\"type\":\"api_error\",\"message\":\"token store unavailable\"}}",
                 response.body());
         assertEquals("1", response.headers().firstValue("retry-after").orElse(null));
+        assertEquals("true", response.headers().firstValue("x-should-retry").orElse(null), "waiting helps");
     }
 
     /** Every request has an answer by now, so a container thread still inside the token store would be stuck there. */
