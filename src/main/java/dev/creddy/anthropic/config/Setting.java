@@ -29,7 +29,17 @@ public enum Setting {
     REDIS_CACHE_TTL("redis-cache-ttl", "CREDDY_REDIS_CACHE_TTL", "1s", false),
     MAX_UPLOAD_BODY("max-upload-body", "CREDDY_MAX_UPLOAD_BODY", "500MB", false),
     PUBLIC_URL("public-url", "CREDDY_PUBLIC_URL", null, false),
-    TRUST_FORWARDED_HEADERS("trust-forwarded-headers", "CREDDY_TRUST_FORWARDED_HEADERS", "false", false);
+    TRUST_FORWARDED_HEADERS("trust-forwarded-headers", "CREDDY_TRUST_FORWARDED_HEADERS", "false", false),
+    /** Trusted issuers of agent identity tokens, comma or whitespace separated; none switches the feature off. */
+    OIDC_ISSUER("oidc-issuer", "CREDDY_OIDC_ISSUER", null, false),
+    OIDC_AUDIENCE("oidc-audience", "CREDDY_OIDC_AUDIENCE", null, false),
+    OIDC_REQUIRED_SCOPE("oidc-required-scope", "CREDDY_OIDC_REQUIRED_SCOPE", "anthropic", false),
+    OIDC_AGENT_CLAIM("oidc-agent-claim", "CREDDY_OIDC_AGENT_CLAIM", "agent_name", false),
+    /** Without a value: {@code scopes} (an array), then {@code scope} (space separated). */
+    OIDC_SCOPES_CLAIM("oidc-scopes-claim", "CREDDY_OIDC_SCOPES_CLAIM", null, false),
+    OIDC_CLOCK_SKEW("oidc-clock-skew", "CREDDY_OIDC_CLOCK_SKEW", "60s", false),
+    OIDC_JWKS_REFRESH("oidc-jwks-refresh", "CREDDY_OIDC_JWKS_REFRESH", "1h", false),
+    OIDC_DIRECT_USE("oidc-direct-use", "CREDDY_OIDC_DIRECT_USE", "false", false);
 
     private final String key;
     private final String environmentVariable;

@@ -29,6 +29,7 @@ import java.util.Optional;
  * @param maxUploadBody the largest body of a bulk upload (Files API upload, batch creation), in bytes (413 above)
  * @param publicUrl the URL agents reach the proxy at, when the operator set it; it wins over anything a request says
  * @param trustForwardedHeaders whether a front proxy's {@code Forwarded} / {@code X-Forwarded-*} headers tell the public URL
+ * @param oidc how agents prove their identity with a JWT; empty when no issuer is trusted (the feature is off)
  */
 public record Settings(
         Optional<Secret> anthropicApiKey,
@@ -50,7 +51,8 @@ public record Settings(
         Optional<RedisSettings> redis,
         long maxUploadBody,
         Optional<URI> publicUrl,
-        boolean trustForwardedHeaders) {
+        boolean trustForwardedHeaders,
+        Optional<OidcSettings> oidc) {
 
     public Settings {
         Objects.requireNonNull(anthropicApiKey, "anthropicApiKey");
@@ -69,6 +71,7 @@ public record Settings(
             throw new IllegalArgumentException("Redis settings belong to the Redis token store, and it needs them");
         }
         Objects.requireNonNull(publicUrl, "publicUrl");
+        Objects.requireNonNull(oidc, "oidc");
     }
 
     /** Why the proxy cannot forward, or empty when it can. */

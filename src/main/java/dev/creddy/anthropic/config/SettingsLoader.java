@@ -54,6 +54,7 @@ public final class SettingsLoader {
         Long maxUploadBody = resolution.required(Setting.MAX_UPLOAD_BODY, SettingsLoader::positiveSize);
         Optional<URI> publicUrl = resolution.optional(Setting.PUBLIC_URL, SettingsLoader::baseUrl);
         Boolean trustForwardedHeaders = resolution.required(Setting.TRUST_FORWARDED_HEADERS, SettingsLoader::bool);
+        Optional<OidcSettings> oidc = oidc(resolution);
 
         if (maxTtl != null && defaultTtl != null && defaultTtl.compareTo(maxTtl) > 0) {
             if (resolution.isExplicit(Setting.DEFAULT_TTL)) {
@@ -72,7 +73,8 @@ public final class SettingsLoader {
                 : Optional.empty();
         return new Settings(apiKey, upstreamUrl, issuerKey, maxTtl, defaultTtl, openIssuance,
                 connectTimeout, headerTimeout, idleTimeout, maxConnections, maxRequestBody, shutdownGrace,
-                metrics, metricsKey, metricsMaxAgents, tokenStore, redis, maxUploadBody, publicUrl, trustForwardedHeaders);
+                metrics, metricsKey, metricsMaxAgents, tokenStore, redis, maxUploadBody, publicUrl, trustForwardedHeaders,
+                oidc);
     }
 
     /**
@@ -108,6 +110,37 @@ public final class SettingsLoader {
                     + resolution.origin(Setting.TOKEN_STORE) + ") is memory: remove one of them");
         }
         return kind;
+    }
+
+    /**
+     * Agent identity tokens, when an issuer is trusted. Without an audience any token the issuer mints
+     * for any of its clients would pass, so an issuer without one is refused, naming both settings.
+     */
+    private static Optional<OidcSettings> oidc(Resolution resolution) {
+        Optional<List<URI>> issuers = resolution.optional(Setting.OIDC_ISSUER, OidcSettings::parseIssuers);
+        Optional<String> audience = resolution.optional(Setting.OIDC_AUDIENCE, SettingsLoader::claimValue);
+        String requiredScope = resolution.required(Setting.OIDC_REQUIRED_SCOPE, SettingsLoader::scope);
+        String agentClaim = resolution.required(Setting.OIDC_AGENT_CLAIM, SettingsLoader::claimName);
+        Optional<String> scopesClaim = resolution.optional(Setting.OIDC_SCOPES_CLAIM, SettingsLoader::claimName);
+        Duration clockSkew = resolution.required(Setting.OIDC_CLOCK_SKEW, SettingsLoader::clockSkew);
+        Duration jwksRefresh = resolution.required(Setting.OIDC_JWKS_REFRESH, SettingsLoader::jwksRefresh);
+        Boolean directUse = resolution.required(Setting.OIDC_DIRECT_USE, SettingsLoader::bool);
+        if (issuers.isEmpty()) {
+            return Optional.empty();
+        }
+        if (audience.isEmpty()) {
+            if (!resolution.isExplicit(Setting.OIDC_AUDIENCE)) {
+                resolution.problems.add("oidc-issuer (from " + resolution.origin(Setting.OIDC_ISSUER)
+                        + ") is set, but oidc-audience is not: set it to the audience your issuer puts in the tokens "
+                        + "it mints for this proxy");
+            }
+            return Optional.empty();
+        }
+        if (requiredScope == null || agentClaim == null || clockSkew == null || jwksRefresh == null || directUse == null) {
+            return Optional.empty();
+        }
+        return Optional.of(new OidcSettings(issuers.get(), audience.get(), requiredScope, agentClaim, scopesClaim,
+                clockSkew, jwksRefresh, directUse));
     }
 
     private final class Resolution {
@@ -183,6 +216,46 @@ public final class SettingsLoader {
         } catch (URISyntaxException e) {
             throw new IllegalArgumentException("not a URL: " + e.getReason());
         }
+    }
+
+    private static String claimValue(String raw) {
+        if (raw.codePoints().anyMatch(Character::isISOControl)) {
+            throw new IllegalArgumentException("must not contain control characters");
+        }
+        return raw;
+    }
+
+    private static String claimName(String raw) {
+        if (!raw.matches("[A-Za-z0-9_.:/-]{1,100}")) {
+            throw new IllegalArgumentException("must be a claim name such as agent_name");
+        }
+        return raw;
+    }
+
+    private static String scope(String raw) {
+        if (!raw.matches("[\\x21\\x23-\\x5B\\x5D-\\x7E]{1,100}")) {
+            // RFC 6749 §3.3: a scope token is printable ASCII without space, quote or backslash.
+            throw new IllegalArgumentException("must be one scope such as anthropic");
+        }
+        return raw;
+    }
+
+    /** A few minutes at most: more would keep expired identity tokens alive. */
+    private static Duration clockSkew(String raw) {
+        Duration skew = nonNegativeDuration(raw);
+        if (skew.compareTo(Duration.ofMinutes(5)) > 0) {
+            throw new IllegalArgumentException("must be at most 5m");
+        }
+        return skew;
+    }
+
+    /** At least a minute: the key fetches of unknown key ids are limited to two in 30 seconds, which must fit. */
+    private static Duration jwksRefresh(String raw) {
+        Duration refresh = positiveDuration(raw);
+        if (refresh.compareTo(Duration.ofMinutes(1)) < 0) {
+            throw new IllegalArgumentException("must be at least 1m");
+        }
+        return refresh;
     }
 
     private static Duration positiveDuration(String raw) {

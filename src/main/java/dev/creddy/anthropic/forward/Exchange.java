@@ -183,8 +183,7 @@ final class Exchange {
             // The container already ended the request after a client error; there is nothing to complete.
             LOG.log(Level.FINE, "exchange " + id + ": async context already ended", e);
         }
-        forwarder.audit().record(new AuditEntry(Instant.now().toString(), "forward", id, caller.agentName(),
-                caller.id().value(), clientAddress, method, path, status, outcome, elapsedMillis(), upstreamRequestId));
+        forwarder.audit().record(new AuditEntry(Instant.now().toString(), "forward", id, caller, clientAddress, method, path, status, outcome, elapsedMillis(), upstreamRequestId));
     }
 
     /**

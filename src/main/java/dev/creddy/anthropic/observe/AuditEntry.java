@@ -1,5 +1,6 @@
 package dev.creddy.anthropic.observe;
 
+import dev.creddy.anthropic.token.AgentIdentity;
 import dev.creddy.anthropic.token.TokenRecord;
 import jakarta.json.bind.annotation.JsonbProperty;
 import jakarta.json.bind.annotation.JsonbPropertyOrder;
@@ -24,10 +25,13 @@ import java.time.Instant;
  * @param durationMs from arrival to completion, for forwarded requests
  * @param upstreamRequestId the upstream's {@code request-id}, when it answered
  * @param reason why a request was refused: {@code missing}, {@code malformed}, {@code conflicting} or
- *     {@code unknown} (the token), {@code not_configured}, {@code body_too_large}, {@code not_forwardable}
+ *     {@code unknown} (the token), {@code not_configured}, {@code body_too_large}, {@code not_forwardable},
+ *     {@code ip_restricted}, {@code identity_invalid}, {@code identity_forbidden}, {@code issuer_unavailable}
+ * @param identity the verified identity behind the token (issuer, subject, task, parent agent, scopes,
+ *     address binding), for tokens obtained with an identity token; never the identity token itself
  */
 @JsonbPropertyOrder({"timestamp", "event", "exchange", "agent", "tokenId", "client", "method", "path", "status",
-        "outcome", "durationMs", "upstreamRequestId", "reason"})
+        "outcome", "durationMs", "upstreamRequestId", "reason", "identity"})
 public record AuditEntry(
         String timestamp,
         String event,
@@ -41,13 +45,15 @@ public record AuditEntry(
         String outcome,
         @JsonbProperty("duration_ms") Double durationMs,
         @JsonbProperty("upstream_request_id") String upstreamRequestId,
-        String reason) {
+        String reason,
+        AgentIdentity identity) {
 
     /** A forwarded request's line. */
-    public AuditEntry(String timestamp, String event, String exchange, String agent, String tokenId, String client,
+    public AuditEntry(String timestamp, String event, String exchange, TokenRecord caller, String client,
             String method, String path, int status, String outcome, double durationMs, String upstreamRequestId) {
-        this(timestamp, event, exchange, agent, tokenId, client, method, path, Integer.valueOf(status), outcome,
-                Double.valueOf(durationMs), upstreamRequestId, null);
+        this(timestamp, event, exchange, caller.agentName(), caller.id().value(), client, method, path,
+                Integer.valueOf(status), outcome, Double.valueOf(durationMs), upstreamRequestId, null,
+                caller.identity().orElse(null));
     }
 
     /**
@@ -58,19 +64,24 @@ public record AuditEntry(
     public static AuditEntry rejected(TokenRecord caller, String client, String method, String path, int status,
             String errorType, String reason) {
         return new AuditEntry(Instant.now().toString(), "rejected", null, caller == null ? null : caller.agentName(),
-                caller == null ? null : caller.id().value(), client, method, path, status, errorType, null, null, reason);
+                caller == null ? null : caller.id().value(), client, method, path, status, errorType, null, null, reason,
+                caller == null ? null : caller.identity().orElse(null));
     }
 
-    /** A token issued, revoked or given back through the API. */
+    /**
+     * A token issued, revoked or given back through the API.
+     *
+     * @param identity the token's verified identity, when it has one and it is at hand, else null
+     */
     public static AuditEntry tokenEvent(String event, String agent, String tokenId, String client, String method,
-            String path, int status) {
+            String path, int status, AgentIdentity identity) {
         return new AuditEntry(Instant.now().toString(), event, null, agent, tokenId, client, method, path, status, "ok",
-                null, null, null);
+                null, null, null, identity);
     }
 
     /** A token whose lifetime ran out, as its store dropped it. */
     public static AuditEntry tokenExpired(TokenRecord record) {
         return new AuditEntry(Instant.now().toString(), "token_expired", null, record.agentName(), record.id().value(),
-                null, null, null, null, "expired", null, null, null);
+                null, null, null, null, "expired", null, null, null, record.identity().orElse(null));
     }
 }

@@ -1,5 +1,6 @@
 package dev.creddy.anthropic.observe;
 
+import dev.creddy.anthropic.token.AgentIdentity;
 import dev.creddy.anthropic.token.IssuedToken;
 import dev.creddy.anthropic.token.TokenId;
 import dev.creddy.anthropic.token.TokenRecord;
@@ -39,8 +40,8 @@ public abstract class TimedTokenRegistry implements TokenRegistry {
     ProxyMetrics metrics;
 
     @Override
-    public IssuedToken issue(String agentName, Duration ttl) {
-        IssuedToken issued = metrics.registryTimer("issue").record(() -> store.issue(agentName, ttl));
+    public IssuedToken issue(String agentName, Duration ttl, Optional<AgentIdentity> identity) {
+        IssuedToken issued = metrics.registryTimer("issue").record(() -> store.issue(agentName, ttl, identity));
         metrics.tokenIssued();
         return issued;
     }

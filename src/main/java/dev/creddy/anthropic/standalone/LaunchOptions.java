@@ -32,7 +32,14 @@ record LaunchOptions(ListenAddress address, String contextPath, Map<String, Stri
             Map.entry("token-store", "token-store"),
             Map.entry("redis-url", "redis-url"),
             Map.entry("max-upload-body", "max-upload-body"),
-            Map.entry("public-url", "public-url"));
+            Map.entry("public-url", "public-url"),
+            Map.entry("oidc-issuer", "oidc-issuer"),
+            Map.entry("oidc-audience", "oidc-audience"),
+            Map.entry("oidc-required-scope", "oidc-required-scope"),
+            Map.entry("oidc-agent-claim", "oidc-agent-claim"),
+            Map.entry("oidc-scopes-claim", "oidc-scopes-claim"),
+            Map.entry("oidc-clock-skew", "oidc-clock-skew"),
+            Map.entry("oidc-jwks-refresh", "oidc-jwks-refresh"));
 
     static String usage() {
         return """
@@ -65,6 +72,15 @@ record LaunchOptions(ListenAddress address, String contextPath, Map<String, Stri
                                           (default: the URL of each request)
                   --trust-forwarded-headers
                                           believe a front proxy's Forwarded / X-Forwarded-* headers
+                  --oidc-issuer URLS      trust agents' identity tokens (JWTs) from these issuers (a Creddy
+                                          server or any OpenID Connect provider), comma separated
+                  --oidc-audience AUD     the audience those tokens must carry (required with --oidc-issuer)
+                  --oidc-required-scope S the scope they must grant (default anthropic; anthropic:* also counts)
+                  --oidc-agent-claim C    the claim naming the agent (default agent_name, then sub)
+                  --oidc-scopes-claim C   the claim listing scopes (default scopes, then scope)
+                  --oidc-clock-skew DUR   tolerated clock difference for exp/nbf/iat (default 60s)
+                  --oidc-jwks-refresh DUR how often the issuers' keys are fetched again (default 1h)
+                  --oidc-direct-use       accept identity tokens in place of crd_ tokens when forwarding
                   --context-path PATH     serve under PATH instead of the root, e.g. /creddy
                   --help                  print this help
                 """;
@@ -93,6 +109,7 @@ record LaunchOptions(ListenAddress address, String contextPath, Map<String, Stri
                 case "proxy" -> requireNoValue(flag, value);
                 case "open-issuance" -> settings.put("open-issuance", value == null ? "true" : value);
                 case "trust-forwarded-headers" -> settings.put("trust-forwarded-headers", value == null ? "true" : value);
+                case "oidc-direct-use" -> settings.put("oidc-direct-use", value == null ? "true" : value);
                 case "addr" -> address = ListenAddress.parse(value != null ? value : next(args, ++i, flag));
                 case "context-path" -> contextPath = contextPath(value != null ? value : next(args, ++i, flag));
                 default -> {

@@ -64,8 +64,8 @@ public class ConfiguredTokenRegistry implements TokenRegistry {
     }
 
     @Override
-    public IssuedToken issue(String agentName, Duration ttl) {
-        return store().issue(agentName, ttl);
+    public IssuedToken issue(String agentName, Duration ttl, Optional<AgentIdentity> identity) {
+        return store().issue(agentName, ttl, identity);
     }
 
     @Override

@@ -19,8 +19,9 @@ public interface TokenRegistry {
      *
      * @param agentName who the token is for, already validated by the caller
      * @param ttl how long it lives, already checked against the maximum
+     * @param identity the agent's verified identity, when it asked with its own identity token
      */
-    IssuedToken issue(String agentName, Duration ttl);
+    IssuedToken issue(String agentName, Duration ttl, Optional<AgentIdentity> identity);
 
     /** The record of a live token whose secret is {@code presentedSecret}, or empty. */
     Optional<TokenRecord> validate(String presentedSecret);

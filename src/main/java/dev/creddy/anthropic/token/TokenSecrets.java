@@ -44,6 +44,19 @@ public final class TokenSecrets {
         return new TokenId("tok_" + BASE64URL.encodeToString(randomBytes(ID_BYTES)));
     }
 
+    /**
+     * The id of a credential the proxy accepts without storing it (an identity token used directly):
+     * derived from its SHA-256, so the same credential always has the same id and the id reveals nothing.
+     */
+    public static TokenId idOf(String credential) {
+        try {
+            byte[] hash = MessageDigest.getInstance("SHA-256").digest(credential.getBytes(StandardCharsets.UTF_8));
+            return new TokenId("tok_" + BASE64URL.encodeToString(java.util.Arrays.copyOf(hash, ID_BYTES)));
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException("every Java runtime has SHA-256", e);
+        }
+    }
+
     /** Whether {@code candidate} has the shape of a token; anything else is rejected without a lookup. */
     public static boolean isWellFormed(String candidate) {
         return candidate != null && candidate.length() == PREFIX.length() + 43 && SHAPE.matcher(candidate).matches();

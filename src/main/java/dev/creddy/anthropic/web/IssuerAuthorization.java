@@ -30,6 +30,15 @@ public class IssuerAuthorization {
         this.settings = settings;
     }
 
+    /**
+     * Whether the request carries an issuer's own credential (the role or the issuer key), as opposed
+     * to being let in by open issuance or not at all.
+     */
+    boolean isIssuer(HttpServletRequest request) {
+        return ContainerCredentials.hasRole(request, ROLE)
+                || settings.issuerKey().filter(key -> key.matches(ContainerCredentials.bearer(request))).isPresent();
+    }
+
     /** Empty when the request may manage tokens, else the error to answer. */
     Optional<ApiError> check(HttpServletRequest request) {
         if (ContainerCredentials.hasRole(request, ROLE)) {

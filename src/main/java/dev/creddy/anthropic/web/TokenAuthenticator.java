@@ -1,6 +1,12 @@
 package dev.creddy.anthropic.web;
 
+import dev.creddy.anthropic.api.ApiError;
+import dev.creddy.anthropic.identity.AgentIdentities;
+import dev.creddy.anthropic.identity.AgentTokenRefusedException;
+import dev.creddy.anthropic.identity.AgentTokenVerifier;
+import dev.creddy.anthropic.identity.IpRange;
 import dev.creddy.anthropic.observe.ProxyMetrics;
+import dev.creddy.anthropic.token.AgentIdentity;
 import dev.creddy.anthropic.token.TokenRecord;
 import dev.creddy.anthropic.token.TokenRegistry;
 import dev.creddy.anthropic.token.TokenSecrets;
@@ -8,31 +14,40 @@ import dev.creddy.anthropic.token.TokenStoreUnavailableException;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
 import jakarta.servlet.http.HttpServletRequest;
+import java.time.Instant;
 import java.util.Optional;
 
 /**
  * Authenticates a forwarded request by its {@code crd_} token, and counts refusals by reason.
  * Messages never repeat what the client presented. A token the store cannot check is not
- * accepted: the request is refused as unavailable. Thread-safe.
+ * accepted: the request is refused as unavailable. With {@code oidc-direct-use}, an agent's identity
+ * token is accepted in place of a {@code crd_} token, verified on every request. A token bound to
+ * addresses by its identity's {@code ip_restriction} is refused (403) from any other address.
+ * Thread-safe.
  */
 @ApplicationScoped
 public class TokenAuthenticator {
 
     private TokenRegistry registry;
     private ProxyMetrics metrics;
+    private AgentIdentities identities;
 
     /** For CDI's proxy. */
     protected TokenAuthenticator() {
     }
 
     @Inject
-    public TokenAuthenticator(TokenRegistry registry, ProxyMetrics metrics) {
+    public TokenAuthenticator(TokenRegistry registry, ProxyMetrics metrics, AgentIdentities identities) {
         this.registry = registry;
         this.metrics = metrics;
+        this.identities = identities;
     }
 
     Authentication authenticate(HttpServletRequest request) {
         Authentication authentication = check(request);
+        if (!authentication.isRefused()) {
+            authentication = withinIpRestriction(authentication, request.getRemoteAddr());
+        }
         if (authentication.isRefused()) {
             metrics.tokenRejected(authentication.reason());
         }
@@ -50,6 +65,10 @@ public class TokenAuthenticator {
         }
         String invalid = "invalid token: it is unknown, expired or revoked";
         if (!TokenSecrets.isWellFormed(found.credential().get())) {
+            Optional<AgentTokenVerifier> direct = identities.verifier().filter(AgentTokenVerifier::acceptsDirectUse);
+            if (direct.isPresent() && AgentTokenVerifier.looksLikeJwt(found.credential().get())) {
+                return direct(direct.get(), found.credential().get());
+            }
             // Not a crd_ token at all (often a real Anthropic key sent by mistake): the store is not asked.
             return Authentication.refused("malformed", invalid);
         }
@@ -60,5 +79,37 @@ public class TokenAuthenticator {
             return Authentication.undecided();
         }
         return caller.map(Authentication::of).orElseGet(() -> Authentication.refused("unknown", invalid));
+    }
+
+    private static Authentication direct(AgentTokenVerifier verifier, String jwt) {
+        try {
+            return Authentication.direct(AgentIdentities.directRecord(jwt, verifier.verify(jwt), Instant.now()));
+        } catch (AgentTokenRefusedException e) {
+            return Authentication.refused(IdentityRefusal.reason(e), IdentityRefusal.error(e));
+        }
+    }
+
+    /**
+     * Refuses a caller whose identity binds it to addresses the request does not come from. The
+     * container's remote address is used as it is: behind a front proxy it is the front proxy's, unless
+     * the container is told to take it from X-Forwarded-For (Tomcat's RemoteIpValve).
+     */
+    private static Authentication withinIpRestriction(Authentication authentication, String clientAddress) {
+        Optional<String> restriction = authentication.caller().identity().flatMap(AgentIdentity::ipRestrictionIfAny);
+        if (restriction.isEmpty()) {
+            return authentication;
+        }
+        boolean inside;
+        try {
+            inside = IpRange.parse(restriction.get()).contains(clientAddress);
+        } catch (IllegalArgumentException e) {
+            inside = false;
+        }
+        if (inside) {
+            return authentication;
+        }
+        return Authentication.refused("ip_restricted", ApiError.of(403, "this token may be used only from "
+                + restriction.get() + " (the ip_restriction of the identity it was issued to); this request comes from "
+                + clientAddress));
     }
 }

@@ -80,10 +80,14 @@ public class TokenItemServlet extends HttpServlet {
             responses.json(response, HttpServletResponse.SC_OK, TokenSummary.of(caller));
             return;
         }
+        if (authentication.direct()) {
+            responses.error(response, ApiError.of(400, "an identity token cannot be given back here: it ends at its "
+                    + "own expiry, or when its issuer revokes it"));
+            return;
+        }
         registry.revoke(caller.id());
         responses.noContent(response);
-        audit.record(TokenServlet.tokenEvent("token_returned", caller.agentName(), caller.id(), request,
-                HttpServletResponse.SC_NO_CONTENT));
+        audit.record(TokenServlet.tokenEvent("token_returned", caller, request, HttpServletResponse.SC_NO_CONTENT));
     }
 
     private void revoke(HttpServletRequest request, HttpServletResponse response, TokenId id) throws IOException {

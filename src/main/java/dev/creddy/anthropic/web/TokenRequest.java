@@ -1,6 +1,7 @@
 package dev.creddy.anthropic.web;
 
 import dev.creddy.anthropic.config.GoDuration;
+import dev.creddy.anthropic.token.AgentNames;
 import jakarta.json.Json;
 import jakarta.json.JsonString;
 import jakarta.json.JsonValue;
@@ -19,11 +20,11 @@ import java.util.Set;
  *
  * @param ttl the token's lifetime, within {@code (0, maxTtl]}
  * @param agentName who the token is for
+ * @param agentNamed whether the body named the agent (else {@code agentName} is the default)
  */
-record TokenRequest(Duration ttl, String agentName) {
+record TokenRequest(Duration ttl, String agentName, boolean agentNamed) {
 
     static final String DEFAULT_AGENT_NAME = "unnamed";
-    static final int MAX_AGENT_NAME = 128;
     private static final Set<String> FIELDS = Set.of("ttl", "agent_name");
 
     static TokenRequest parse(String body, Duration defaultTtl, Duration maxTtl) {
@@ -35,7 +36,7 @@ record TokenRequest(Duration ttl, String agentName) {
         }
         Duration ttl = json.containsKey("ttl") ? ttl(string(json, "ttl"), maxTtl) : defaultTtl;
         String agentName = json.containsKey("agent_name") ? agentName(string(json, "agent_name")) : DEFAULT_AGENT_NAME;
-        return new TokenRequest(ttl, agentName);
+        return new TokenRequest(ttl, agentName, json.containsKey("agent_name"));
     }
 
     private static Map<String, JsonValue> object(String body) {
@@ -94,25 +95,6 @@ record TokenRequest(Duration ttl, String agentName) {
     }
 
     private static String agentName(String name) {
-        if (name.isEmpty()) {
-            throw new IllegalArgumentException("agent_name must not be empty");
-        }
-        if (name.codePointCount(0, name.length()) > MAX_AGENT_NAME) {
-            throw new IllegalArgumentException("agent_name is longer than " + MAX_AGENT_NAME + " characters");
-        }
-        if (name.codePoints().anyMatch(TokenRequest::breaksLines)) {
-            throw new IllegalArgumentException("agent_name must not contain control, line-separator or invisible format characters");
-        }
-        return name;
-    }
-
-    /**
-     * Characters that could disguise a log line or a listing: controls, Unicode line and paragraph
-     * separators, invisible format characters (bidi overrides, zero-width spaces) and lone surrogates.
-     */
-    private static boolean breaksLines(int codePoint) {
-        int type = Character.getType(codePoint);
-        return Character.isISOControl(codePoint) || type == Character.LINE_SEPARATOR || type == Character.PARAGRAPH_SEPARATOR
-                || type == Character.FORMAT || type == Character.SURROGATE;
+        return AgentNames.check("agent_name", name);
     }
 }

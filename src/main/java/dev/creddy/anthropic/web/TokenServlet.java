@@ -4,6 +4,10 @@ import dev.creddy.anthropic.api.ApiError;
 import dev.creddy.anthropic.api.ApiResponses;
 import dev.creddy.anthropic.config.Settings;
 import dev.creddy.anthropic.forward.Forwarder;
+import dev.creddy.anthropic.identity.AgentIdentities;
+import dev.creddy.anthropic.identity.AgentTokenRefusedException;
+import dev.creddy.anthropic.identity.AgentTokenVerifier;
+import dev.creddy.anthropic.identity.VerifiedAgent;
 import dev.creddy.anthropic.observe.AuditEntry;
 import dev.creddy.anthropic.observe.AuditLog;
 import dev.creddy.anthropic.token.IssuedToken;
@@ -20,6 +24,9 @@ import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.temporal.ChronoUnit;
 import java.util.List;
 import java.util.Locale;
 import java.util.Optional;
@@ -28,6 +35,11 @@ import java.util.Optional;
  * {@code /v1/tokens}: {@code POST} issues a token, {@code GET} lists the live ones (paged), both for
  * an authorized issuer. Parses, calls the registry, writes; the rules live in {@link TokenRequest}
  * and {@link IssuerAuthorization}. When the token store cannot be reached, both answer 503.
+ *
+ * <p>When identity tokens are accepted ({@code oidc-issuer}), an agent may also {@code POST} with its
+ * own identity token as the bearer credential: the token it gets is named by the identity (the body
+ * cannot rename it), lives no longer than the identity token, and records the identity. Such a
+ * caller can only issue for itself: it cannot list or revoke.
  */
 @WebServlet(name = "tokens", urlPatterns = "/v1/tokens", loadOnStartup = 1)
 public class TokenServlet extends HttpServlet {
@@ -47,6 +59,8 @@ public class TokenServlet extends HttpServlet {
     transient ApiResponses responses;
     @Inject
     transient AuditLog audit;
+    @Inject
+    transient AgentIdentities identities;
 
     @Override
     protected void service(HttpServletRequest request, HttpServletResponse response) throws IOException {
@@ -55,6 +69,17 @@ public class TokenServlet extends HttpServlet {
             response.setHeader("Allow", "GET, POST");
             responses.error(response, ApiError.of(405, "method " + method + " is not allowed on /v1/tokens: use POST to "
                     + "issue a token or GET to list them"));
+            return;
+        }
+        Optional<AgentTokenVerifier> verifier = identities.verifier();
+        String bearer = ContainerCredentials.bearer(request);
+        if (verifier.isPresent() && bearer != null && AgentTokenVerifier.looksLikeJwt(bearer) && !issuers.isIssuer(request)) {
+            if (method.equals("POST")) {
+                exchange(request, response, verifier.get(), bearer);
+            } else {
+                responses.error(response, ApiError.of(403, "an identity token can only be exchanged for a token of its own "
+                        + "(POST /v1/tokens); listing tokens requires the issuer key"));
+            }
             return;
         }
         Optional<ApiError> refused = issuers.check(request);
@@ -74,20 +99,66 @@ public class TokenServlet extends HttpServlet {
     }
 
     private void issue(HttpServletRequest request, HttpServletResponse response) throws IOException {
-        TokenRequest tokenRequest;
-        try {
-            tokenRequest = TokenRequest.parse(body(request), settings.defaultTtl(), settings.maxTtl());
-        } catch (BodyTooLargeException e) {
-            responses.error(response, ApiError.of(413, "a token request body must be at most " + MAX_BODY_BYTES + " bytes"));
-            return;
-        } catch (IllegalArgumentException e) {
-            responses.error(response, ApiError.of(400, e.getMessage()));
+        Optional<TokenRequest> tokenRequest = tokenRequest(request, response);
+        if (tokenRequest.isEmpty()) {
             return;
         }
-        IssuedToken issued = registry.issue(tokenRequest.agentName(), tokenRequest.ttl());
-        responses.json(response, HttpServletResponse.SC_CREATED, TokenResponse.of(issued, tokenRequest.ttl()));
-        audit.record(tokenEvent("token_issued", issued.record().agentName(), issued.record().id(), request,
-                HttpServletResponse.SC_CREATED));
+        IssuedToken issued = registry.issue(tokenRequest.get().agentName(), tokenRequest.get().ttl(), Optional.empty());
+        created(request, response, issued, tokenRequest.get().ttl());
+    }
+
+    /**
+     * Issues a token to the agent its identity token proves, for no longer than the identity token
+     * lives. The identity is checked before the body is read.
+     */
+    private void exchange(HttpServletRequest request, HttpServletResponse response, AgentTokenVerifier verifier, String jwt)
+            throws IOException {
+        VerifiedAgent agent;
+        try {
+            agent = verifier.verify(jwt);
+        } catch (AgentTokenRefusedException e) {
+            ApiError error = IdentityRefusal.error(e);
+            responses.error(response, error);
+            audit.record(ForwardingServlet.rejection(request, null, error, IdentityRefusal.reason(e)));
+            return;
+        }
+        Optional<TokenRequest> tokenRequest = tokenRequest(request, response);
+        if (tokenRequest.isEmpty()) {
+            return;
+        }
+        if (tokenRequest.get().agentNamed() && !tokenRequest.get().agentName().equals(agent.agentName())) {
+            responses.error(response, ApiError.of(400, "agent_name comes from your identity token (\"" + agent.agentName()
+                    + "\"); leave it out of the request, or send that very name"));
+            return;
+        }
+        Instant now = Instant.now();
+        Duration remaining = Duration.between(now.truncatedTo(ChronoUnit.SECONDS), agent.expiresAt())
+                .truncatedTo(ChronoUnit.SECONDS);
+        Duration ttl = tokenRequest.get().ttl().compareTo(remaining) < 0 ? tokenRequest.get().ttl() : remaining;
+        if (ttl.getSeconds() < 1) {
+            responses.error(response, ApiError.of(401, "invalid identity token: it expires within a second; get a fresh one"));
+            return;
+        }
+        IssuedToken issued = registry.issue(agent.agentName(), ttl, Optional.of(agent.identity()));
+        created(request, response, issued, ttl);
+    }
+
+    /** The parsed body, or empty when a 4xx has been answered. */
+    private Optional<TokenRequest> tokenRequest(HttpServletRequest request, HttpServletResponse response) throws IOException {
+        try {
+            return Optional.of(TokenRequest.parse(body(request), settings.defaultTtl(), settings.maxTtl()));
+        } catch (BodyTooLargeException e) {
+            responses.error(response, ApiError.of(413, "a token request body must be at most " + MAX_BODY_BYTES + " bytes"));
+        } catch (IllegalArgumentException e) {
+            responses.error(response, ApiError.of(400, e.getMessage()));
+        }
+        return Optional.empty();
+    }
+
+    private void created(HttpServletRequest request, HttpServletResponse response, IssuedToken issued, Duration ttl)
+            throws IOException {
+        responses.json(response, HttpServletResponse.SC_CREATED, TokenResponse.of(issued, ttl));
+        audit.record(tokenEvent("token_issued", issued.record(), request, HttpServletResponse.SC_CREATED));
     }
 
     private void list(HttpServletRequest request, HttpServletResponse response) throws IOException {
@@ -135,7 +206,13 @@ public class TokenServlet extends HttpServlet {
     /** An audit line for a token event; shared with the token item endpoints. */
     static AuditEntry tokenEvent(String event, String agent, TokenId id, HttpServletRequest request, int status) {
         return AuditEntry.tokenEvent(event, agent, id.value(), request.getRemoteAddr(), request.getMethod(),
-                Forwarder.pathOf(request), status);
+                Forwarder.pathOf(request), status, null);
+    }
+
+    /** An audit line for an event of a token whose record is at hand, with its identity when it has one. */
+    static AuditEntry tokenEvent(String event, TokenRecord record, HttpServletRequest request, int status) {
+        return AuditEntry.tokenEvent(event, record.agentName(), record.id().value(), request.getRemoteAddr(),
+                request.getMethod(), Forwarder.pathOf(request), status, record.identity().orElse(null));
     }
 
     /** The body as text, refusing non-JSON content types and anything over the limit. */

@@ -118,12 +118,63 @@ class SettingsLoaderTest {
             "public-url|https://gw.example.com/?x=1|must not carry a query",
             "trust-forwarded-headers|on|must be true or false",
             "max-upload-body|0|must be larger than zero",
+            "oidc-issuer|http://creddy.example.com|must use https (http is accepted only for loopback hosts",
+            "oidc-issuer|http://127.0.0.1.example.com|must use https",
+            "oidc-issuer|https://a.example, ftp://b.example|must be an absolute https:// URL",
+            "oidc-issuer|https://idp.example/?x=1|must not carry a query",
+            "oidc-required-scope|two scopes|must be one scope",
+            "oidc-agent-claim|agent name|must be a claim name",
+            "oidc-scopes-claim|scope\"s|must be a claim name",
+            "oidc-clock-skew|1h|must be at most 5m",
+            "oidc-clock-skew|-1s|must not be negative",
+            "oidc-jwks-refresh|10s|must be at least 1m",
+            "oidc-direct-use|yes|must be true or false",
     })
     void wrongValuesNameTheSettingAndSource(String key, String value, String expected) {
         InvalidSettingsException e = assertThrows(InvalidSettingsException.class,
                 () -> new SettingsLoader(List.of(new MapSource("jndi", Map.of(key, value)))).load());
         assertTrue(e.getMessage().contains(key), e.getMessage());
         assertTrue(e.getMessage().contains(expected), e.getMessage());
+    }
+
+    @Test
+    void identityTokensAreOffUntilAnIssuerIsTrusted() {
+        Settings settings = new SettingsLoader(List.of(new MapSource("jndi", Map.of("oidc-audience", "creddy-proxy")))).load();
+        assertTrue(settings.oidc().isEmpty());
+    }
+
+    @Test
+    void identityTokenSettingsAndTheirDefaults() {
+        Settings settings = new SettingsLoader(List.of(new MapSource("jndi", Map.of(
+                "oidc-issuer", "https://creddy.example.com, http://127.0.0.1:8443/realms/a\thttp://[::1]:9/ http://localhost:1",
+                "oidc-audience", "creddy-proxy")))).load();
+        OidcSettings oidc = settings.oidc().orElseThrow();
+        assertEquals(List.of(URI.create("https://creddy.example.com"), URI.create("http://127.0.0.1:8443/realms/a"),
+                URI.create("http://[::1]:9/"), URI.create("http://localhost:1")), oidc.issuers());
+        assertEquals("creddy-proxy", oidc.audience());
+        assertEquals("anthropic", oidc.requiredScope());
+        assertEquals("agent_name", oidc.agentClaim());
+        assertEquals(Optional.empty(), oidc.scopesClaim());
+        assertEquals(Duration.ofSeconds(60), oidc.clockSkew());
+        assertEquals(Duration.ofHours(1), oidc.jwksRefresh());
+        assertFalse(oidc.directUse());
+
+        OidcSettings custom = new SettingsLoader(List.of(new EnvironmentSettingsSource(Map.of(
+                "CREDDY_OIDC_ISSUER", "https://idp.example/realms/x", "CREDDY_OIDC_AUDIENCE", "api://creddy",
+                "CREDDY_OIDC_REQUIRED_SCOPE", "llm", "CREDDY_OIDC_AGENT_CLAIM", "azp", "CREDDY_OIDC_SCOPES_CLAIM", "scp",
+                "CREDDY_OIDC_CLOCK_SKEW", "0s", "CREDDY_OIDC_JWKS_REFRESH", "15m", "CREDDY_OIDC_DIRECT_USE", "true"))))
+                .load().oidc().orElseThrow();
+        assertEquals(new OidcSettings(List.of(URI.create("https://idp.example/realms/x")), "api://creddy", "llm", "azp",
+                Optional.of("scp"), Duration.ZERO, Duration.ofMinutes(15), true), custom);
+    }
+
+    @Test
+    void anIssuerWithoutAnAudienceFailsTheDeploymentNamingBoth() {
+        InvalidSettingsException e = assertThrows(InvalidSettingsException.class, () -> new SettingsLoader(List.of(
+                new MapSource("jndi", Map.of("oidc-issuer", "https://creddy.example.com")))).load());
+        assertEquals(1, e.problems().size(), e.getMessage());
+        assertTrue(e.getMessage().contains("oidc-issuer (from jndi oidc-issuer) is set, but oidc-audience is not"),
+                e.getMessage());
     }
 
     @Test

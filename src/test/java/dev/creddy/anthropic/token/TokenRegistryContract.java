@@ -61,8 +61,8 @@ abstract class TokenRegistryContract {
 
     @Test
     void issuesWellFormedDistinctTokens() {
-        IssuedToken a = registry.issue("agent-a", Duration.ofHours(1));
-        IssuedToken b = registry.issue("agent-a", Duration.ofHours(1));
+        IssuedToken a = registry.issue("agent-a", Duration.ofHours(1), Optional.empty());
+        IssuedToken b = registry.issue("agent-a", Duration.ofHours(1), Optional.empty());
         assertTrue(TokenSecrets.isWellFormed(a.secret()), "crd_ + 43 base64url chars");
         assertEquals(47, a.secret().length());
         assertNotEquals(a.secret(), b.secret());
@@ -74,14 +74,33 @@ abstract class TokenRegistryContract {
 
     @Test
     void validatesWithTheIssuedRecord() {
-        IssuedToken issued = registry.issue("agent \"quoted\" \u00e9", Duration.ofMinutes(30));
+        IssuedToken issued = registry.issue("agent \"quoted\" \u00e9", Duration.ofMinutes(30), Optional.empty());
         assertEquals(issued.record(), registry.validate(issued.secret()).orElseThrow());
         assertEquals(issued.record(), registry.validate(issued.secret()).orElseThrow(), "and again, from any cache");
     }
 
+    /** A token obtained with an identity token keeps that identity through validation and listing. */
+    @Test
+    void keepsTheAgentIdentity() {
+        AgentIdentity full = new AgentIdentity("https://creddy.example/", "agent-7f3a", "task-42", "agent-parent-1",
+                List.of("anthropic", "anthropic:claude"), "10.0.0.0/8");
+        AgentIdentity bare = new AgentIdentity("https://idp.example/realms/x", "svc \"quoted\" \u00e9", null, null,
+                List.of(), null);
+        IssuedToken withFull = registry.issue("researcher", Duration.ofHours(1), Optional.of(full));
+        IssuedToken withBare = registry.issue("bare", Duration.ofHours(1), Optional.of(bare));
+        IssuedToken without = registry.issue("by-issuer", Duration.ofHours(1), Optional.empty());
+
+        assertEquals(Optional.of(full), withFull.record().identity());
+        assertEquals(withFull.record(), registry.validate(withFull.secret()).orElseThrow());
+        assertEquals(withBare.record(), registry.validate(withBare.secret()).orElseThrow());
+        assertEquals(Optional.empty(), registry.validate(without.secret()).orElseThrow().identity());
+        assertEquals(Set.of(withFull.record(), withBare.record(), without.record()),
+                Set.copyOf(registry.list(10, Optional.empty())));
+    }
+
     @Test
     void validatesUntilExpiryThenNever() {
-        IssuedToken issued = registry.issue("agent", Duration.ofMinutes(30));
+        IssuedToken issued = registry.issue("agent", Duration.ofMinutes(30), Optional.empty());
         assertTrue(registry.validate(issued.secret()).isPresent());
         clock.advance(Duration.ofMinutes(30).minusSeconds(1));
         assertTrue(registry.validate(issued.secret()).isPresent());
@@ -92,7 +111,7 @@ abstract class TokenRegistryContract {
 
     @Test
     void refusesUnknownAndMalformedSecrets() {
-        IssuedToken issued = registry.issue("agent", Duration.ofMinutes(30));
+        IssuedToken issued = registry.issue("agent", Duration.ofMinutes(30), Optional.empty());
         String tampered = issued.secret().substring(0, 46) + (issued.secret().endsWith("A") ? "B" : "A");
         assertTrue(registry.validate(tampered).isEmpty());
         assertTrue(registry.validate("crd_" + "A".repeat(43)).isEmpty());
@@ -104,8 +123,8 @@ abstract class TokenRegistryContract {
 
     @Test
     void revokesById() {
-        IssuedToken keep = registry.issue("keep", Duration.ofHours(1));
-        IssuedToken drop = registry.issue("drop", Duration.ofHours(1));
+        IssuedToken keep = registry.issue("keep", Duration.ofHours(1), Optional.empty());
+        IssuedToken drop = registry.issue("drop", Duration.ofHours(1), Optional.empty());
         assertTrue(registry.validate(drop.secret()).isPresent());
         assertTrue(registry.revoke(drop.record().id()));
         assertTrue(registry.validate(drop.secret()).isEmpty(), "refused as soon as revoke returns");
@@ -119,10 +138,10 @@ abstract class TokenRegistryContract {
     void listsLiveTokensInPagesOrderedById() {
         List<TokenRecord> live = new ArrayList<>();
         for (int i = 0; i < 7; i++) {
-            live.add(registry.issue("live-" + i, Duration.ofHours(1)).record());
+            live.add(registry.issue("live-" + i, Duration.ofHours(1), Optional.empty()).record());
         }
-        registry.issue("short-lived", Duration.ofSeconds(10));
-        IssuedToken revoked = registry.issue("revoked", Duration.ofHours(1));
+        registry.issue("short-lived", Duration.ofSeconds(10), Optional.empty());
+        IssuedToken revoked = registry.issue("revoked", Duration.ofHours(1), Optional.empty());
         assertTrue(registry.revoke(revoked.record().id()));
         clock.advance(Duration.ofMinutes(1));
         live.sort(Comparator.comparing(record -> record.id().value()));
@@ -146,7 +165,7 @@ abstract class TokenRegistryContract {
 
     @Test
     void aListLimitBelowOneIsRefused() {
-        registry.issue("one", Duration.ofHours(1));
+        registry.issue("one", Duration.ofHours(1), Optional.empty());
         for (int limit : new int[] {0, -1}) {
             IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> registry.list(limit, Optional.empty()));
             assertTrue(e.getMessage().contains("limit"), e.getMessage());
@@ -180,7 +199,7 @@ abstract class TokenRegistryContract {
                 int issuer = i;
                 work.add(threads.submit(() -> {
                     for (int n = 0; n < perIssuer; n++) {
-                        IssuedToken token = registry.issue("issuer-" + issuer + "-" + n, Duration.ofHours(1));
+                        IssuedToken token = registry.issue("issuer-" + issuer + "-" + n, Duration.ofHours(1), Optional.empty());
                         if (registry.validate(token.secret()).isEmpty()) {
                             violations.add("a fresh token did not validate: " + token.record().id());
                         }
