@@ -1,12 +1,9 @@
 package dev.creddy.anthropic.web;
 
-import dev.creddy.anthropic.api.ApiError;
 import dev.creddy.anthropic.identity.AgentIdentities;
 import dev.creddy.anthropic.identity.AgentTokenRefusedException;
 import dev.creddy.anthropic.identity.AgentTokenVerifier;
-import dev.creddy.anthropic.identity.IpRange;
 import dev.creddy.anthropic.observe.ProxyMetrics;
-import dev.creddy.anthropic.token.AgentIdentity;
 import dev.creddy.anthropic.token.TokenRecord;
 import dev.creddy.anthropic.token.TokenRegistry;
 import dev.creddy.anthropic.token.TokenSecrets;
@@ -89,27 +86,9 @@ public class TokenAuthenticator {
         }
     }
 
-    /**
-     * Refuses a caller whose identity binds it to addresses the request does not come from. The
-     * container's remote address is used as it is: behind a front proxy it is the front proxy's, unless
-     * the container is told to take it from X-Forwarded-For (Tomcat's RemoteIpValve).
-     */
     private static Authentication withinIpRestriction(Authentication authentication, String clientAddress) {
-        Optional<String> restriction = authentication.caller().identity().flatMap(AgentIdentity::ipRestrictionIfAny);
-        if (restriction.isEmpty()) {
-            return authentication;
-        }
-        boolean inside;
-        try {
-            inside = IpRange.parse(restriction.get()).contains(clientAddress);
-        } catch (IllegalArgumentException e) {
-            inside = false;
-        }
-        if (inside) {
-            return authentication;
-        }
-        return Authentication.refused("ip_restricted", ApiError.of(403, "this token may be used only from "
-                + restriction.get() + " (the ip_restriction of the identity it was issued to); this request comes from "
-                + clientAddress));
+        return IpBinding.check(authentication.caller().identity(), clientAddress)
+                .map(error -> Authentication.refused("ip_restricted", error))
+                .orElse(authentication);
     }
 }

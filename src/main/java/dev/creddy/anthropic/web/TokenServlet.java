@@ -122,6 +122,12 @@ public class TokenServlet extends HttpServlet {
             audit.record(ForwardingServlet.rejection(request, null, error, IdentityRefusal.reason(e)));
             return;
         }
+        Optional<ApiError> elsewhere = IpBinding.check(Optional.of(agent.identity()), request.getRemoteAddr());
+        if (elsewhere.isPresent()) {
+            responses.error(response, elsewhere.get());
+            audit.record(ForwardingServlet.rejection(request, null, elsewhere.get(), "ip_restricted"));
+            return;
+        }
         Optional<TokenRequest> tokenRequest = tokenRequest(request, response);
         if (tokenRequest.isEmpty()) {
             return;

@@ -1,0 +1,224 @@
+package dev.creddy.anthropic.it.support;
+
+import com.nimbusds.jose.JOSEException;
+import com.nimbusds.jose.JOSEObjectType;
+import com.nimbusds.jose.JWSAlgorithm;
+import com.nimbusds.jose.JWSHeader;
+import com.nimbusds.jose.crypto.RSASSASigner;
+import com.nimbusds.jose.jwk.JWKSet;
+import com.nimbusds.jose.jwk.RSAKey;
+import com.nimbusds.jose.jwk.gen.RSAKeyGenerator;
+import com.nimbusds.jwt.JWTClaimsSet;
+import com.nimbusds.jwt.SignedJWT;
+import com.sun.net.httpserver.HttpExchange;
+import com.sun.net.httpserver.HttpServer;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.URLDecoder;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Date;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.UnaryOperator;
+
+/**
+ * An OpenID Connect provider on loopback standing in for a Creddy server: discovery at
+ * {@code /.well-known/openid-configuration}, its keys at {@code /.well-known/jwks.json}, and a
+ * client-credentials endpoint {@code POST /oauth/token} (form {@code grant_type}, {@code client_id},
+ * {@code client_secret}) that mints RS256 identity tokens with Creddy's claims: {@code sub},
+ * {@code agent_id}, {@code agent_name}, {@code scopes}, and optionally {@code ip_restriction},
+ * {@code task_id}, {@code parent_agent_id}. Keys are generated here; {@link #rotate()} publishes a new
+ * key id and signs with it from then on. Every token it mints is handed to the leak audit.
+ *
+ * <p>Thread-safe; {@link #close()} stops the server.
+ */
+public final class FakeOidcProvider implements AutoCloseable {
+
+    /** The audience the tests' proxies expect. */
+    public static final String AUDIENCE = "creddy-anthropic-proxy";
+
+    /** A registered agent: its client credentials and the claims its tokens carry beyond the standard ones. */
+    public record Agent(String clientId, String clientSecret, Map<String, Object> claims) {
+    }
+
+    private final HttpServer server;
+    private final ExecutorService executor = Executors.newCachedThreadPool(runnable -> {
+        Thread thread = new Thread(runnable, "fake-oidc");
+        thread.setDaemon(true);
+        return thread;
+    });
+    private final List<RSAKey> published = new CopyOnWriteArrayList<>();
+    private final Map<String, Agent> agents = new ConcurrentHashMap<>();
+    private final AtomicInteger jwksFetches = new AtomicInteger();
+    private volatile RSAKey signingKey;
+
+    private FakeOidcProvider() throws IOException {
+        signingKey = newKey();
+        published.add(signingKey);
+        server = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);
+        server.setExecutor(executor);
+        server.createContext("/.well-known/openid-configuration", this::discovery);
+        server.createContext("/.well-known/jwks.json", this::jwks);
+        server.createContext("/oauth/token", this::token);
+        server.start();
+    }
+
+    public static FakeOidcProvider start() {
+        try {
+            return new FakeOidcProvider();
+        } catch (IOException e) {
+            throw new IllegalStateException("cannot start the fake OIDC provider", e);
+        }
+    }
+
+    /** The issuer, exactly as tokens and the discovery document name it. */
+    public String issuer() {
+        return "http://127.0.0.1:" + server.getAddress().getPort();
+    }
+
+    /** A fresh RSA key pair (2048 bits) with a random key id; not published. */
+    public static RSAKey newKey() {
+        try {
+            return new RSAKeyGenerator(2048).keyID(UUID.randomUUID().toString()).generate();
+        } catch (JOSEException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    /** The key tokens are signed with now (its public half is published). */
+    public RSAKey signingKey() {
+        return signingKey;
+    }
+
+    /** Publishes a new key and signs with it from now on; the old key stays published, as in a real rotation. */
+    public RSAKey rotate() {
+        RSAKey next = newKey();
+        published.add(next);
+        signingKey = next;
+        return next;
+    }
+
+    /** How many times the key set was fetched. */
+    public int jwksFetches() {
+        return jwksFetches.get();
+    }
+
+    /** Registers an agent whose tokens carry {@code claims} (e.g. agent_name, scopes, ip_restriction). */
+    public Agent register(String clientId, Map<String, Object> claims) {
+        Agent agent = new Agent(clientId, "secret-" + UUID.randomUUID(), Map.copyOf(claims));
+        agents.put(clientId, agent);
+        return agent;
+    }
+
+    /** The claims of a Creddy identity token for {@code agentName}, valid for ten minutes from now. */
+    public JWTClaimsSet.Builder claims(String agentName) {
+        Instant now = Instant.now();
+        String agentId = "agent-" + agentName;
+        return new JWTClaimsSet.Builder()
+                .issuer(issuer())
+                .subject(agentId)
+                .audience(AUDIENCE)
+                .issueTime(Date.from(now))
+                .notBeforeTime(Date.from(now))
+                .expirationTime(Date.from(now.plus(Duration.ofMinutes(10))))
+                .jwtID(UUID.randomUUID().toString())
+                .claim("agent_id", agentId)
+                .claim("agent_name", agentName)
+                .claim("scopes", List.of("anthropic"));
+    }
+
+    /** A token for {@code agentName} with the claims {@code adjust} makes, signed RS256 with the current key. */
+    public String mint(String agentName, UnaryOperator<JWTClaimsSet.Builder> adjust) {
+        return sign(signingKey, adjust.apply(claims(agentName)).build());
+    }
+
+    /** {@code claims} signed RS256 with {@code key} (published or not), the key id in the header. */
+    public static String sign(RSAKey key, JWTClaimsSet claims) {
+        try {
+            SignedJWT jwt = new SignedJWT(new JWSHeader.Builder(JWSAlgorithm.RS256).keyID(key.getKeyID())
+                    .type(JOSEObjectType.JWT).build(), claims);
+            jwt.sign(new RSASSASigner(key));
+            String serialized = jwt.serialize();
+            SuiteRecorder.token(serialized);
+            return serialized;
+        } catch (JOSEException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    private void discovery(HttpExchange exchange) throws IOException {
+        String issuer = issuer();
+        respond(exchange, 200, "{\"issuer\":\"" + issuer + "\",\"jwks_uri\":\"" + issuer + "/.well-known/jwks.json\","
+                + "\"token_endpoint\":\"" + issuer + "/oauth/token\",\"grant_types_supported\":[\"client_credentials\"],"
+                + "\"id_token_signing_alg_values_supported\":[\"RS256\"]}");
+    }
+
+    private void jwks(HttpExchange exchange) throws IOException {
+        jwksFetches.incrementAndGet();
+        List<RSAKey> publicKeys = new ArrayList<>();
+        published.forEach(key -> publicKeys.add(key.toPublicJWK()));
+        respond(exchange, 200, new JWKSet(new ArrayList<>(publicKeys)).toString());
+    }
+
+    /** RFC 6749 §4.4: the client-credentials grant, credentials in the form body (client_secret_post). */
+    private void token(HttpExchange exchange) throws IOException {
+        if (!exchange.getRequestMethod().equals("POST")) {
+            respond(exchange, 405, "{\"error\":\"invalid_request\"}");
+            return;
+        }
+        Map<String, String> form = form(new String(exchange.getRequestBody().readAllBytes(), StandardCharsets.UTF_8));
+        Agent agent = agents.get(form.getOrDefault("client_id", ""));
+        if (!"client_credentials".equals(form.get("grant_type"))) {
+            respond(exchange, 400, "{\"error\":\"unsupported_grant_type\"}");
+            return;
+        }
+        if (agent == null || !agent.clientSecret().equals(form.get("client_secret"))) {
+            respond(exchange, 401, "{\"error\":\"invalid_client\"}");
+            return;
+        }
+        JWTClaimsSet.Builder claims = claims(String.valueOf(agent.claims().getOrDefault("agent_name", agent.clientId())))
+                .subject("agent-" + agent.clientId()).claim("agent_id", "agent-" + agent.clientId());
+        agent.claims().forEach(claims::claim);
+        String jwt = sign(signingKey, claims.build());
+        respond(exchange, 200, "{\"access_token\":\"" + jwt + "\",\"token_type\":\"Bearer\",\"expires_in\":600}");
+    }
+
+    private static Map<String, String> form(String body) {
+        Map<String, String> form = new HashMap<>();
+        for (String pair : body.split("&")) {
+            int equals = pair.indexOf('=');
+            if (equals > 0) {
+                form.put(URLDecoder.decode(pair.substring(0, equals), StandardCharsets.UTF_8),
+                        URLDecoder.decode(pair.substring(equals + 1), StandardCharsets.UTF_8));
+            }
+        }
+        return form;
+    }
+
+    private static void respond(HttpExchange exchange, int status, String json) throws IOException {
+        byte[] body = json.getBytes(StandardCharsets.UTF_8);
+        exchange.getResponseHeaders().set("Content-Type", "application/json");
+        exchange.sendResponseHeaders(status, body.length);
+        try (OutputStream out = exchange.getResponseBody()) {
+            out.write(body);
+        }
+    }
+
+    @Override
+    public void close() {
+        server.stop(0);
+        executor.shutdownNow();
+    }
+}
