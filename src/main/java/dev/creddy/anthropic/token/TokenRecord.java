@@ -10,14 +10,21 @@ import java.util.Objects;
  * @param agentName who the token was issued to, as the issuer named it
  * @param createdAt when it was issued
  * @param expiresAt when it stops validating
+ * @param limits what it may spend
  */
-public record TokenRecord(TokenId id, String agentName, Instant createdAt, Instant expiresAt) {
+public record TokenRecord(TokenId id, String agentName, Instant createdAt, Instant expiresAt, TokenLimits limits) {
+
+    /** A record without limits. */
+    public TokenRecord(TokenId id, String agentName, Instant createdAt, Instant expiresAt) {
+        this(id, agentName, createdAt, expiresAt, TokenLimits.NONE);
+    }
 
     public TokenRecord {
         Objects.requireNonNull(id, "id");
         Objects.requireNonNull(agentName, "agentName");
         Objects.requireNonNull(createdAt, "createdAt");
         Objects.requireNonNull(expiresAt, "expiresAt");
+        Objects.requireNonNull(limits, "limits");
     }
 
     /** Whether the token no longer validates at {@code now}. */

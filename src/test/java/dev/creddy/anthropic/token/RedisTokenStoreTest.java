@@ -120,7 +120,7 @@ class RedisTokenStoreTest {
         assertEquals(Set.of(RedisTokenStore.TOKEN_KEY + digest, RedisTokenStore.ID_KEY + id, RedisTokenStore.BY_ID,
                 RedisTokenStore.BY_EXPIRY), Set.copyOf(REDIS.keys()));
         assertEquals(List.of("id", id, "agent_name", "agent-k", "created_at", token.record().createdAt().toString(),
-                "expires_at", token.record().expiresAt().toString()), REDIS.call("HGETALL", tokenKey(token)));
+                "expires_at", token.record().expiresAt().toString(), "limits", "{}"), REDIS.call("HGETALL", tokenKey(token)));
         assertEquals(digest, REDIS.call("GET", RedisTokenStore.ID_KEY + id));
         for (String key : List.of(tokenKey(token), RedisTokenStore.ID_KEY + id)) {
             long ttl = (Long) REDIS.call("PTTL", key);

@@ -15,6 +15,7 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.OptionalLong;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
@@ -77,6 +78,25 @@ abstract class TokenRegistryContract {
         IssuedToken issued = registry.issue("agent \"quoted\" \u00e9", Duration.ofMinutes(30));
         assertEquals(issued.record(), registry.validate(issued.secret()).orElseThrow());
         assertEquals(issued.record(), registry.validate(issued.secret()).orElseThrow(), "and again, from any cache");
+    }
+
+    @Test
+    void keepsEachTokensLimits() {
+        TokenLimits limits = new TokenLimits(OptionalLong.of(60), OptionalLong.of(40_000), OptionalLong.of(1_000_000),
+                List.of("claude-sonnet-4", "claude-haiku"));
+        IssuedToken limited = registry.issue(new TokenGrant("limited", Duration.ofMinutes(30), limits));
+        IssuedToken modelsOnly = registry.issue(new TokenGrant("models-only", Duration.ofMinutes(30),
+                new TokenLimits(OptionalLong.empty(), OptionalLong.empty(), OptionalLong.empty(), List.of("claude-opus-4"))));
+        IssuedToken unlimited = registry.issue("unlimited", Duration.ofMinutes(30));
+
+        assertEquals(limits, limited.record().limits());
+        assertEquals(limits, registry.validate(limited.secret()).orElseThrow().limits());
+        assertEquals(List.of("claude-opus-4"), registry.validate(modelsOnly.secret()).orElseThrow().limits().models());
+        assertEquals(TokenLimits.NONE, registry.validate(unlimited.secret()).orElseThrow().limits());
+        Map<String, TokenLimits> listed = new java.util.HashMap<>();
+        registry.list(10, Optional.empty()).forEach(record -> listed.put(record.agentName(), record.limits()));
+        assertEquals(Map.of("limited", limits, "models-only", modelsOnly.record().limits(), "unlimited", TokenLimits.NONE),
+                listed);
     }
 
     @Test
