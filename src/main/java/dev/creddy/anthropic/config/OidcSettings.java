@@ -1,5 +1,6 @@
 package dev.creddy.anthropic.config;
 
+import dev.creddy.anthropic.token.IdentityPolicy;
 import java.net.InetAddress;
 import java.net.URI;
 import java.net.URISyntaxException;
@@ -25,6 +26,7 @@ import java.util.Set;
  * @param clockSkew how far clocks may disagree when {@code exp}, {@code nbf} and {@code iat} are checked
  * @param jwksRefresh how often the issuers' keys are fetched again in the background
  * @param directUse whether the forwarding path accepts an identity token in place of a {@code crd_} token
+ * @param policy the limits of tokens obtained with identity tokens, by agent or scope
  */
 public record OidcSettings(
         List<URI> issuers,
@@ -34,7 +36,8 @@ public record OidcSettings(
         Optional<String> scopesClaim,
         Duration clockSkew,
         Duration jwksRefresh,
-        boolean directUse) {
+        boolean directUse,
+        IdentityPolicy policy) {
 
     public OidcSettings {
         issuers = List.copyOf(issuers);
@@ -47,6 +50,7 @@ public record OidcSettings(
         Objects.requireNonNull(scopesClaim, "scopesClaim");
         Objects.requireNonNull(clockSkew, "clockSkew");
         Objects.requireNonNull(jwksRefresh, "jwksRefresh");
+        Objects.requireNonNull(policy, "policy");
     }
 
     /** The issuer list of {@code oidc-issuer}: comma or whitespace separated, each a URL that keys may be fetched from. */

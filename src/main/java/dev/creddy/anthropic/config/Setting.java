@@ -39,7 +39,9 @@ public enum Setting {
     OIDC_SCOPES_CLAIM("oidc-scopes-claim", "CREDDY_OIDC_SCOPES_CLAIM", null, false),
     OIDC_CLOCK_SKEW("oidc-clock-skew", "CREDDY_OIDC_CLOCK_SKEW", "60s", false),
     OIDC_JWKS_REFRESH("oidc-jwks-refresh", "CREDDY_OIDC_JWKS_REFRESH", "1h", false),
-    OIDC_DIRECT_USE("oidc-direct-use", "CREDDY_OIDC_DIRECT_USE", "false", false);
+    OIDC_DIRECT_USE("oidc-direct-use", "CREDDY_OIDC_DIRECT_USE", "false", false),
+    /** JSON: {@code "agent:<name>"} or {@code "scope:<scope>"} to limits, for tokens obtained with identity tokens. */
+    OIDC_POLICY("oidc-policy", "CREDDY_OIDC_POLICY", null, false);
 
     private final String key;
     private final String environmentVariable;

@@ -1,5 +1,6 @@
 package dev.creddy.anthropic.config;
 
+import dev.creddy.anthropic.token.IdentityPolicy;
 import java.net.URI;
 import java.net.URISyntaxException;
 import java.time.Duration;
@@ -125,6 +126,7 @@ public final class SettingsLoader {
         Duration clockSkew = resolution.required(Setting.OIDC_CLOCK_SKEW, SettingsLoader::clockSkew);
         Duration jwksRefresh = resolution.required(Setting.OIDC_JWKS_REFRESH, SettingsLoader::jwksRefresh);
         Boolean directUse = resolution.required(Setting.OIDC_DIRECT_USE, SettingsLoader::bool);
+        Optional<IdentityPolicy> policy = resolution.optional(Setting.OIDC_POLICY, IdentityPolicy::parse);
         if (issuers.isEmpty()) {
             return Optional.empty();
         }
@@ -136,11 +138,12 @@ public final class SettingsLoader {
             }
             return Optional.empty();
         }
-        if (requiredScope == null || agentClaim == null || clockSkew == null || jwksRefresh == null || directUse == null) {
+        if (requiredScope == null || agentClaim == null || clockSkew == null || jwksRefresh == null || directUse == null
+                || (policy.isEmpty() && resolution.isExplicit(Setting.OIDC_POLICY))) {
             return Optional.empty();
         }
         return Optional.of(new OidcSettings(issuers.get(), audience.get(), requiredScope, agentClaim, scopesClaim,
-                clockSkew, jwksRefresh, directUse));
+                clockSkew, jwksRefresh, directUse, policy.orElse(IdentityPolicy.NONE)));
     }
 
     private final class Resolution {

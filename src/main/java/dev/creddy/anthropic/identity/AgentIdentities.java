@@ -42,11 +42,12 @@ public class AgentIdentities {
 
     /**
      * The record a directly used identity token stands for: an id derived from the token (the same on
-     * every request and on every instance, never revealing it), the agent, and its expiry.
+     * every request and on every instance, never revealing it), the agent, its expiry, and the limits
+     * {@code oidc-policy} gives it, exactly as an exchanged token would have.
      */
     public static TokenRecord directRecord(String jwt, VerifiedAgent agent, Instant now) {
         return new TokenRecord(TokenSecrets.idOf(jwt), agent.agentName(), now.truncatedTo(ChronoUnit.SECONDS),
-                agent.expiresAt(), Optional.of(agent.identity()));
+                agent.expiresAt(), agent.limits(), Optional.of(agent.identity()));
     }
 
     @PreDestroy

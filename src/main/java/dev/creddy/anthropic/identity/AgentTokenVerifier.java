@@ -130,7 +130,8 @@ public final class AgentTokenVerifier implements Closeable {
         }
         AgentIdentity identity = new AgentIdentity(claims.getIssuer(), subject, text(claims, "task_id").orElse(null),
                 text(claims, "parent_agent_id").orElse(null), granted, ipRestriction);
-        return new VerifiedAgent(agentName, claims.getExpirationTime().toInstant(), identity);
+        return new VerifiedAgent(agentName, claims.getExpirationTime().toInstant(), identity,
+                settings.policy().limitsFor(agentName, granted));
     }
 
     private static SignedJWT parse(String jwt) throws AgentTokenRefusedException {

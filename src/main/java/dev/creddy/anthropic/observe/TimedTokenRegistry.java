@@ -1,7 +1,7 @@
 package dev.creddy.anthropic.observe;
 
-import dev.creddy.anthropic.token.AgentIdentity;
 import dev.creddy.anthropic.token.IssuedToken;
+import dev.creddy.anthropic.token.TokenGrant;
 import dev.creddy.anthropic.token.TokenId;
 import dev.creddy.anthropic.token.TokenRecord;
 import dev.creddy.anthropic.token.TokenRegistry;
@@ -12,7 +12,6 @@ import jakarta.enterprise.context.Dependent;
 import jakarta.enterprise.inject.Any;
 import jakarta.inject.Inject;
 import jakarta.interceptor.Interceptor;
-import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
 
@@ -40,8 +39,8 @@ public abstract class TimedTokenRegistry implements TokenRegistry {
     ProxyMetrics metrics;
 
     @Override
-    public IssuedToken issue(String agentName, Duration ttl, Optional<AgentIdentity> identity) {
-        IssuedToken issued = metrics.registryTimer("issue").record(() -> store.issue(agentName, ttl, identity));
+    public IssuedToken issue(TokenGrant grant) {
+        IssuedToken issued = metrics.registryTimer("issue").record(() -> store.issue(grant));
         metrics.tokenIssued();
         return issued;
     }

@@ -10,7 +10,6 @@ import jakarta.enterprise.event.Observes;
 import jakarta.inject.Inject;
 import jakarta.interceptor.Interceptor;
 import java.time.Clock;
-import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
 import java.util.logging.Level;
@@ -64,8 +63,8 @@ public class ConfiguredTokenRegistry implements TokenRegistry {
     }
 
     @Override
-    public IssuedToken issue(String agentName, Duration ttl, Optional<AgentIdentity> identity) {
-        return store().issue(agentName, ttl, identity);
+    public IssuedToken issue(TokenGrant grant) {
+        return store().issue(grant);
     }
 
     @Override

@@ -57,10 +57,11 @@ public final class MemoryTokenStore implements TokenRegistry, AutoCloseable {
     }
 
     @Override
-    public IssuedToken issue(String agentName, Duration ttl, Optional<AgentIdentity> identity) {
+    public IssuedToken issue(TokenGrant grant) {
         Instant now = clock.instant().truncatedTo(ChronoUnit.SECONDS);
         String secret = secrets.newSecret();
-        TokenRecord record = new TokenRecord(secrets.newId(), agentName, now, now.plus(ttl), identity);
+        TokenRecord record = new TokenRecord(secrets.newId(), grant.agentName(), now, now.plus(grant.ttl()), grant.limits(),
+                grant.identity());
         byDigest.put(TokenSecrets.digest(secret), record);
         return new IssuedToken(record, secret);
     }

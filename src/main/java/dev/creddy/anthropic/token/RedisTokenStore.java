@@ -21,8 +21,8 @@ import java.util.logging.Logger;
 /**
  * The token registry that every instance shares, in Redis. Per token it keeps:
  * <ul>
- * <li>{@code creddy:token:<digest>}: a hash with the id, agent name, creation and expiry (and, for a
- *     token obtained with an identity token, {@code identity}: the {@link AgentIdentity} as compact JSON),
+ * <li>{@code creddy:token:<digest>}: a hash with the id, agent name, creation, expiry and limits (and, for
+ *     a token obtained with an identity token, {@code identity}: the {@link AgentIdentity} as compact JSON),
  *     which Redis itself expires when the token does;</li>
  * <li>{@code creddy:token-id:<id>}: the digest, for revocation by id, with the same expiry;</li>
  * <li>the id in two sorted sets: {@code creddy:tokens:by-id} (all scores 0, so ordered by id, for
@@ -58,10 +58,12 @@ public final class RedisTokenStore implements TokenRegistry, AutoCloseable {
 
     private static final String ISSUE = """
             -- KEYS: token hash, id key, by-id index, by-expiry index
-            -- ARGV: id, agent name, created at, expires at, expiry ms, ttl ms, digest, now ms, cleanup batch, identity ('' for none)
-            redis.call('HSET', KEYS[1], 'id', ARGV[1], 'agent_name', ARGV[2], 'created_at', ARGV[3], 'expires_at', ARGV[4])
-            if ARGV[10] ~= '' then
-              redis.call('HSET', KEYS[1], 'identity', ARGV[10])
+            -- ARGV: id, agent name, created at, expires at, expiry ms, ttl ms, digest, now ms, cleanup batch, limits,
+            --       identity ('' for none)
+            redis.call('HSET', KEYS[1], 'id', ARGV[1], 'agent_name', ARGV[2], 'created_at', ARGV[3], 'expires_at', ARGV[4],
+              'limits', ARGV[10])
+            if ARGV[11] ~= '' then
+              redis.call('HSET', KEYS[1], 'identity', ARGV[11])
             end
             redis.call('PEXPIRE', KEYS[1], ARGV[6])
             redis.call('SET', KEYS[2], ARGV[7], 'PX', ARGV[6])
@@ -92,7 +94,7 @@ public final class RedisTokenStore implements TokenRegistry, AutoCloseable {
     private static final String LIST = """
             -- KEYS: by-id index, by-expiry index
             -- ARGV: first member ('-' or '(' .. id), limit, now ms, id key prefix, token key prefix
-            -- Returns id, agent name, created at, expires at, identity ('' for none) for each live token, in id order.
+            -- Returns id, agent name, created at, expires at, limits, identity ('' for none) for each live token, in id order.
             local out, cursor, limit, now = {}, ARGV[1], tonumber(ARGV[2]), tonumber(ARGV[3])
             local found = 0
             while found < limit do
@@ -104,7 +106,8 @@ public final class RedisTokenStore implements TokenRegistry, AutoCloseable {
                 cursor = '(' .. id
                 local expiry = tonumber(redis.call('ZSCORE', KEYS[2], id))
                 local digest = redis.call('GET', ARGV[4] .. id)
-                local fields = digest and redis.call('HMGET', ARGV[5] .. digest, 'agent_name', 'created_at', 'expires_at', 'identity')
+                local fields = digest and redis.call('HMGET', ARGV[5] .. digest, 'agent_name', 'created_at', 'expires_at', 'limits',
+                  'identity')
                 if not expiry or expiry <= now or not fields or not fields[1] then
                   -- Expired, or forgotten by Redis: the index follows.
                   redis.call('ZREM', KEYS[1], id)
@@ -115,6 +118,7 @@ public final class RedisTokenStore implements TokenRegistry, AutoCloseable {
                   out[#out + 1] = fields[2]
                   out[#out + 1] = fields[3]
                   out[#out + 1] = fields[4] or ''
+                  out[#out + 1] = fields[5] or ''
                   found = found + 1
                 end
               end
@@ -148,19 +152,20 @@ public final class RedisTokenStore implements TokenRegistry, AutoCloseable {
     }
 
     @Override
-    public IssuedToken issue(String agentName, Duration ttl, Optional<AgentIdentity> identity) {
+    public IssuedToken issue(TokenGrant grant) {
         Instant now = clock.instant();
         Instant createdAt = now.truncatedTo(ChronoUnit.SECONDS);
         String secret = secrets.newSecret();
-        TokenRecord record = new TokenRecord(secrets.newId(), agentName, createdAt, createdAt.plus(ttl), identity);
+        TokenRecord record = new TokenRecord(secrets.newId(), grant.agentName(), createdAt, createdAt.plus(grant.ttl()),
+                grant.limits(), grant.identity());
         String digest = TokenSecrets.digest(secret);
         long ttlMillis = Math.max(1, Duration.between(now, record.expiresAt()).toMillis());
         redis(() -> link.commands().<Long>eval(ISSUE, ScriptOutputType.INTEGER,
                 new String[] {TOKEN_KEY + digest, ID_KEY + record.id().value(), BY_ID, BY_EXPIRY},
-                record.id().value(), agentName, createdAt.toString(), record.expiresAt().toString(),
+                record.id().value(), grant.agentName(), createdAt.toString(), record.expiresAt().toString(),
                 Long.toString(record.expiresAt().toEpochMilli()), Long.toString(ttlMillis), digest,
-                Long.toString(now.toEpochMilli()), Integer.toString(INDEX_CLEANUP_BATCH),
-                identity.map(AgentIdentity::toJson).orElse("")));
+                Long.toString(now.toEpochMilli()), Integer.toString(INDEX_CLEANUP_BATCH), grant.limits().toJson(),
+                grant.identity().map(AgentIdentity::toJson).orElse("")));
         return new IssuedToken(record, secret);
     }
 
@@ -182,7 +187,7 @@ public final class RedisTokenStore implements TokenRegistry, AutoCloseable {
             return Optional.empty();
         }
         Optional<TokenRecord> record = parse(fields.get("id"), fields.get("agent_name"), fields.get("created_at"),
-                fields.get("expires_at"), fields.getOrDefault("identity", ""));
+                fields.get("expires_at"), fields.get("limits"), fields.getOrDefault("identity", ""));
         if (record.isEmpty() || record.get().isExpiredAt(clock.instant())) {
             return Optional.empty();
         }
@@ -213,10 +218,10 @@ public final class RedisTokenStore implements TokenRegistry, AutoCloseable {
         List<Object> flat = redis(() -> link.commands().<List<Object>>eval(LIST, ScriptOutputType.MULTI,
                 new String[] {BY_ID, BY_EXPIRY}, first, Integer.toString(limit),
                 Long.toString(clock.instant().toEpochMilli()), ID_KEY, TOKEN_KEY));
-        List<TokenRecord> page = new ArrayList<>(flat.size() / 5);
-        for (int i = 0; i + 4 < flat.size(); i += 5) {
+        List<TokenRecord> page = new ArrayList<>(flat.size() / 6);
+        for (int i = 0; i + 5 < flat.size(); i += 6) {
             parse((String) flat.get(i), (String) flat.get(i + 1), (String) flat.get(i + 2), (String) flat.get(i + 3),
-                    (String) flat.get(i + 4)).ifPresent(page::add);
+                    (String) flat.get(i + 4), (String) flat.get(i + 5)).ifPresent(page::add);
         }
         return page;
     }
@@ -261,15 +266,18 @@ public final class RedisTokenStore implements TokenRegistry, AutoCloseable {
 
     /** A record from stored fields; anything malformed is refused, never guessed at. */
     private static Optional<TokenRecord> parse(String id, String agentName, String createdAt, String expiresAt,
-            String identity) {
+            String limits, String identity) {
         try {
             if (id == null || agentName == null || createdAt == null || expiresAt == null || identity == null) {
                 throw new IllegalArgumentException("a field is missing");
             }
-            // A token without an identity has no such field; one whose field is there but broken is refused.
+            // Records written before limits existed have none.
+            TokenLimits parsedLimits = limits == null || limits.isEmpty() ? TokenLimits.NONE : TokenLimits.fromJson(limits);
+            // A token without an identity has no such field; one whose field is there but broken is refused,
+            // never read as "no identity", which would drop its address binding.
             Optional<AgentIdentity> verified = identity.isEmpty() ? Optional.empty() : Optional.of(AgentIdentity.fromJson(identity));
             return Optional.of(new TokenRecord(new TokenId(id), agentName, Instant.parse(createdAt), Instant.parse(expiresAt),
-                    verified));
+                    parsedLimits, verified));
         } catch (IllegalArgumentException | DateTimeParseException e) {
             LOG.warning("token store: refusing a malformed token record in Redis (" + e.getClass().getSimpleName() + ")");
             return Optional.empty();

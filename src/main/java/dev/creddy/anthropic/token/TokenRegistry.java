@@ -14,14 +14,13 @@ import java.util.Optional;
  */
 public interface TokenRegistry {
 
-    /**
-     * Issues a new token.
-     *
-     * @param agentName who the token is for, already validated by the caller
-     * @param ttl how long it lives, already checked against the maximum
-     * @param identity the agent's verified identity, when it asked with its own identity token
-     */
-    IssuedToken issue(String agentName, Duration ttl, Optional<AgentIdentity> identity);
+    /** Issues a new token with what {@code grant} says, already validated by the caller. */
+    IssuedToken issue(TokenGrant grant);
+
+    /** Issues a new token without limits. */
+    default IssuedToken issue(String agentName, Duration ttl) {
+        return issue(new TokenGrant(agentName, ttl, TokenLimits.NONE));
+    }
 
     /** The record of a live token whose secret is {@code presentedSecret}, or empty. */
     Optional<TokenRecord> validate(String presentedSecret);

@@ -12,6 +12,7 @@ import dev.creddy.anthropic.observe.AuditEntry;
 import dev.creddy.anthropic.observe.AuditLog;
 import dev.creddy.anthropic.token.IssuedToken;
 import dev.creddy.anthropic.token.TokenId;
+import dev.creddy.anthropic.token.TokenGrant;
 import dev.creddy.anthropic.token.TokenRecord;
 import dev.creddy.anthropic.token.TokenRegistry;
 import dev.creddy.anthropic.token.TokenStoreUnavailableException;
@@ -38,8 +39,9 @@ import java.util.Optional;
  *
  * <p>When identity tokens are accepted ({@code oidc-issuer}), an agent may also {@code POST} with its
  * own identity token as the bearer credential: the token it gets is named by the identity (the body
- * cannot rename it), lives no longer than the identity token, and records the identity. Such a
- * caller can only issue for itself: it cannot list or revoke.
+ * cannot rename it), lives no longer than the identity token, records the identity, and has the
+ * limits {@code oidc-policy} sets for the agent or its scope. Such a caller can only issue for
+ * itself: it cannot list or revoke.
  */
 @WebServlet(name = "tokens", urlPatterns = "/v1/tokens", loadOnStartup = 1)
 public class TokenServlet extends HttpServlet {
@@ -103,7 +105,7 @@ public class TokenServlet extends HttpServlet {
         if (tokenRequest.isEmpty()) {
             return;
         }
-        IssuedToken issued = registry.issue(tokenRequest.get().agentName(), tokenRequest.get().ttl(), Optional.empty());
+        IssuedToken issued = registry.issue(tokenRequest.get().agentName(), tokenRequest.get().ttl());
         created(request, response, issued, tokenRequest.get().ttl());
     }
 
@@ -145,7 +147,7 @@ public class TokenServlet extends HttpServlet {
             responses.error(response, ApiError.of(401, "invalid identity token: it expires within a second; get a fresh one"));
             return;
         }
-        IssuedToken issued = registry.issue(agent.agentName(), ttl, Optional.of(agent.identity()));
+        IssuedToken issued = registry.issue(new TokenGrant(agent.agentName(), ttl, agent.limits(), Optional.of(agent.identity())));
         created(request, response, issued, ttl);
     }
 

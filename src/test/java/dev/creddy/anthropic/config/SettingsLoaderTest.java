@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.creddy.anthropic.token.IdentityPolicy;
 import java.net.URI;
 import java.time.Duration;
 import java.util.List;
@@ -129,6 +130,9 @@ class SettingsLoaderTest {
             "oidc-clock-skew|-1s|must not be negative",
             "oidc-jwks-refresh|10s|must be at least 1m",
             "oidc-direct-use|yes|must be true or false",
+            "oidc-policy|{\"agent:a\":{\"rps\":1}}|unknown field \"rps\"",
+            "oidc-policy|{\"team:a\":{}}|neither agent:<name> nor scope:<scope>",
+            "oidc-policy|[]|must be a JSON object",
     })
     void wrongValuesNameTheSettingAndSource(String key, String value, String expected) {
         InvalidSettingsException e = assertThrows(InvalidSettingsException.class,
@@ -158,14 +162,17 @@ class SettingsLoaderTest {
         assertEquals(Duration.ofSeconds(60), oidc.clockSkew());
         assertEquals(Duration.ofHours(1), oidc.jwksRefresh());
         assertFalse(oidc.directUse());
+        assertEquals(IdentityPolicy.NONE, oidc.policy());
 
         OidcSettings custom = new SettingsLoader(List.of(new EnvironmentSettingsSource(Map.of(
                 "CREDDY_OIDC_ISSUER", "https://idp.example/realms/x", "CREDDY_OIDC_AUDIENCE", "api://creddy",
                 "CREDDY_OIDC_REQUIRED_SCOPE", "llm", "CREDDY_OIDC_AGENT_CLAIM", "azp", "CREDDY_OIDC_SCOPES_CLAIM", "scp",
-                "CREDDY_OIDC_CLOCK_SKEW", "0s", "CREDDY_OIDC_JWKS_REFRESH", "15m", "CREDDY_OIDC_DIRECT_USE", "true"))))
+                "CREDDY_OIDC_CLOCK_SKEW", "0s", "CREDDY_OIDC_JWKS_REFRESH", "15m", "CREDDY_OIDC_DIRECT_USE", "true",
+                "CREDDY_OIDC_POLICY", "{\"agent:researcher\":{\"rpm\":60}}"))))
                 .load().oidc().orElseThrow();
         assertEquals(new OidcSettings(List.of(URI.create("https://idp.example/realms/x")), "api://creddy", "llm", "azp",
-                Optional.of("scp"), Duration.ZERO, Duration.ofMinutes(15), true), custom);
+                Optional.of("scp"), Duration.ZERO, Duration.ofMinutes(15), true,
+                IdentityPolicy.parse("{\"agent:researcher\":{\"rpm\":60}}")), custom);
     }
 
     @Test

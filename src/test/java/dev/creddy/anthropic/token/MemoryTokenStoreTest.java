@@ -21,8 +21,8 @@ class MemoryTokenStoreTest {
 
     @Test
     void purgeForgetsExpiredRecords() throws ReflectiveOperationException {
-        store.issue("short", Duration.ofSeconds(10), Optional.empty());
-        store.issue("long", Duration.ofHours(1), Optional.empty());
+        store.issue("short", Duration.ofSeconds(10));
+        store.issue("long", Duration.ofHours(1));
         clock.advance(Duration.ofMinutes(1));
         store.purgeExpired();
         assertEquals(1, storedRecords().size());
@@ -33,9 +33,9 @@ class MemoryTokenStoreTest {
     void purgeReportsEachExpiredTokenOnceAndNoRevokedOne() {
         List<TokenExpired> reported = new ArrayList<>();
         MemoryTokenStore reporting = new MemoryTokenStore(new TokenSecrets(), clock, reported::add);
-        IssuedToken shortLived = reporting.issue("short", Duration.ofSeconds(10), Optional.empty());
-        IssuedToken revoked = reporting.issue("revoked", Duration.ofSeconds(10), Optional.empty());
-        reporting.issue("long", Duration.ofHours(1), Optional.empty());
+        IssuedToken shortLived = reporting.issue("short", Duration.ofSeconds(10));
+        IssuedToken revoked = reporting.issue("revoked", Duration.ofSeconds(10));
+        reporting.issue("long", Duration.ofHours(1));
         assertTrue(reporting.revoke(revoked.record().id()));
         clock.advance(Duration.ofMinutes(1));
         reporting.purgeExpired();
@@ -46,9 +46,9 @@ class MemoryTokenStoreTest {
     @Test
     void countsOnlyLiveTokensAsActive() {
         assertEquals(0, store.activeCount());
-        store.issue("short", Duration.ofSeconds(10), Optional.empty());
-        IssuedToken revoked = store.issue("revoked", Duration.ofHours(1), Optional.empty());
-        store.issue("long", Duration.ofHours(1), Optional.empty());
+        store.issue("short", Duration.ofSeconds(10));
+        IssuedToken revoked = store.issue("revoked", Duration.ofHours(1));
+        store.issue("long", Duration.ofHours(1));
         assertEquals(3, store.activeCount());
         store.revoke(revoked.record().id());
         assertEquals(2, store.activeCount());
@@ -58,7 +58,7 @@ class MemoryTokenStoreTest {
 
     @Test
     void keepsOnlyDigestsOfSecrets() throws ReflectiveOperationException {
-        IssuedToken issued = store.issue("agent", Duration.ofHours(1), Optional.empty());
+        IssuedToken issued = store.issue("agent", Duration.ofHours(1));
         Map<String, TokenRecord> stored = storedRecords();
         assertEquals(1, stored.size());
         String key = stored.keySet().iterator().next();

@@ -115,7 +115,7 @@ class RedisTokenStoreTest {
         RedisTokenStore store = store(Duration.ZERO);
         AgentIdentity identity = new AgentIdentity("https://creddy.example", "agent-1", "task-1", null,
                 List.of("anthropic:claude"), "127.0.0.0/8");
-        IssuedToken token = store.issue("agent-i", Duration.ofHours(1), Optional.of(identity));
+        IssuedToken token = store.issue(new TokenGrant("agent-i", Duration.ofHours(1), TokenLimits.NONE, Optional.of(identity)));
         assertEquals("{\"issuer\":\"https://creddy.example\",\"subject\":\"agent-1\",\"task_id\":\"task-1\","
                 + "\"scopes\":[\"anthropic:claude\"],\"ip_restriction\":\"127.0.0.0/8\"}",
                 REDIS.call("HGET", tokenKey(token), "identity"));
@@ -130,8 +130,8 @@ class RedisTokenStoreTest {
                 "{\"issuer\":\"i\",\"subject\":\"s\",\"scopes\":[],\"extra\":1}",
                 "{\"issuer\":\"i\",\"subject\":\"s\",\"scopes\":[1]}",
                 "{\"issuer\":\"i\",\"subject\":\"s\",\"scopes\":[],\"ip_restriction\":7}")) {
-            IssuedToken token = store.issue("agent-b", Duration.ofHours(1), Optional.of(
-                    new AgentIdentity("i", "s", null, null, List.of(), "10.0.0.0/8")));
+            IssuedToken token = store.issue(new TokenGrant("agent-b", Duration.ofHours(1), TokenLimits.NONE,
+                    Optional.of(new AgentIdentity("i", "s", null, null, List.of(), "10.0.0.0/8"))));
             REDIS.call("HSET", tokenKey(token), "identity", broken);
             assertTrue(store.validate(token.secret()).isEmpty(), broken);
             assertTrue(store.list(100, Optional.empty()).stream().noneMatch(r -> r.id().equals(token.record().id())), broken);
@@ -141,14 +141,14 @@ class RedisTokenStoreTest {
     @Test
     void keepsOnlyTheDigestWithTheTokensExpiryAndAnIndex() throws Exception {
         RedisTokenStore store = store(Duration.ofSeconds(1));
-        IssuedToken token = store.issue("agent-k", Duration.ofHours(1), Optional.empty());
+        IssuedToken token = store.issue("agent-k", Duration.ofHours(1));
         String id = token.record().id().value();
         String digest = TokenSecrets.digest(token.secret());
 
         assertEquals(Set.of(RedisTokenStore.TOKEN_KEY + digest, RedisTokenStore.ID_KEY + id, RedisTokenStore.BY_ID,
                 RedisTokenStore.BY_EXPIRY), Set.copyOf(REDIS.keys()));
         assertEquals(List.of("id", id, "agent_name", "agent-k", "created_at", token.record().createdAt().toString(),
-                "expires_at", token.record().expiresAt().toString()), REDIS.call("HGETALL", tokenKey(token)));
+                "expires_at", token.record().expiresAt().toString(), "limits", "{}"), REDIS.call("HGETALL", tokenKey(token)));
         assertEquals(digest, REDIS.call("GET", RedisTokenStore.ID_KEY + id));
         for (String key : List.of(tokenKey(token), RedisTokenStore.ID_KEY + id)) {
             long ttl = (Long) REDIS.call("PTTL", key);
@@ -165,7 +165,7 @@ class RedisTokenStoreTest {
     @Test
     void redisForgetsAnExpiredTokenAndTheIndexFollows() throws Exception {
         RedisTokenStore store = store(Duration.ofSeconds(1));
-        IssuedToken brief = store.issue("brief", Duration.ofMillis(1500), Optional.empty());
+        IssuedToken brief = store.issue("brief", Duration.ofMillis(1500));
         assertTrue(store.validate(brief.secret()).isPresent());
         await("Redis expires the token's keys", Duration.ofSeconds(5),
                 () -> ioSafe(() -> REDIS.call("EXISTS", tokenKey(brief))).equals(0L));
@@ -181,10 +181,10 @@ class RedisTokenStoreTest {
         ManualClock clock = new ManualClock(Instant.now());
         RedisTokenStore store = store(Duration.ofSeconds(1), clock, RedisTokenStore.REVOCATIONS);
         for (int i = 0; i < 3; i++) {
-            store.issue("short-" + i, Duration.ofSeconds(10), Optional.empty());
+            store.issue("short-" + i, Duration.ofSeconds(10));
         }
         clock.advance(Duration.ofMinutes(1));
-        IssuedToken later = store.issue("later", Duration.ofHours(1), Optional.empty());
+        IssuedToken later = store.issue("later", Duration.ofHours(1));
         assertEquals(List.of(later.record().id().value()), REDIS.call("ZRANGE", RedisTokenStore.BY_ID, "0", "-1"));
         assertEquals(1L, REDIS.call("ZCARD", RedisTokenStore.BY_EXPIRY));
     }
@@ -193,7 +193,7 @@ class RedisTokenStoreTest {
     void aRevocationElsewhereReachesThisInstanceThroughItsSubscription() throws Exception {
         RedisTokenStore a = store(LONG_CACHE);
         RedisTokenStore b = store(LONG_CACHE);
-        IssuedToken token = a.issue("shared", Duration.ofHours(1), Optional.empty());
+        IssuedToken token = a.issue("shared", Duration.ofHours(1));
         assertEquals(token.record(), b.validate(token.secret()).orElseThrow(), "issued on A, valid on B");
         assertEquals(1, b.cachedValidations());
 
@@ -208,7 +208,7 @@ class RedisTokenStoreTest {
     @Test
     void aRevocationHoldsHereWhenItReturnsEvenIfTheMessageNeverCame() {
         RedisTokenStore deaf = store(LONG_CACHE, Clock.systemUTC(), "creddy:test:nobody-publishes-here");
-        IssuedToken token = deaf.issue("deaf", Duration.ofHours(1), Optional.empty());
+        IssuedToken token = deaf.issue("deaf", Duration.ofHours(1));
         assertTrue(deaf.validate(token.secret()).isPresent());
         assertEquals(1, deaf.cachedValidations());
         assertTrue(deaf.revoke(token.record().id()));
@@ -220,7 +220,7 @@ class RedisTokenStoreTest {
         Duration ttl = Duration.ofMillis(400);
         RedisTokenStore issuer = store(ttl);
         RedisTokenStore deaf = store(ttl, Clock.systemUTC(), "creddy:test:nobody-publishes-here");
-        IssuedToken token = issuer.issue("deaf", Duration.ofHours(1), Optional.empty());
+        IssuedToken token = issuer.issue("deaf", Duration.ofHours(1));
         assertTrue(deaf.validate(token.secret()).isPresent());
         assertEquals(1, deaf.cachedValidations());
 
@@ -239,7 +239,7 @@ class RedisTokenStoreTest {
     @Test
     void failsClosedWhileRedisIsDownAndRecoversWhenItReturns() throws Exception {
         RedisTokenStore store = store(LONG_CACHE);
-        IssuedToken token = store.issue("survivor", Duration.ofHours(1), Optional.empty());
+        IssuedToken token = store.issue("survivor", Duration.ofHours(1));
         assertTrue(store.validate(token.secret()).isPresent());
         REDIS.call("SAVE"); // so the restarted server still knows the token
 
@@ -254,7 +254,7 @@ class RedisTokenStoreTest {
             }
         });
         failsClosed(() -> store.validate(token.secret()));
-        failsClosed(() -> store.issue("during-outage", Duration.ofHours(1), Optional.empty()));
+        failsClosed(() -> store.issue("during-outage", Duration.ofHours(1)));
         failsClosed(() -> store.revoke(token.record().id()));
         failsClosed(() -> store.list(10, Optional.empty()));
         String reason = store.unavailableReason().orElseThrow();
@@ -264,19 +264,19 @@ class RedisTokenStoreTest {
         REDIS.restart();
         await("the token validates again without a restart", Duration.ofSeconds(15), () -> accepts(store, token));
         assertEquals(Optional.empty(), store.unavailableReason());
-        assertTrue(store.validate(store.issue("after-outage", Duration.ofHours(1), Optional.empty()).secret()).isPresent());
+        assertTrue(store.validate(store.issue("after-outage", Duration.ofHours(1)).secret()).isPresent());
     }
 
     @Test
     void refusesWithinTheCommandTimeoutWhenRedisStopsAnswering() throws Exception {
         RedisTokenStore store = store(LONG_CACHE);
-        IssuedToken token = store.issue("never-cached", Duration.ofHours(1), Optional.empty());
+        IssuedToken token = store.issue("never-cached", Duration.ofHours(1));
 
         REDIS.freeze();
         try {
             Duration took = failsClosed(() -> store.validate(token.secret()));
             assertTrue(took.compareTo(COMMAND_TIMEOUT.minusMillis(100)) >= 0, "it waited for the timeout: " + took);
-            failsClosed(() -> store.issue("frozen", Duration.ofHours(1), Optional.empty()));
+            failsClosed(() -> store.issue("frozen", Duration.ofHours(1)));
             assertTrue(store.unavailableReason().orElseThrow().contains("did not answer within"));
         } finally {
             REDIS.thaw();
@@ -291,13 +291,13 @@ class RedisTokenStoreTest {
         RedisTokenStore store = store(Duration.ofSeconds(1));
         assertTrue(Duration.ofNanos(System.nanoTime() - start).compareTo(COMMAND_TIMEOUT.plusSeconds(1)) < 0,
                 "start-up waits at most about the command timeout");
-        failsClosed(() -> store.issue("too-early", Duration.ofHours(1), Optional.empty()));
+        failsClosed(() -> store.issue("too-early", Duration.ofHours(1)));
         assertTrue(store.unavailableReason().isPresent());
 
         REDIS.restart();
         await("issues once Redis is there", Duration.ofSeconds(15), () -> {
             try {
-                return accepts(store, store.issue("on-time", Duration.ofHours(1), Optional.empty()));
+                return accepts(store, store.issue("on-time", Duration.ofHours(1)));
             } catch (TokenStoreUnavailableException e) {
                 return false;
             }
@@ -325,7 +325,7 @@ class RedisTokenStoreTest {
             List<Future<?>> work = new ArrayList<>();
             work.add(threads.submit(() -> {
                 for (int i = 0; i < 150; i++) {
-                    tokens.add(a.issue("cross-" + i, Duration.ofHours(1), Optional.empty()));
+                    tokens.add(a.issue("cross-" + i, Duration.ofHours(1)));
                 }
                 return null;
             }));

@@ -15,6 +15,7 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.OptionalLong;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
@@ -61,8 +62,8 @@ abstract class TokenRegistryContract {
 
     @Test
     void issuesWellFormedDistinctTokens() {
-        IssuedToken a = registry.issue("agent-a", Duration.ofHours(1), Optional.empty());
-        IssuedToken b = registry.issue("agent-a", Duration.ofHours(1), Optional.empty());
+        IssuedToken a = registry.issue("agent-a", Duration.ofHours(1));
+        IssuedToken b = registry.issue("agent-a", Duration.ofHours(1));
         assertTrue(TokenSecrets.isWellFormed(a.secret()), "crd_ + 43 base64url chars");
         assertEquals(47, a.secret().length());
         assertNotEquals(a.secret(), b.secret());
@@ -74,7 +75,7 @@ abstract class TokenRegistryContract {
 
     @Test
     void validatesWithTheIssuedRecord() {
-        IssuedToken issued = registry.issue("agent \"quoted\" \u00e9", Duration.ofMinutes(30), Optional.empty());
+        IssuedToken issued = registry.issue("agent \"quoted\" \u00e9", Duration.ofMinutes(30));
         assertEquals(issued.record(), registry.validate(issued.secret()).orElseThrow());
         assertEquals(issued.record(), registry.validate(issued.secret()).orElseThrow(), "and again, from any cache");
     }
@@ -86,9 +87,10 @@ abstract class TokenRegistryContract {
                 List.of("anthropic", "anthropic:claude"), "10.0.0.0/8");
         AgentIdentity bare = new AgentIdentity("https://idp.example/realms/x", "svc \"quoted\" \u00e9", null, null,
                 List.of(), null);
-        IssuedToken withFull = registry.issue("researcher", Duration.ofHours(1), Optional.of(full));
-        IssuedToken withBare = registry.issue("bare", Duration.ofHours(1), Optional.of(bare));
-        IssuedToken without = registry.issue("by-issuer", Duration.ofHours(1), Optional.empty());
+        IssuedToken withFull = registry.issue(new TokenGrant("researcher", Duration.ofHours(1), TokenLimits.NONE,
+                Optional.of(full)));
+        IssuedToken withBare = registry.issue(new TokenGrant("bare", Duration.ofHours(1), TokenLimits.NONE, Optional.of(bare)));
+        IssuedToken without = registry.issue("by-issuer", Duration.ofHours(1));
 
         assertEquals(Optional.of(full), withFull.record().identity());
         assertEquals(withFull.record(), registry.validate(withFull.secret()).orElseThrow());
@@ -99,8 +101,27 @@ abstract class TokenRegistryContract {
     }
 
     @Test
+    void keepsEachTokensLimits() {
+        TokenLimits limits = new TokenLimits(OptionalLong.of(60), OptionalLong.of(40_000), OptionalLong.of(1_000_000),
+                List.of("claude-sonnet-4", "claude-haiku"));
+        IssuedToken limited = registry.issue(new TokenGrant("limited", Duration.ofMinutes(30), limits));
+        IssuedToken modelsOnly = registry.issue(new TokenGrant("models-only", Duration.ofMinutes(30),
+                new TokenLimits(OptionalLong.empty(), OptionalLong.empty(), OptionalLong.empty(), List.of("claude-opus-4"))));
+        IssuedToken unlimited = registry.issue("unlimited", Duration.ofMinutes(30));
+
+        assertEquals(limits, limited.record().limits());
+        assertEquals(limits, registry.validate(limited.secret()).orElseThrow().limits());
+        assertEquals(List.of("claude-opus-4"), registry.validate(modelsOnly.secret()).orElseThrow().limits().models());
+        assertEquals(TokenLimits.NONE, registry.validate(unlimited.secret()).orElseThrow().limits());
+        Map<String, TokenLimits> listed = new java.util.HashMap<>();
+        registry.list(10, Optional.empty()).forEach(record -> listed.put(record.agentName(), record.limits()));
+        assertEquals(Map.of("limited", limits, "models-only", modelsOnly.record().limits(), "unlimited", TokenLimits.NONE),
+                listed);
+    }
+
+    @Test
     void validatesUntilExpiryThenNever() {
-        IssuedToken issued = registry.issue("agent", Duration.ofMinutes(30), Optional.empty());
+        IssuedToken issued = registry.issue("agent", Duration.ofMinutes(30));
         assertTrue(registry.validate(issued.secret()).isPresent());
         clock.advance(Duration.ofMinutes(30).minusSeconds(1));
         assertTrue(registry.validate(issued.secret()).isPresent());
@@ -111,7 +132,7 @@ abstract class TokenRegistryContract {
 
     @Test
     void refusesUnknownAndMalformedSecrets() {
-        IssuedToken issued = registry.issue("agent", Duration.ofMinutes(30), Optional.empty());
+        IssuedToken issued = registry.issue("agent", Duration.ofMinutes(30));
         String tampered = issued.secret().substring(0, 46) + (issued.secret().endsWith("A") ? "B" : "A");
         assertTrue(registry.validate(tampered).isEmpty());
         assertTrue(registry.validate("crd_" + "A".repeat(43)).isEmpty());
@@ -123,8 +144,8 @@ abstract class TokenRegistryContract {
 
     @Test
     void revokesById() {
-        IssuedToken keep = registry.issue("keep", Duration.ofHours(1), Optional.empty());
-        IssuedToken drop = registry.issue("drop", Duration.ofHours(1), Optional.empty());
+        IssuedToken keep = registry.issue("keep", Duration.ofHours(1));
+        IssuedToken drop = registry.issue("drop", Duration.ofHours(1));
         assertTrue(registry.validate(drop.secret()).isPresent());
         assertTrue(registry.revoke(drop.record().id()));
         assertTrue(registry.validate(drop.secret()).isEmpty(), "refused as soon as revoke returns");
@@ -138,10 +159,10 @@ abstract class TokenRegistryContract {
     void listsLiveTokensInPagesOrderedById() {
         List<TokenRecord> live = new ArrayList<>();
         for (int i = 0; i < 7; i++) {
-            live.add(registry.issue("live-" + i, Duration.ofHours(1), Optional.empty()).record());
+            live.add(registry.issue("live-" + i, Duration.ofHours(1)).record());
         }
-        registry.issue("short-lived", Duration.ofSeconds(10), Optional.empty());
-        IssuedToken revoked = registry.issue("revoked", Duration.ofHours(1), Optional.empty());
+        registry.issue("short-lived", Duration.ofSeconds(10));
+        IssuedToken revoked = registry.issue("revoked", Duration.ofHours(1));
         assertTrue(registry.revoke(revoked.record().id()));
         clock.advance(Duration.ofMinutes(1));
         live.sort(Comparator.comparing(record -> record.id().value()));
@@ -165,7 +186,7 @@ abstract class TokenRegistryContract {
 
     @Test
     void aListLimitBelowOneIsRefused() {
-        registry.issue("one", Duration.ofHours(1), Optional.empty());
+        registry.issue("one", Duration.ofHours(1));
         for (int limit : new int[] {0, -1}) {
             IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> registry.list(limit, Optional.empty()));
             assertTrue(e.getMessage().contains("limit"), e.getMessage());
@@ -199,7 +220,7 @@ abstract class TokenRegistryContract {
                 int issuer = i;
                 work.add(threads.submit(() -> {
                     for (int n = 0; n < perIssuer; n++) {
-                        IssuedToken token = registry.issue("issuer-" + issuer + "-" + n, Duration.ofHours(1), Optional.empty());
+                        IssuedToken token = registry.issue("issuer-" + issuer + "-" + n, Duration.ofHours(1));
                         if (registry.validate(token.secret()).isEmpty()) {
                             violations.add("a fresh token did not validate: " + token.record().id());
                         }

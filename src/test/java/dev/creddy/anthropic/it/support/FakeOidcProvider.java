@@ -5,6 +5,7 @@ import com.nimbusds.jose.JOSEObjectType;
 import com.nimbusds.jose.JWSAlgorithm;
 import com.nimbusds.jose.JWSHeader;
 import com.nimbusds.jose.crypto.RSASSASigner;
+import com.nimbusds.jose.jwk.JWK;
 import com.nimbusds.jose.jwk.JWKSet;
 import com.nimbusds.jose.jwk.RSAKey;
 import com.nimbusds.jose.jwk.gen.RSAKeyGenerator;
@@ -59,7 +60,7 @@ public final class FakeOidcProvider implements AutoCloseable {
         thread.setDaemon(true);
         return thread;
     });
-    private final List<RSAKey> published = new CopyOnWriteArrayList<>();
+    private final List<JWK> published = new CopyOnWriteArrayList<>();
     private final Map<String, Agent> agents = new ConcurrentHashMap<>();
     private final AtomicInteger jwksFetches = new AtomicInteger();
     private volatile RSAKey signingKey;
@@ -108,6 +109,11 @@ public final class FakeOidcProvider implements AutoCloseable {
         published.add(next);
         signingKey = next;
         return next;
+    }
+
+    /** Publishes another key (an EC key, say) without signing with it. */
+    public void publish(JWK key) {
+        published.add(key);
     }
 
     /** How many times the key set was fetched. */
@@ -167,9 +173,9 @@ public final class FakeOidcProvider implements AutoCloseable {
 
     private void jwks(HttpExchange exchange) throws IOException {
         jwksFetches.incrementAndGet();
-        List<RSAKey> publicKeys = new ArrayList<>();
+        List<JWK> publicKeys = new ArrayList<>();
         published.forEach(key -> publicKeys.add(key.toPublicJWK()));
-        respond(exchange, 200, new JWKSet(new ArrayList<>(publicKeys)).toString());
+        respond(exchange, 200, new JWKSet(publicKeys).toString());
     }
 
     /** RFC 6749 §4.4: the client-credentials grant, credentials in the form body (client_secret_post). */

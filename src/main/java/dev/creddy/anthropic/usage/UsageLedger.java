@@ -1,0 +1,69 @@
+package dev.creddy.anthropic.usage;
+
+import dev.creddy.anthropic.token.TokenRecord;
+import java.time.Instant;
+import java.util.List;
+import java.util.Optional;
+
+/**
+ * Counts what each token used and holds tokens to their limits. Lives in the same store as the
+ * token registry: in memory for one instance, in Redis (atomically) for several, so that limits hold
+ * across instances.
+ *
+ * <p>Windows are fixed: {@code rpm} and {@code tpm} count within the current UTC minute
+ * ({@code [hh:mm:00, hh:mm+1:00)}), and start from zero at the next one. Usage history is kept in
+ * UTC hours, for reports.
+ *
+ * <p>Thread-safe. A store that lives elsewhere can be out of reach: then {@link #admit},
+ * {@link #usageOf} and {@link #report} throw
+ * {@link dev.creddy.anthropic.token.TokenStoreUnavailableException} within the store's timeout, and
+ * {@link #record} drops (and logs) what it could not add.
+ */
+public interface UsageLedger {
+
+    /**
+     * Admits one request of {@code token} under its rate limits and budget, counting it in the current
+     * window; or refuses it, counting nothing. A request is refused when the window already holds
+     * {@code rpm} requests or {@code tpm} tokens, or the token's life total has reached
+     * {@code max_tokens_total}. Called only for tokens whose limits count
+     * ({@link dev.creddy.anthropic.token.TokenLimits#countsBeforeForwarding()}).
+     */
+    Admission admit(TokenRecord token, Instant now);
+
+    /**
+     * Adds what one finished exchange of {@code token} used: to the current window's tokens, the
+     * token's life total and the current hour's history. Never makes the caller wait for a remote
+     * store (it runs on the threads that move response bytes).
+     */
+    void record(TokenRecord token, Usage used, Instant now);
+
+    /** What {@code token} has used over its life, and the state of its current window. */
+    TokenUsage usageOf(TokenRecord token, Instant now);
+
+    /**
+     * What each token used in the hours that overlap {@code [from, to)}, one line per token, optionally
+     * only those of one agent.
+     */
+    List<UsageLine> report(Optional<String> agentName, Instant from, Instant to);
+
+    /**
+     * What a token has used.
+     *
+     * @param total over the token's life
+     * @param requestsInWindow requests admitted in the current window (counted only for tokens with limits)
+     * @param tokensInWindow tokens recorded in the current window
+     * @param windowResetsAt when the current window ends
+     */
+    record TokenUsage(Usage total, long requestsInWindow, long tokensInWindow, Instant windowResetsAt) {
+    }
+
+    /**
+     * One token's usage over a report's hours.
+     *
+     * @param tokenId the token's id
+     * @param agentName who it was issued to
+     * @param usage what it used in those hours
+     */
+    record UsageLine(String tokenId, String agentName, Usage usage) {
+    }
+}
