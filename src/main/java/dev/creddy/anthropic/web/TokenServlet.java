@@ -13,6 +13,7 @@ import dev.creddy.anthropic.observe.AuditLog;
 import dev.creddy.anthropic.token.IssuedToken;
 import dev.creddy.anthropic.token.TokenId;
 import dev.creddy.anthropic.token.TokenGrant;
+import dev.creddy.anthropic.token.TokenLimits;
 import dev.creddy.anthropic.token.TokenRecord;
 import dev.creddy.anthropic.token.TokenRegistry;
 import dev.creddy.anthropic.token.TokenStoreUnavailableException;
@@ -105,7 +106,10 @@ public class TokenServlet extends HttpServlet {
         if (tokenRequest.isEmpty()) {
             return;
         }
-        IssuedToken issued = registry.issue(tokenRequest.get().agentName(), tokenRequest.get().ttl());
+        // Always the grant form: the registry's two-argument default would run inside the store, past the
+        // metrics decorator, and the issued-token count would miss it.
+        IssuedToken issued = registry.issue(new TokenGrant(tokenRequest.get().agentName(), tokenRequest.get().ttl(),
+                TokenLimits.NONE));
         created(request, response, issued, tokenRequest.get().ttl());
     }
 
