@@ -3,7 +3,6 @@ package dev.creddy.anthropic.config;
 import dev.creddy.anthropic.token.IdentityPolicy;
 import java.net.InetAddress;
 import java.net.URI;
-import java.net.URISyntaxException;
 import java.net.UnknownHostException;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -75,20 +74,8 @@ public record OidcSettings(
      * @throws IllegalArgumentException saying what is wrong
      */
     public static URI fetchableUrl(String raw) {
-        URI uri;
-        try {
-            uri = new URI(raw);
-        } catch (URISyntaxException e) {
-            throw new IllegalArgumentException("not a URL: " + e.getReason());
-        }
-        String scheme = uri.getScheme() == null ? "" : uri.getScheme().toLowerCase(Locale.ROOT);
-        if (uri.getHost() == null || !(scheme.equals("https") || scheme.equals("http"))) {
-            throw new IllegalArgumentException("must be an absolute https:// URL");
-        }
-        if (uri.getRawQuery() != null || uri.getRawFragment() != null || uri.getRawUserInfo() != null) {
-            throw new IllegalArgumentException("must not carry a query, a fragment or user info");
-        }
-        if (scheme.equals("http") && !isLoopback(uri.getHost())) {
+        URI uri = SettingsLoader.absoluteHttpUrl(raw);
+        if (uri.getScheme().equalsIgnoreCase("http") && !isLoopback(uri.getHost())) {
             throw new IllegalArgumentException("must use https (http is accepted only for loopback hosts such as 127.0.0.1)");
         }
         return uri;

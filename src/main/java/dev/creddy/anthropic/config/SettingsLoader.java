@@ -194,22 +194,8 @@ public final class SettingsLoader {
 
     /** An absolute http(s) URL that other paths are appended to: no query, fragment or user info, no trailing slash. */
     private static URI baseUrl(String raw) {
-        URI uri;
-        try {
-            uri = new URI(raw);
-        } catch (URISyntaxException e) {
-            throw new IllegalArgumentException("not a URL: " + e.getReason());
-        }
-        String scheme = uri.getScheme() == null ? "" : uri.getScheme().toLowerCase(Locale.ROOT);
-        if (!scheme.equals("http") && !scheme.equals("https")) {
-            throw new IllegalArgumentException("must be an absolute http:// or https:// URL");
-        }
-        if (uri.getHost() == null) {
-            throw new IllegalArgumentException("must name a host");
-        }
-        if (uri.getRawQuery() != null || uri.getRawFragment() != null || uri.getRawUserInfo() != null) {
-            throw new IllegalArgumentException("must not carry a query, a fragment or user info");
-        }
+        URI uri = absoluteHttpUrl(raw);
+        String scheme = uri.getScheme().toLowerCase(Locale.ROOT);
         String path = uri.getRawPath() == null ? "" : uri.getRawPath();
         while (path.endsWith("/")) {
             path = path.substring(0, path.length() - 1);
@@ -259,6 +245,31 @@ public final class SettingsLoader {
             throw new IllegalArgumentException("must be at least 1m");
         }
         return refresh;
+    }
+
+    /**
+     * An absolute {@code http} or {@code https} URL with a host, and no query, fragment or user info.
+     *
+     * @throws IllegalArgumentException saying what is wrong
+     */
+    static URI absoluteHttpUrl(String raw) {
+        URI uri;
+        try {
+            uri = new URI(raw);
+        } catch (URISyntaxException e) {
+            throw new IllegalArgumentException("not a URL: " + e.getReason());
+        }
+        String scheme = uri.getScheme() == null ? "" : uri.getScheme().toLowerCase(Locale.ROOT);
+        if (!scheme.equals("http") && !scheme.equals("https")) {
+            throw new IllegalArgumentException("must be an absolute http:// or https:// URL");
+        }
+        if (uri.getHost() == null) {
+            throw new IllegalArgumentException("must name a host");
+        }
+        if (uri.getRawQuery() != null || uri.getRawFragment() != null || uri.getRawUserInfo() != null) {
+            throw new IllegalArgumentException("must not carry a query, a fragment or user info");
+        }
+        return uri;
     }
 
     private static Duration positiveDuration(String raw) {

@@ -121,7 +121,7 @@ class SettingsLoaderTest {
             "max-upload-body|0|must be larger than zero",
             "oidc-issuer|http://creddy.example.com|must use https (http is accepted only for loopback hosts",
             "oidc-issuer|http://127.0.0.1.example.com|must use https",
-            "oidc-issuer|https://a.example, ftp://b.example|must be an absolute https:// URL",
+            "oidc-issuer|https://a.example, ftp://b.example|must be an absolute http:// or https:// URL",
             "oidc-issuer|https://idp.example/?x=1|must not carry a query",
             "oidc-required-scope|two scopes|must be one scope",
             "oidc-agent-claim|agent name|must be a claim name",

@@ -30,7 +30,6 @@ import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Date;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.function.Supplier;
@@ -63,9 +62,7 @@ class AgentIdentityAttacksIT {
 
     @Deployment(testable = false)
     static WebArchive proxy() {
-        Map<String, String> settings = new HashMap<>(ProxyWar.standardSettings());
-        settings.put("oidc-issuer", CREDDY.issuer());
-        settings.put("oidc-audience", FakeOidcProvider.AUDIENCE);
+        Map<String, String> settings = CREDDY.proxySettings();
         settings.put("oidc-direct-use", "true");
         return ProxyWar.withSettings("agent-identity-attacks.war", settings);
     }

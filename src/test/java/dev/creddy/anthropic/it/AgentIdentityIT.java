@@ -24,7 +24,6 @@ import java.net.http.HttpResponse;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Date;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import org.jboss.arquillian.container.test.api.Deployment;
@@ -53,10 +52,7 @@ class AgentIdentityIT {
 
     @Deployment(testable = false)
     static WebArchive proxy() {
-        Map<String, String> settings = new HashMap<>(ProxyWar.standardSettings());
-        settings.put("oidc-issuer", CREDDY.issuer());
-        settings.put("oidc-audience", FakeOidcProvider.AUDIENCE);
-        return ProxyWar.withSettings("agent-identity.war", settings);
+        return ProxyWar.withSettings("agent-identity.war", CREDDY.proxySettings());
     }
 
     @AfterAll

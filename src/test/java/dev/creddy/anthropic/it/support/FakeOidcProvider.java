@@ -89,6 +89,14 @@ public final class FakeOidcProvider implements AutoCloseable {
         return "http://127.0.0.1:" + server.getAddress().getPort();
     }
 
+    /** The tests' usual proxy settings (real key, fake upstream, issuer key), trusting this provider. */
+    public Map<String, String> proxySettings() {
+        Map<String, String> settings = new HashMap<>(ProxyWar.standardSettings());
+        settings.put("oidc-issuer", issuer());
+        settings.put("oidc-audience", AUDIENCE);
+        return settings;
+    }
+
     /** A fresh RSA key pair (2048 bits) with a random key id; not published. */
     public static RSAKey newKey() {
         try {
