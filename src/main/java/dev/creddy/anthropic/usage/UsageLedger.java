@@ -37,12 +37,22 @@ public interface UsageLedger {
      */
     void record(TokenRecord token, Usage used, Instant now);
 
+    /**
+     * Usage records that could not be added (the store was out of reach) since this ledger started,
+     * for metrics; always 0 for a store in memory.
+     */
+    long droppedRecords();
+
     /** What {@code token} has used over its life, and the state of its current window. */
     TokenUsage usageOf(TokenRecord token, Instant now);
 
     /**
      * What each token used in the hours that overlap {@code [from, to)}, one line per token, optionally
-     * only those of one agent.
+     * only those of one agent; ordered by agent name, then token id. An empty window
+     * ({@code from == to}) overlaps no hour.
+     *
+     * @throws IllegalArgumentException when {@code to} is before {@code from}, or the window overlaps
+     *     more hours than the history keeps (the usage retention, plus the hour it starts in)
      */
     List<UsageLine> report(Optional<String> agentName, Instant from, Instant to);
 
