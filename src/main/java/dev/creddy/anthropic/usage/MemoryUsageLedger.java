@@ -19,13 +19,9 @@ import java.util.logging.Logger;
 /**
  * The usage ledger of a single instance, beside the {@link dev.creddy.anthropic.token.MemoryTokenStore}.
  *
- * <p>Windows are fixed UTC minutes: a token's {@code rpm} and {@code tpm} count what was admitted and
- * recorded within {@code [hh:mm:00, hh:mm+1:00)}, and start from zero at the next minute. A request
- * counts in the minute it was admitted; its tokens count in the minute its exchange ended (the
- * minute {@link #record} is called in), so a long stream's tokens all land in its last minute.
- * Limits are checked at admission, against what has been recorded so far: requests in flight at
- * once can each be admitted, and together overshoot {@code tpm} and {@code max_tokens_total} by
- * what they use. {@code rpm} is never overshot.
+ * <p>Windows, and how far limits can be overshot, are as {@link UsageLedger} says: fixed UTC
+ * minutes; tokens count in the minute their exchange ended; requests in flight at once can together
+ * overshoot {@code tpm} and the budget by what they use, never {@code rpm}.
  *
  * <p>A token's counters live until a while after the token expires; its hourly history for the
  * retention. A background task drops both once they are no longer needed.

@@ -41,14 +41,12 @@ import java.util.logging.Logger;
  *     the keyspace.</li>
  * </ul>
  *
- * <p>Windows are fixed UTC minutes: a token's {@code rpm} and {@code tpm} count what was admitted and
- * recorded within {@code [hh:mm:00, hh:mm+1:00)}, and start from zero at the next minute. A request
- * counts in the minute it was admitted; its tokens count in the minute its exchange ended, so a long
- * stream's tokens all land in its last minute. Limits are checked at admission, against what has been
- * recorded so far: requests in flight at once can each be admitted, and together overshoot
- * {@code tpm} and {@code max_tokens_total} by what they use. {@code rpm} is never overshot, across
- * all instances: admission is one Lua script, so checking and counting are atomic in Redis. Each
- * instance's clock names the minute, so instances' clocks should agree (NTP) for windows to line up.
+ * <p>Windows, and how far limits can be overshot, are as {@link UsageLedger} says: fixed UTC
+ * minutes; tokens count in the minute their exchange ended; requests in flight at once can together
+ * overshoot {@code tpm} and the budget by what they use. {@code rpm} is never overshot, across all
+ * instances: admission is one Lua script, so checking and counting are atomic in Redis. Each
+ * instance's clock names the minute and sets the expiries (relative to it, whatever the Redis
+ * host's clock says), so instances' clocks should agree (NTP) for their windows to line up.
  *
  * <p>Recording never waits: the script is sent on the shared connection and its answer arrives on a
  * Lettuce thread. What Redis could not take is dropped, counted ({@link #droppedRecords()}) and

@@ -11,8 +11,13 @@ import java.util.Optional;
  * across instances.
  *
  * <p>Windows are fixed: {@code rpm} and {@code tpm} count within the current UTC minute
- * ({@code [hh:mm:00, hh:mm+1:00)}), and start from zero at the next one. Usage history is kept in
- * UTC hours, for reports.
+ * ({@code [hh:mm:00, hh:mm+1:00)}), and start from zero at the next one. A request counts in the
+ * minute it was admitted; its tokens count in the minute its exchange ended (when {@link #record}
+ * is called), so all of a long stream's tokens land in its last minute. Limits are checked at
+ * admission, against what has been recorded so far: requests in flight at the same time are each
+ * admitted, and together overshoot {@code tpm} and {@code max_tokens_total} by what they use;
+ * {@code rpm} is never overshot. Usage history is kept in UTC hours, for reports, for a retention
+ * each ledger is given (at least an hour).
  *
  * <p>Thread-safe. A store that lives elsewhere can be out of reach: then {@link #admit},
  * {@link #usageOf} and {@link #report} throw
