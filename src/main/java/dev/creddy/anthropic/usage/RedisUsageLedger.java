@@ -107,11 +107,12 @@ public final class RedisUsageLedger implements UsageLedger, AutoCloseable {
               'cache_read_input_tokens', 'errors'}
             local tokens = 0
             for i, part in ipairs(parts) do
-              local count = tonumber(ARGV[5 + i])
+              -- The counts go to Redis as they came, in decimal: a Lua number could turn into 1e+15.
+              local count = ARGV[5 + i]
               redis.call('HINCRBY', KEYS[2], part, count)
               redis.call('HINCRBY', KEYS[3], ARGV[4] .. ':' .. part, count)
               if i >= 2 and i <= 5 then
-                tokens = tokens + count
+                tokens = tokens + tonumber(count)
               end
             end
             redis.call('HINCRBY', KEYS[1], 'tokens', tokens)
