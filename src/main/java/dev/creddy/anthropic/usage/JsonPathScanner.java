@@ -27,9 +27,8 @@ import java.util.Objects;
  * listener's decision.
  *
  * <p>UTF-8 is opaque: multi-byte sequences are passed through as bytes. The scanner checks JSON's
- * structure, string escapes and control characters, and the character set of numbers and literals; it is
- * not a full validator (e.g. {@code 01} passes), but whatever it accepts it reads as a JSON parser
- * would. Malformed input never throws: the scanner reports {@link State#MALFORMED} and ignores the rest.
+ * grammar (RFC 8259: structure, literals, numbers, string escapes, unescaped control characters) but not
+ * the UTF-8 inside strings, and what it accepts it reads as a JSON parser would. Malformed input never throws: the scanner reports {@link State#MALFORMED} and ignores the rest.
  * Nesting deeper than {@value #MAX_DEPTH} levels counts as malformed, so the memory kept stays fixed.
  *
  * <p>Confined to one body: call it from one thread at a time, in body order.
@@ -77,6 +76,17 @@ public final class JsonPathScanner {
     private static final byte FAILED = 9;
 
     private static final int CHUNK = 4096;
+    // Steps through a number's grammar.
+    private static final byte NUMBER_START = 0;
+    private static final byte MINUS = 1;
+    private static final byte INTEGER_ZERO = 2;
+    private static final byte INTEGER = 3;
+    private static final byte POINT = 4;
+    private static final byte FRACTION = 5;
+    private static final byte E = 6;
+    private static final byte E_SIGN = 7;
+    private static final byte EXPONENT = 8;
+    private static final byte NOT_A_NUMBER = 9;
     private static final byte[] TRUE = {'t', 'r', 'u', 'e'};
     private static final byte[] FALSE = {'f', 'a', 'l', 's', 'e'};
     private static final byte[] NULL = {'n', 'u', 'l', 'l'};
@@ -100,6 +110,7 @@ public final class JsonPathScanner {
     /** The literal being read ({@code true}, {@code false}, {@code null}), or null for a number. */
     private byte[] literal;
     private int scalarLength;
+    private byte numberStep;
     private boolean scalarValid;
     /** The paths the value about to start (or being read) would match. */
     private int valuePaths;
@@ -427,6 +438,7 @@ public final class JsonPathScanner {
             literal = b == 't' ? TRUE : b == 'f' ? FALSE : b == 'n' ? NULL : null;
             scalarLength = 0;
             scalarValid = true;
+            numberStep = NUMBER_START;
             scalarByte(b);
             state = SCALAR;
         } else {
@@ -467,21 +479,31 @@ public final class JsonPathScanner {
         state = depth == 0 ? DONE : AFTER_VALUE;
     }
 
-    /**
-     * Checks a literal's spelling and a number's characters (its grammar is left to JSON-P when it is
-     * captured; an uncaptured number's digits matter to nobody).
-     */
+    /** Whether the literal or number just read is complete and well formed. */
     private boolean validScalar() {
-        return literal == null ? scalarValid : scalarValid && scalarLength == literal.length;
+        return scalarValid && (literal == null ? numberStep == INTEGER_ZERO || numberStep == INTEGER
+                || numberStep == FRACTION || numberStep == EXPONENT : scalarLength == literal.length);
     }
 
     private void scalarByte(byte b) {
         if (literal != null) {
             scalarValid &= scalarLength < literal.length && literal[scalarLength] == b;
-        } else {
-            scalarValid &= b >= '0' && b <= '9' || b == '-' || b == '+' || b == '.' || b == 'e' || b == 'E';
+            scalarLength++;
+            return;
         }
-        scalarLength++;
+        // RFC 8259 §6: -? (0 | [1-9][0-9]*) (. [0-9]+)? ([eE] [+-]? [0-9]+)?
+        boolean digit = b >= '0' && b <= '9';
+        numberStep = switch (numberStep) {
+            case NUMBER_START -> b == '-' ? MINUS : b == '0' ? INTEGER_ZERO : digit ? INTEGER : NOT_A_NUMBER;
+            case MINUS -> b == '0' ? INTEGER_ZERO : digit ? INTEGER : NOT_A_NUMBER;
+            case INTEGER_ZERO -> b == '.' ? POINT : b == 'e' || b == 'E' ? E : NOT_A_NUMBER;
+            case INTEGER -> digit ? INTEGER : b == '.' ? POINT : b == 'e' || b == 'E' ? E : NOT_A_NUMBER;
+            case POINT, FRACTION -> digit ? FRACTION : numberStep == FRACTION && (b == 'e' || b == 'E') ? E : NOT_A_NUMBER;
+            case E -> b == '+' || b == '-' ? E_SIGN : digit ? EXPONENT : NOT_A_NUMBER;
+            case E_SIGN, EXPONENT -> digit ? EXPONENT : NOT_A_NUMBER;
+            default -> NOT_A_NUMBER;
+        };
+        scalarValid &= numberStep != NOT_A_NUMBER;
     }
 
     private boolean inObject() {
