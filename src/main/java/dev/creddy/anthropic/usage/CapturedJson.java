@@ -8,7 +8,7 @@ import jakarta.json.JsonReader;
 import jakarta.json.JsonReaderFactory;
 import jakarta.json.JsonString;
 import jakarta.json.JsonValue;
-import java.io.ByteArrayInputStream;
+import java.io.StringReader;
 import java.nio.charset.StandardCharsets;
 import java.util.Optional;
 
@@ -26,7 +26,8 @@ final class CapturedJson {
 
     /** The JSON value in {@code json[0, length)}, or empty when it is not one. */
     static Optional<JsonValue> value(byte[] json, int length) {
-        try (JsonReader reader = READERS.createReader(new ByteArrayInputStream(json, 0, length), StandardCharsets.UTF_8)) {
+        // A String, not an InputStream: InputStreamReader's decoder allocates an 8 KB buffer per read.
+        try (JsonReader reader = READERS.createReader(new StringReader(new String(json, 0, length, StandardCharsets.UTF_8)))) {
             return Optional.of(reader.readValue());
         } catch (JsonException | IllegalStateException e) {
             return Optional.empty();

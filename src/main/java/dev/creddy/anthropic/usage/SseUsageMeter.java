@@ -141,6 +141,7 @@ final class SseUsageMeter implements ResponseMeter {
                         } else {
                             // Longer than any event name we read.
                             nameLength = 0;
+                            event = OTHER;
                             state = SKIP_LINE;
                         }
                     }
