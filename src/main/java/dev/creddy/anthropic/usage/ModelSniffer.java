@@ -21,6 +21,11 @@ import java.util.Optional;
  * {@code claude-opus-4}). A key given twice is reported twice: JSON leaves duplicate keys to the
  * parser, and the upstream's may take either, so the caller refuses when any of them is disallowed.
  *
+ * <p>How to hold a token to its allowlist with it: show the sniffer each chunk before forwarding that
+ * chunk, and stop at the first model the token may not call (or that is not a name, or when the status
+ * turns {@link Status#NOT_JSON}) without forwarding the chunk it came in: a JSON body ends after its
+ * model, so the upstream then holds an unfinished body it cannot act on.
+ *
  * <p>Confined to one request: call it from one thread at a time, in body order.
  */
 public final class ModelSniffer {
@@ -31,7 +36,7 @@ public final class ModelSniffer {
     /** What the sniffer knows about the body so far. */
     public enum Status {
         /** The body is still being read. */
-        READING,
+        UNDECIDED,
         /** The body ended as one JSON document; {@link #models()} holds every model it names. */
         COMPLETE,
         /** The body ended as one JSON document that names no model. */
@@ -68,7 +73,7 @@ public final class ModelSniffer {
     private final JsonPathScanner scanner;
     private final List<Model> models = new ArrayList<>();
     private int reported;
-    private Status status = Status.READING;
+    private Status status = Status.UNDECIDED;
 
     private ModelSniffer(String path) {
         this.scanner = JsonPathScanner.of(new JsonPathScanner.Listener() {
@@ -107,7 +112,7 @@ public final class ModelSniffer {
      * @return the models first read in these bytes (usually none)
      */
     public List<Model> accept(byte[] bytes, int offset, int length) {
-        if (status == Status.READING && !scanner.accept(bytes, offset, length)) {
+        if (status == Status.UNDECIDED && !scanner.accept(bytes, offset, length)) {
             status = Status.NOT_JSON;
         }
         return newModels();
@@ -119,7 +124,7 @@ public final class ModelSniffer {
      * @return the models first read in these bytes (usually none)
      */
     public List<Model> accept(ByteBuffer chunk) {
-        if (status == Status.READING && !scanner.accept(chunk)) {
+        if (status == Status.UNDECIDED && !scanner.accept(chunk)) {
             status = Status.NOT_JSON;
         }
         return newModels();
@@ -131,7 +136,7 @@ public final class ModelSniffer {
      * @return the models first read at the end (a top-level model that was the last value), if any
      */
     public List<Model> end() {
-        if (status == Status.READING) {
+        if (status == Status.UNDECIDED) {
             status = !scanner.end() ? Status.NOT_JSON : models.isEmpty() ? Status.NO_MODEL : Status.COMPLETE;
         }
         return newModels();

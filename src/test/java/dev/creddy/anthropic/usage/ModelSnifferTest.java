@@ -102,10 +102,10 @@ class ModelSnifferTest {
         byte[] first = "{\"requests\":[{\"params\":{\"model\":\"claude-opus-4\"".getBytes(StandardCharsets.UTF_8);
         assertEquals(List.of(), sniffer.accept(first, 0, first.length - 1));
         assertEquals(List.of(new Model(Kind.NAME, "claude-opus-4")), sniffer.accept(first, first.length - 1, 1));
-        assertEquals(Status.READING, sniffer.status());
+        assertEquals(Status.UNDECIDED, sniffer.status());
         byte[] rest = ",\"max_tokens\":1}}]}".getBytes(StandardCharsets.UTF_8);
         assertEquals(List.of(), sniffer.accept(ByteBuffer.wrap(rest)));
-        assertEquals(Status.READING, sniffer.status(), "only the end of the body says there are no more models");
+        assertEquals(Status.UNDECIDED, sniffer.status(), "only the end of the body says there are no more models");
         assertEquals(List.of(), sniffer.end());
         assertEquals(Status.COMPLETE, sniffer.status());
     }
