@@ -29,7 +29,11 @@ public enum Setting {
     REDIS_CACHE_TTL("redis-cache-ttl", "CREDDY_REDIS_CACHE_TTL", "1s", false),
     MAX_UPLOAD_BODY("max-upload-body", "CREDDY_MAX_UPLOAD_BODY", "500MB", false),
     PUBLIC_URL("public-url", "CREDDY_PUBLIC_URL", null, false),
-    TRUST_FORWARDED_HEADERS("trust-forwarded-headers", "CREDDY_TRUST_FORWARDED_HEADERS", "false", false);
+    TRUST_FORWARDED_HEADERS("trust-forwarded-headers", "CREDDY_TRUST_FORWARDED_HEADERS", "false", false),
+    /** JSON limits ({@code {"rpm":60,"models":["claude-haiku"]}}) for tokens whose request leaves them out. */
+    DEFAULT_LIMITS("default-limits", "CREDDY_DEFAULT_LIMITS", "{}", false),
+    USAGE_METERING("usage-metering", "CREDDY_USAGE_METERING", "on", false),
+    USAGE_RETENTION("usage-retention", "CREDDY_USAGE_RETENTION", "168h", false);
 
     private final String key;
     private final String environmentVariable;

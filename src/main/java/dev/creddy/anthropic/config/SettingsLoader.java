@@ -1,5 +1,6 @@
 package dev.creddy.anthropic.config;
 
+import dev.creddy.anthropic.token.TokenLimits;
 import java.net.URI;
 import java.net.URISyntaxException;
 import java.time.Duration;
@@ -54,6 +55,9 @@ public final class SettingsLoader {
         Long maxUploadBody = resolution.required(Setting.MAX_UPLOAD_BODY, SettingsLoader::positiveSize);
         Optional<URI> publicUrl = resolution.optional(Setting.PUBLIC_URL, SettingsLoader::baseUrl);
         Boolean trustForwardedHeaders = resolution.required(Setting.TRUST_FORWARDED_HEADERS, SettingsLoader::bool);
+        TokenLimits defaultLimits = resolution.required(Setting.DEFAULT_LIMITS, TokenLimits::fromJson);
+        Boolean usageMetering = resolution.required(Setting.USAGE_METERING, SettingsLoader::onOff);
+        Duration usageRetention = resolution.required(Setting.USAGE_RETENTION, SettingsLoader::atLeastAnHour);
 
         if (maxTtl != null && defaultTtl != null && defaultTtl.compareTo(maxTtl) > 0) {
             if (resolution.isExplicit(Setting.DEFAULT_TTL)) {
@@ -72,7 +76,8 @@ public final class SettingsLoader {
                 : Optional.empty();
         return new Settings(apiKey, upstreamUrl, issuerKey, maxTtl, defaultTtl, openIssuance,
                 connectTimeout, headerTimeout, idleTimeout, maxConnections, maxRequestBody, shutdownGrace,
-                metrics, metricsKey, metricsMaxAgents, tokenStore, redis, maxUploadBody, publicUrl, trustForwardedHeaders);
+                metrics, metricsKey, metricsMaxAgents, tokenStore, redis, maxUploadBody, publicUrl, trustForwardedHeaders,
+                defaultLimits, usageMetering, usageRetention);
     }
 
     /**
@@ -189,6 +194,14 @@ public final class SettingsLoader {
         Duration duration = GoDuration.parse(raw);
         if (duration.isNegative() || duration.isZero()) {
             throw new IllegalArgumentException("must be longer than zero");
+        }
+        return duration;
+    }
+
+    private static Duration atLeastAnHour(String raw) {
+        Duration duration = GoDuration.parse(raw);
+        if (duration.compareTo(Duration.ofHours(1)) < 0) {
+            throw new IllegalArgumentException("must be at least 1h: usage is kept by the hour");
         }
         return duration;
     }

@@ -32,7 +32,9 @@ record LaunchOptions(ListenAddress address, String contextPath, Map<String, Stri
             Map.entry("token-store", "token-store"),
             Map.entry("redis-url", "redis-url"),
             Map.entry("max-upload-body", "max-upload-body"),
-            Map.entry("public-url", "public-url"));
+            Map.entry("public-url", "public-url"),
+            Map.entry("default-limits", "default-limits"),
+            Map.entry("usage-metering", "usage-metering"));
 
     static String usage() {
         return """
@@ -65,6 +67,9 @@ record LaunchOptions(ListenAddress address, String contextPath, Map<String, Stri
                                           (default: the URL of each request)
                   --trust-forwarded-headers
                                           believe a front proxy's Forwarded / X-Forwarded-* headers
+                  --default-limits JSON   limits for tokens whose request leaves them out, e.g.
+                                          '{"rpm":60,"tpm":100000,"models":["claude-sonnet-4"]}'
+                  --usage-metering on|off read token usage from responses (default on)
                   --context-path PATH     serve under PATH instead of the root, e.g. /creddy
                   --help                  print this help
                 """;

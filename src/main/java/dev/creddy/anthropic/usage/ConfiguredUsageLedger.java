@@ -1,5 +1,6 @@
 package dev.creddy.anthropic.usage;
 
+import dev.creddy.anthropic.config.GoDuration;
 import dev.creddy.anthropic.config.Settings;
 import dev.creddy.anthropic.token.ConfiguredTokenRegistry;
 import dev.creddy.anthropic.token.TokenRecord;
@@ -10,7 +11,6 @@ import jakarta.enterprise.context.Initialized;
 import jakarta.enterprise.event.Observes;
 import jakarta.interceptor.Interceptor;
 import java.time.Clock;
-import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import java.util.Optional;
@@ -29,7 +29,6 @@ import java.util.logging.Logger;
 public class ConfiguredUsageLedger implements UsageLedger {
 
     /** How long the hourly usage history is kept. */
-    static final Duration RETENTION = Duration.ofDays(7);
 
     private static final Logger LOG = Logger.getLogger(ConfiguredUsageLedger.class.getName());
 
@@ -40,13 +39,13 @@ public class ConfiguredUsageLedger implements UsageLedger {
             Settings settings, ConfiguredTokenRegistry registry) {
         ledger = switch (settings.tokenStore()) {
             case MEMORY -> {
-                MemoryUsageLedger memory = new MemoryUsageLedger(RETENTION, Clock.systemUTC());
+                MemoryUsageLedger memory = new MemoryUsageLedger(settings.usageRetention(), Clock.systemUTC());
                 memory.start();
                 yield memory;
             }
-            case REDIS -> new RedisUsageLedger(registry.redisLink().orElseThrow(), RETENTION);
+            case REDIS -> new RedisUsageLedger(registry.redisLink().orElseThrow(), settings.usageRetention());
         };
-        LOG.info(() -> "usage ledger: " + settings.tokenStore().key() + ", history kept for " + RETENTION.toDays() + " days");
+        LOG.info(() -> "usage ledger: " + settings.tokenStore().key() + ", history kept for " + GoDuration.format(settings.usageRetention()));
     }
 
     /**

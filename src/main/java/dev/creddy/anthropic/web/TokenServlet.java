@@ -7,6 +7,7 @@ import dev.creddy.anthropic.forward.Forwarder;
 import dev.creddy.anthropic.observe.AuditEntry;
 import dev.creddy.anthropic.observe.AuditLog;
 import dev.creddy.anthropic.token.IssuedToken;
+import dev.creddy.anthropic.token.TokenGrant;
 import dev.creddy.anthropic.token.TokenId;
 import dev.creddy.anthropic.token.TokenRecord;
 import dev.creddy.anthropic.token.TokenRegistry;
@@ -76,7 +77,7 @@ public class TokenServlet extends HttpServlet {
     private void issue(HttpServletRequest request, HttpServletResponse response) throws IOException {
         TokenRequest tokenRequest;
         try {
-            tokenRequest = TokenRequest.parse(body(request), settings.defaultTtl(), settings.maxTtl());
+            tokenRequest = TokenRequest.parse(body(request), settings.defaultTtl(), settings.maxTtl(), settings.defaultLimits());
         } catch (BodyTooLargeException e) {
             responses.error(response, ApiError.of(413, "a token request body must be at most " + MAX_BODY_BYTES + " bytes"));
             return;
@@ -84,7 +85,7 @@ public class TokenServlet extends HttpServlet {
             responses.error(response, ApiError.of(400, e.getMessage()));
             return;
         }
-        IssuedToken issued = registry.issue(tokenRequest.agentName(), tokenRequest.ttl());
+        IssuedToken issued = registry.issue(new TokenGrant(tokenRequest.agentName(), tokenRequest.ttl(), tokenRequest.limits()));
         responses.json(response, HttpServletResponse.SC_CREATED, TokenResponse.of(issued, tokenRequest.ttl()));
         audit.record(tokenEvent("token_issued", issued.record().agentName(), issued.record().id(), request,
                 HttpServletResponse.SC_CREATED));

@@ -1,19 +1,35 @@
 package dev.creddy.anthropic.web;
 
+import dev.creddy.anthropic.token.TokenLimits;
 import dev.creddy.anthropic.token.TokenRecord;
 import jakarta.json.bind.annotation.JsonbProperty;
 import jakarta.json.bind.annotation.JsonbPropertyOrder;
+import java.util.List;
 
-/** A token as listings show it: its metadata, never its secret. */
-@JsonbPropertyOrder({"id", "agentName", "createdAt", "expiresAt"})
+/**
+ * A token as listings and {@code /v1/tokens/self} show it: its metadata and limits, never its secret;
+ * {@code /v1/tokens/self} adds what it has used.
+ */
+@JsonbPropertyOrder({"id", "agentName", "createdAt", "expiresAt", "rpm", "tpm", "maxTokensTotal", "models", "usage"})
 public record TokenSummary(
         String id,
         @JsonbProperty("agent_name") String agentName,
         @JsonbProperty("created_at") String createdAt,
-        @JsonbProperty("expires_at") String expiresAt) {
+        @JsonbProperty("expires_at") String expiresAt,
+        Long rpm,
+        Long tpm,
+        @JsonbProperty("max_tokens_total") Long maxTokensTotal,
+        List<String> models,
+        TokenUsageView usage) {
 
     static TokenSummary of(TokenRecord record) {
+        return of(record, null);
+    }
+
+    static TokenSummary of(TokenRecord record, TokenUsageView usage) {
+        TokenLimits limits = record.limits();
         return new TokenSummary(record.id().value(), record.agentName(), record.createdAt().toString(),
-                record.expiresAt().toString());
+                record.expiresAt().toString(), LimitFields.rpm(limits), LimitFields.tpm(limits),
+                LimitFields.maxTokensTotal(limits), LimitFields.models(limits), usage);
     }
 }
