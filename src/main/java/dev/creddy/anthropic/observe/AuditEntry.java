@@ -1,6 +1,7 @@
 package dev.creddy.anthropic.observe;
 
 import dev.creddy.anthropic.token.TokenRecord;
+import dev.creddy.anthropic.usage.Usage;
 import jakarta.json.bind.annotation.JsonbProperty;
 import jakarta.json.bind.annotation.JsonbPropertyOrder;
 import java.time.Instant;
@@ -24,10 +25,17 @@ import java.time.Instant;
  * @param durationMs from arrival to completion, for forwarded requests
  * @param upstreamRequestId the upstream's {@code request-id}, when it answered
  * @param reason why a request was refused: {@code missing}, {@code malformed}, {@code conflicting} or
- *     {@code unknown} (the token), {@code not_configured}, {@code body_too_large}, {@code not_forwardable}
+ *     {@code unknown} (the token), {@code not_configured}, {@code body_too_large}, {@code not_forwardable},
+ *     {@code rate_limited}, {@code token_store_unavailable}
+ * @param model the model the body named, when the token's allowlist had it read
+ * @param inputTokens the response's {@code input_tokens}, when it reported usage
+ * @param outputTokens the response's {@code output_tokens}, when it reported usage
+ * @param cacheCreationInputTokens the response's {@code cache_creation_input_tokens}, when it reported usage
+ * @param cacheReadInputTokens the response's {@code cache_read_input_tokens}, when it reported usage
  */
 @JsonbPropertyOrder({"timestamp", "event", "exchange", "agent", "tokenId", "client", "method", "path", "status",
-        "outcome", "durationMs", "upstreamRequestId", "reason"})
+        "outcome", "durationMs", "upstreamRequestId", "reason", "model", "inputTokens", "outputTokens",
+        "cacheCreationInputTokens", "cacheReadInputTokens"})
 public record AuditEntry(
         String timestamp,
         String event,
@@ -41,13 +49,35 @@ public record AuditEntry(
         String outcome,
         @JsonbProperty("duration_ms") Double durationMs,
         @JsonbProperty("upstream_request_id") String upstreamRequestId,
-        String reason) {
+        String reason,
+        String model,
+        @JsonbProperty("input_tokens") Long inputTokens,
+        @JsonbProperty("output_tokens") Long outputTokens,
+        @JsonbProperty("cache_creation_input_tokens") Long cacheCreationInputTokens,
+        @JsonbProperty("cache_read_input_tokens") Long cacheReadInputTokens) {
 
-    /** A forwarded request's line. */
+    /** A line without model or usage. */
     public AuditEntry(String timestamp, String event, String exchange, String agent, String tokenId, String client,
-            String method, String path, int status, String outcome, double durationMs, String upstreamRequestId) {
-        this(timestamp, event, exchange, agent, tokenId, client, method, path, Integer.valueOf(status), outcome,
-                Double.valueOf(durationMs), upstreamRequestId, null);
+            String method, String path, Integer status, String outcome, Double durationMs, String upstreamRequestId,
+            String reason) {
+        this(timestamp, event, exchange, agent, tokenId, client, method, path, status, outcome, durationMs,
+                upstreamRequestId, reason, null, null, null, null, null);
+    }
+
+    /**
+     * A forwarded request's line.
+     *
+     * @param model the model its body named, or null when it was not read
+     * @param used what it used; its token counts appear when the response reported any
+     */
+    public static AuditEntry forwarded(String timestamp, String exchange, String agent, String tokenId, String client,
+            String method, String path, int status, String outcome, double durationMs, String upstreamRequestId,
+            String model, Usage used) {
+        boolean metered = used.tokens() > 0;
+        return new AuditEntry(timestamp, "forward", exchange, agent, tokenId, client, method, path, status, outcome,
+                durationMs, upstreamRequestId, null, model, metered ? used.inputTokens() : null,
+                metered ? used.outputTokens() : null, metered ? used.cacheCreationInputTokens() : null,
+                metered ? used.cacheReadInputTokens() : null);
     }
 
     /**

@@ -12,6 +12,11 @@ public final class ResponseMeters {
     private ResponseMeters() {
     }
 
+    /** Whether a request's response is metered (when it succeeds): only {@code POST /v1/messages}. */
+    public static boolean meters(String method, String path) {
+        return "POST".equals(method) && "/v1/messages".equals(path);
+    }
+
     /**
      * A fresh meter for a response, or {@link ResponseMeter#NONE}.
      *
@@ -25,7 +30,7 @@ public final class ResponseMeters {
      */
     public static ResponseMeter forResponse(String method, String path, int status, String contentType,
             String contentEncoding) {
-        if (!"POST".equals(method) || !"/v1/messages".equals(path) || status < 200 || status > 299
+        if (!meters(method, path) || status < 200 || status > 299
                 || contentType == null) {
             return ResponseMeter.NONE;
         }
