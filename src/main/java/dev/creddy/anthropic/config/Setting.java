@@ -30,6 +30,10 @@ public enum Setting {
     MAX_UPLOAD_BODY("max-upload-body", "CREDDY_MAX_UPLOAD_BODY", "500MB", false),
     PUBLIC_URL("public-url", "CREDDY_PUBLIC_URL", null, false),
     TRUST_FORWARDED_HEADERS("trust-forwarded-headers", "CREDDY_TRUST_FORWARDED_HEADERS", "false", false),
+    /** JSON limits ({@code {"rpm":60,"models":["claude-haiku"]}}) for tokens whose request leaves them out. */
+    DEFAULT_LIMITS("default-limits", "CREDDY_DEFAULT_LIMITS", "{}", false),
+    USAGE_METERING("usage-metering", "CREDDY_USAGE_METERING", "on", false),
+    USAGE_RETENTION("usage-retention", "CREDDY_USAGE_RETENTION", "168h", false),
     /** Trusted issuers of agent identity tokens, comma or whitespace separated; none switches the feature off. */
     OIDC_ISSUER("oidc-issuer", "CREDDY_OIDC_ISSUER", null, false),
     OIDC_AUDIENCE("oidc-audience", "CREDDY_OIDC_AUDIENCE", null, false),

@@ -1,5 +1,6 @@
 package dev.creddy.anthropic.config;
 
+import dev.creddy.anthropic.token.TokenLimits;
 import java.net.URI;
 import java.time.Duration;
 import java.util.Objects;
@@ -29,6 +30,9 @@ import java.util.Optional;
  * @param maxUploadBody the largest body of a bulk upload (Files API upload, batch creation), in bytes (413 above)
  * @param publicUrl the URL agents reach the proxy at, when the operator set it; it wins over anything a request says
  * @param trustForwardedHeaders whether a front proxy's {@code Forwarded} / {@code X-Forwarded-*} headers tell the public URL
+ * @param defaultLimits the limits of a token whose request leaves them out
+ * @param usageMetering whether token usage is read from responses (without it, tpm and max_tokens_total count nothing)
+ * @param usageRetention how long the hourly usage history is kept for reports (at least an hour)
  * @param oidc how agents prove their identity with a JWT; empty when no issuer is trusted (the feature is off)
  */
 public record Settings(
@@ -52,6 +56,9 @@ public record Settings(
         long maxUploadBody,
         Optional<URI> publicUrl,
         boolean trustForwardedHeaders,
+        TokenLimits defaultLimits,
+        boolean usageMetering,
+        Duration usageRetention,
         Optional<OidcSettings> oidc) {
 
     public Settings {
@@ -71,6 +78,8 @@ public record Settings(
             throw new IllegalArgumentException("Redis settings belong to the Redis token store, and it needs them");
         }
         Objects.requireNonNull(publicUrl, "publicUrl");
+        Objects.requireNonNull(defaultLimits, "defaultLimits");
+        Objects.requireNonNull(usageRetention, "usageRetention");
         Objects.requireNonNull(oidc, "oidc");
     }
 

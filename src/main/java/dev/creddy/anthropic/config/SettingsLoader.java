@@ -1,6 +1,7 @@
 package dev.creddy.anthropic.config;
 
 import dev.creddy.anthropic.token.IdentityPolicy;
+import dev.creddy.anthropic.token.TokenLimits;
 import java.net.URI;
 import java.net.URISyntaxException;
 import java.time.Duration;
@@ -55,6 +56,9 @@ public final class SettingsLoader {
         Long maxUploadBody = resolution.required(Setting.MAX_UPLOAD_BODY, SettingsLoader::positiveSize);
         Optional<URI> publicUrl = resolution.optional(Setting.PUBLIC_URL, SettingsLoader::baseUrl);
         Boolean trustForwardedHeaders = resolution.required(Setting.TRUST_FORWARDED_HEADERS, SettingsLoader::bool);
+        TokenLimits defaultLimits = resolution.required(Setting.DEFAULT_LIMITS, TokenLimits::fromJson);
+        Boolean usageMetering = resolution.required(Setting.USAGE_METERING, SettingsLoader::onOff);
+        Duration usageRetention = resolution.required(Setting.USAGE_RETENTION, SettingsLoader::atLeastAnHour);
         Optional<OidcSettings> oidc = oidc(resolution);
 
         if (maxTtl != null && defaultTtl != null && defaultTtl.compareTo(maxTtl) > 0) {
@@ -75,7 +79,7 @@ public final class SettingsLoader {
         return new Settings(apiKey, upstreamUrl, issuerKey, maxTtl, defaultTtl, openIssuance,
                 connectTimeout, headerTimeout, idleTimeout, maxConnections, maxRequestBody, shutdownGrace,
                 metrics, metricsKey, metricsMaxAgents, tokenStore, redis, maxUploadBody, publicUrl, trustForwardedHeaders,
-                oidc);
+                defaultLimits, usageMetering, usageRetention, oidc);
     }
 
     /**
@@ -276,6 +280,14 @@ public final class SettingsLoader {
         Duration duration = GoDuration.parse(raw);
         if (duration.isNegative() || duration.isZero()) {
             throw new IllegalArgumentException("must be longer than zero");
+        }
+        return duration;
+    }
+
+    private static Duration atLeastAnHour(String raw) {
+        Duration duration = GoDuration.parse(raw);
+        if (duration.compareTo(Duration.ofHours(1)) < 0) {
+            throw new IllegalArgumentException("must be at least 1h: usage is kept by the hour");
         }
         return duration;
     }

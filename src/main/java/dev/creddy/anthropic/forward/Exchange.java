@@ -3,6 +3,11 @@ package dev.creddy.anthropic.forward;
 import dev.creddy.anthropic.api.ApiError;
 import dev.creddy.anthropic.observe.AuditEntry;
 import dev.creddy.anthropic.token.TokenRecord;
+import dev.creddy.anthropic.usage.Admission;
+import dev.creddy.anthropic.usage.RateLimitHeaders;
+import dev.creddy.anthropic.usage.ResponseMeter;
+import dev.creddy.anthropic.usage.ResponseMeters;
+import dev.creddy.anthropic.usage.Usage;
 import jakarta.servlet.AsyncContext;
 import jakarta.servlet.AsyncEvent;
 import jakarta.servlet.AsyncListener;
@@ -59,11 +64,14 @@ final class Exchange {
     private final String path;
     private final ExchangeObserver.Observation observed;
     private final long bodyLimit;
+    /** How the token stood against its limits when admitted; null for a token without counted limits. */
+    private final Admission admission;
     private final AtomicReference<Stage> stage = new AtomicReference<>(Stage.AWAITING_RESPONSE);
     private final AtomicBoolean completed = new AtomicBoolean();
 
     private AsyncContext asyncContext;
     private ResponseBodyPump responsePump;
+    private ModelCheck modelCheck;
     private volatile Future<Void> upstreamExchange;
     private volatile boolean cancelRequested;
     private volatile ScheduledFuture<?> headerDeadline;
@@ -72,11 +80,12 @@ final class Exchange {
     private volatile String upstreamRequestId;
 
     Exchange(String id, HttpServletRequest clientRequest, HttpServletResponse clientResponse, TokenRecord caller,
-            Forwarder forwarder) {
+            Admission admission, Forwarder forwarder) {
         this.id = id;
         this.clientRequest = clientRequest;
         this.clientResponse = clientResponse;
         this.caller = caller;
+        this.admission = admission;
         this.forwarder = forwarder;
         this.clientAddress = clientRequest.getRemoteAddr();
         this.method = clientRequest.getMethod();
@@ -95,7 +104,8 @@ final class Exchange {
         // Only the upstream leg owns timeouts: streams of extended thinking run for many minutes.
         asyncContext.setTimeout(0);
         asyncContext.addListener(new ClientListener());
-        RequestBodyPump requestBody = RequestBodyPump.forRequest(this, clientRequest, bodyLimit);
+        modelCheck = ModelCheck.forRequest(caller.limits(), method, path);
+        RequestBodyPump requestBody = RequestBodyPump.forRequest(this, clientRequest, bodyLimit, modelCheck);
         responsePump = new ResponseBodyPump(this, clientResponse);
         AsyncResponseConsumer<Void> upstreamResponseConsumer = batchUrls == null ? responsePump
                 : new BatchMetadataResponse(this, responsePump, batchUrls);
@@ -146,7 +156,24 @@ final class Exchange {
             // Tells an nginx in front of us not to buffer the stream.
             clientResponse.setHeader("X-Accel-Buffering", "no");
         }
+        if (admission != null) {
+            RateLimitHeaders.of(caller.limits(), admission).forEach(clientResponse::setHeader);
+        }
         return true;
+    }
+
+    /** What reads the usage from the upstream's response body, chosen by its head. */
+    ResponseMeter meterFor(HttpResponse upstreamResponse) {
+        if (!forwarder.settings().usageMetering()) {
+            return ResponseMeter.NONE;
+        }
+        return ResponseMeters.forResponse(method, path, upstreamResponse.getCode(), headerValue(upstreamResponse, "content-type"),
+                headerValue(upstreamResponse, "content-encoding"));
+    }
+
+    private static String headerValue(HttpResponse response, String name) {
+        Header header = response.getFirstHeader(name);
+        return header == null ? null : header.getValue();
     }
 
     /** The exchange ended normally: complete the client's response. Idempotent. */
@@ -172,6 +199,8 @@ final class Exchange {
         }
         observed.completed(status, outcome, System.nanoTime() - startNanos);
         cancelDeadline();
+        Usage used = responsePump.usage().plus(new Usage(1, 0, 0, 0, 0, isError() ? 1 : 0));
+        forwarder.recordUsage(caller, used);
         try {
             if (abort) {
                 clientRequest.setAttribute(Forwarder.ABORT_ATTRIBUTE, Boolean.TRUE);
@@ -183,7 +212,14 @@ final class Exchange {
             // The container already ended the request after a client error; there is nothing to complete.
             LOG.log(Level.FINE, "exchange " + id + ": async context already ended", e);
         }
-        forwarder.audit().record(new AuditEntry(Instant.now().toString(), "forward", id, caller, clientAddress, method, path, status, outcome, elapsedMillis(), upstreamRequestId));
+        forwarder.audit().record(AuditEntry.forwarded(Instant.now().toString(), id, caller.agentName(),
+                caller.id().value(), clientAddress, method, path, status, outcome, elapsedMillis(), upstreamRequestId,
+                modelCheck == null ? null : modelCheck.model(), used, caller.identity().orElse(null)));
+    }
+
+    /** Whether the client got an error (or nothing whole): what the usage counts as errors. */
+    private boolean isError() {
+        return status >= 400 || status == 0 || !outcome.equals("completed");
     }
 
     /**
@@ -201,8 +237,9 @@ final class Exchange {
             if (kind == FailureKind.CLIENT_GONE) {
                 complete();
             } else {
-                // The body limit depends on the endpoint, which only the exchange knows.
+                // The body limit depends on the endpoint, which only the exchange knows; a refused model names itself.
                 ApiError error = kind == FailureKind.REQUEST_TOO_LARGE ? BodyLimits.tooLarge(bodyLimit)
+                        : cause instanceof RequestRefusedException refused ? refused.error()
                         : kind.toApiError(forwarder.settings());
                 status = error.status();
                 responsePump.respond(error, forwarder.json().errorJson(error));

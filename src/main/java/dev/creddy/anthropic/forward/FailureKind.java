@@ -28,6 +28,11 @@ public enum FailureKind {
     UPSTREAM_BROKE,
     /** The client's body grew past the configured limit. */
     REQUEST_TOO_LARGE,
+    /**
+     * The body names a model the token may not call, or none the proxy can read; the cause is a
+     * {@link RequestRefusedException} with the client's error.
+     */
+    MODEL_REFUSED,
     /** The client went away or sent a broken body; nobody is left to tell. */
     CLIENT_GONE,
     /** The proxy itself failed; a bug, never the client's fault. */
@@ -64,6 +69,7 @@ public enum FailureKind {
                     + GoDuration.format(settings.upstreamIdleTimeout()));
             case UPSTREAM_BROKE -> ApiError.of(502, "the connection to the Anthropic API failed before the response was complete");
             case REQUEST_TOO_LARGE -> BodyLimits.tooLarge(settings.maxRequestBody());
+            case MODEL_REFUSED -> ApiError.of(403, "the model is not allowed for this token");
             case CLIENT_GONE -> ApiError.of(400, "the client went away before the exchange was complete");
             case INTERNAL -> ApiError.of(500, "the proxy failed to forward the request");
         };
@@ -77,6 +83,7 @@ public enum FailureKind {
             case UPSTREAM_IDLE -> "upstream_idle";
             case UPSTREAM_BROKE -> "upstream_failed";
             case REQUEST_TOO_LARGE -> "request_too_large";
+            case MODEL_REFUSED -> "model_refused";
             case CLIENT_GONE -> "client_disconnected";
             case INTERNAL -> "proxy_failed";
         };

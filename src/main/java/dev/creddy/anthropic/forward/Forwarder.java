@@ -4,6 +4,11 @@ import dev.creddy.anthropic.api.JsonCodec;
 import dev.creddy.anthropic.config.Settings;
 import dev.creddy.anthropic.observe.AuditLog;
 import dev.creddy.anthropic.token.TokenRecord;
+import dev.creddy.anthropic.usage.AcceptEncoding;
+import dev.creddy.anthropic.usage.Admission;
+import dev.creddy.anthropic.usage.ResponseMeters;
+import dev.creddy.anthropic.usage.Usage;
+import dev.creddy.anthropic.usage.UsageLedger;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
 import jakarta.json.spi.JsonProvider;
@@ -11,12 +16,15 @@ import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
 import java.io.IOException;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.ThreadLocalRandom;
+import java.util.logging.Level;
+import java.util.logging.Logger;
 import org.apache.hc.core5.http.Header;
 import org.apache.hc.core5.http.HttpHost;
 import org.apache.hc.core5.http.message.BasicHeader;
@@ -35,6 +43,8 @@ public class Forwarder {
     /** The request attribute that tells the abort target the dispatch is an exchange's. */
     public static final String ABORT_ATTRIBUTE = "creddy.abort";
 
+    private static final Logger LOG = Logger.getLogger(Forwarder.class.getName());
+
     private final HeaderPolicy headers = new HeaderPolicy();
     private Settings settings;
     private BodyLimits bodyLimits;
@@ -45,19 +55,22 @@ public class Forwarder {
     private JsonCodec json;
     private AuditLog audit;
     private ExchangeObserver observer;
+    private UsageLedger ledger;
 
     /** For CDI's proxy. */
     protected Forwarder() {
     }
 
     @Inject
-    public Forwarder(Settings settings, UpstreamClient upstream, JsonCodec json, AuditLog audit, ExchangeObserver observer) {
+    public Forwarder(Settings settings, UpstreamClient upstream, JsonCodec json, AuditLog audit, ExchangeObserver observer,
+            UsageLedger ledger) {
         this.settings = settings;
         this.upstream = upstream;
         this.target = new UpstreamTarget(settings.upstreamUrl());
         this.json = json;
         this.audit = audit;
         this.observer = observer;
+        this.ledger = ledger;
         this.bodyLimits = new BodyLimits(settings);
         this.publicUrl = new PublicUrl(settings.publicUrl(), settings.trustForwardedHeaders());
         // Looked up here, where the application's class loader is current; reactor threads may have another.
@@ -72,11 +85,13 @@ public class Forwarder {
     }
 
     /**
-     * Starts forwarding: goes async and returns at once. The caller has authenticated the request
-     * and checked the target; from here every outcome is the exchange's.
+     * Starts forwarding: goes async and returns at once. The caller has authenticated the request,
+     * checked the target and admitted it under the token's limits; from here every outcome is the exchange's.
+     *
+     * @param admission how the token stood against its counted limits, or null when it has none
      */
     public void forward(HttpServletRequest clientRequest, HttpServletResponse clientResponse, TokenRecord caller,
-            String requestTarget) throws IOException {
+            String requestTarget, Admission admission) throws IOException {
         BasicHttpRequest upstreamRequest = new BasicHttpRequest(clientRequest.getMethod(),
                 HttpHost.create(target.base()), requestTarget);
         BatchUrlRewriter batchUrls = BatchUrlRewriter.isBatchMetadata(clientRequest.getMethod(), pathOf(clientRequest))
@@ -94,8 +109,14 @@ public class Forwarder {
             // The proxy never decompresses what it forwards; asking for an uncompressed answer is how it
             // can read the results_url of these few small bodies. Identity is acceptable to every client.
             upstreamRequest.setHeader("Accept-Encoding", "identity");
+        } else if (settings.usageMetering() && ResponseMeters.meters(clientRequest.getMethod(), pathOf(clientRequest))) {
+            // The meter reads usage from a decompressed copy; it can only do so for codings it knows.
+            Header acceptEncoding = upstreamRequest.getFirstHeader("Accept-Encoding");
+            if (acceptEncoding != null) {
+                upstreamRequest.setHeader("Accept-Encoding", AcceptEncoding.meterable(acceptEncoding.getValue()));
+            }
         }
-        new Exchange(newExchangeId(), clientRequest, clientResponse, caller, this).start(upstreamRequest, batchUrls);
+        new Exchange(newExchangeId(), clientRequest, clientResponse, caller, admission, this).start(upstreamRequest, batchUrls);
     }
 
     /** The largest body forwarded for a client request (see {@link BodyLimits}). */
@@ -107,6 +128,15 @@ public class Forwarder {
     public static String pathOf(HttpServletRequest request) {
         String pathInfo = request.getPathInfo();
         return pathInfo == null ? request.getServletPath() : request.getServletPath() + pathInfo;
+    }
+
+    /** Adds a finished exchange's usage to the ledger; never throws, never waits for a remote store. */
+    void recordUsage(TokenRecord caller, Usage used) {
+        try {
+            ledger.record(caller, used, Instant.now());
+        } catch (RuntimeException e) {
+            LOG.log(Level.WARNING, "usage of an exchange could not be recorded: {0}", e.getClass().getName());
+        }
     }
 
     private static String newExchangeId() {

@@ -26,6 +26,12 @@ import org.apache.hc.core5.http.nio.DataStreamChannel;
  * body's last bytes, Tomcat dispatches {@code onAllDataRead} to a container thread that holds the
  * connection's lock and then takes this one, so a reader calling into Tomcat under this lock would
  * deadlock with it (and stall every connection of that reactor thread).
+ *
+ * <p>Model allowlist: for a token that may only call some models, a {@link ModelCheck} reads the body as
+ * it arrives, and nothing goes up until it has decided or the buffer is full, so a refused model never
+ * reaches the upstream in a body of up to 64 KB. A body whose model comes later (the Python SDK writes
+ * {@code model} after {@code messages}) streams on while the check goes on reading; a refusal then
+ * breaks the upload before its end, so the upstream never receives a whole request.
  */
 final class RequestBodyPump implements AsyncEntityProducer, ReadListener {
 
@@ -52,6 +58,8 @@ final class RequestBodyPump implements AsyncEntityProducer, ReadListener {
     private final ServletInputStream clientBody;
     private final long contentLength;
     private final long maxBody;
+    /** Reads the body's model for the allowlist; null when the token has none. Used only by the reading thread. */
+    private final ModelCheck modelCheck;
     private long received;
     private final Object lock = new Object();
     private final ByteBuffer buffer;
@@ -67,20 +75,32 @@ final class RequestBodyPump implements AsyncEntityProducer, ReadListener {
     private volatile int buffered;
     /** The client's body ended but the upstream has not been told; makes {@link #available} ask for one more produce(). */
     private volatile boolean endPending;
+    /** Bytes may go up: no model check, or it decided, or the buffer filled while it reads on. */
+    private volatile boolean gateOpen;
+    /** The model check heard the end of the body (once, from whichever thread saw the end last). */
+    private boolean checkEnded;
 
-    private RequestBodyPump(Exchange exchange, ServletInputStream clientBody, long contentLength, long maxBody) {
+    private RequestBodyPump(Exchange exchange, ServletInputStream clientBody, long contentLength, long maxBody,
+            ModelCheck modelCheck) {
         this.exchange = exchange;
         this.clientBody = clientBody;
         this.contentLength = contentLength;
         this.maxBody = maxBody;
+        this.modelCheck = modelCheck;
+        this.gateOpen = modelCheck == null;
         // A body of known size needs no more room than itself: most requests are a few KB.
         this.buffer = ByteBuffer.allocate((int) (contentLength >= 0 ? Math.max(1, Math.min(BUFFER_SIZE, contentLength))
                 : BUFFER_SIZE));
         this.scratch = new byte[Math.min(SCRATCH_SIZE, buffer.capacity())];
     }
 
-    /** A pump for the client's body, or null when the request has none. */
-    static RequestBodyPump forRequest(Exchange exchange, HttpServletRequest clientRequest, long maxBody) throws IOException {
+    /**
+     * A pump for the client's body, or null when the request has none.
+     *
+     * @param modelCheck what reads the body's model for the token's allowlist, or null
+     */
+    static RequestBodyPump forRequest(Exchange exchange, HttpServletRequest clientRequest, long maxBody,
+            ModelCheck modelCheck) throws IOException {
         long length = clientRequest.getContentLengthLong();
         boolean chunked = clientRequest.getHeader("transfer-encoding") != null;
         if (length < 0 && !chunked) {
@@ -90,7 +110,7 @@ final class RequestBodyPump implements AsyncEntityProducer, ReadListener {
                 return null;
             }
         }
-        return new RequestBodyPump(exchange, clientRequest.getInputStream(), chunked ? -1 : length, maxBody);
+        return new RequestBodyPump(exchange, clientRequest.getInputStream(), chunked ? -1 : length, maxBody, modelCheck);
     }
 
     // --- servlet side -------------------------------------------------------------------------
@@ -103,16 +123,51 @@ final class RequestBodyPump implements AsyncEntityProducer, ReadListener {
     @Override
     public void onAllDataRead() {
         DataStreamChannel toWake;
+        boolean endCheck;
         synchronized (lock) {
             if (state == State.READING || state == State.PAUSED) {
                 state = State.CLIENT_ENDED;
                 endPending = true;
             }
+            endCheck = takeCheckEnd();
             toWake = channel;
+        }
+        if (endCheck && !passCheck(modelCheck.end())) {
+            return;
         }
         if (toWake != null) {
             toWake.requestOutput();
         }
+    }
+
+    /**
+     * Whether the caller is the one to tell the model check that the body ended: once, and only when no
+     * thread is still reading (a reader feeds the check the body's last bytes first). Under the lock.
+     */
+    private boolean takeCheckEnd() {
+        if (modelCheck == null || checkEnded || reading || state != State.CLIENT_ENDED) {
+            return false;
+        }
+        checkEnded = true;
+        return true;
+    }
+
+    /**
+     * Acts on the model check's verdict: a refusal fails the exchange (false), a decision opens the
+     * gate. Called by the thread that fed the check, without the lock.
+     */
+    private boolean passCheck(ModelCheck.Verdict verdict) {
+        if (verdict == ModelCheck.Verdict.REFUSED) {
+            synchronized (lock) {
+                state = State.FAILED;
+            }
+            exchange.fail(FailureKind.MODEL_REFUSED, modelCheck.refusal());
+            return false;
+        }
+        if (verdict == ModelCheck.Verdict.ALLOWED) {
+            gateOpen = true;
+        }
+        return true;
     }
 
     @Override
@@ -169,7 +224,14 @@ final class RequestBodyPump implements AsyncEntityProducer, ReadListener {
                     recycled = true;
                 }
             }
+            if (read > 0 && modelCheck != null && !passCheck(modelCheck.read(scratch, 0, read))) {
+                synchronized (lock) {
+                    reading = false;
+                }
+                return;
+            }
             boolean tooLarge = false;
+            boolean endCheck = false;
             DataStreamChannel toWake;
             synchronized (lock) {
                 if (read > 0 && state != State.FAILED) {
@@ -194,6 +256,11 @@ final class RequestBodyPump implements AsyncEntityProducer, ReadListener {
                 more = state == State.READING && (!drained || readAgain);
                 if (!more) {
                     reading = false;
+                    endCheck = takeCheckEnd();
+                }
+                if (!gateOpen && !buffer.hasRemaining()) {
+                    // The check has not decided within a full buffer: stream on while it reads (see the class comment).
+                    gateOpen = true;
                 }
                 buffered = buffer.position();
                 endPending = state == State.CLIENT_ENDED;
@@ -208,6 +275,9 @@ final class RequestBodyPump implements AsyncEntityProducer, ReadListener {
             }
             if (failure != null) {
                 exchange.fail(FailureKind.CLIENT_GONE, new ClientGoneException(failure));
+                return;
+            }
+            if (endCheck && !passCheck(modelCheck.end())) {
                 return;
             }
             if (toWake != null && (read > 0 || !more)) {
@@ -228,6 +298,10 @@ final class RequestBodyPump implements AsyncEntityProducer, ReadListener {
         boolean end = false;
         synchronized (lock) {
             channel = upstream;
+            if (!gateOpen) {
+                // The model check has not decided: nothing goes up yet; opening the gate asks for output again.
+                return;
+            }
             if (buffer.position() > 0) {
                 buffer.flip();
                 upstream.write(buffer);
@@ -253,6 +327,9 @@ final class RequestBodyPump implements AsyncEntityProducer, ReadListener {
 
     @Override
     public int available() {
+        if (!gateOpen) {
+            return 0;
+        }
         int bytes = buffered;
         return bytes > 0 ? bytes : endPending ? 1 : 0;
     }

@@ -1,6 +1,8 @@
 package dev.creddy.anthropic.forward;
 
 import dev.creddy.anthropic.api.ApiError;
+import dev.creddy.anthropic.usage.ResponseMeter;
+import dev.creddy.anthropic.usage.Usage;
 import jakarta.servlet.ServletOutputStream;
 import jakarta.servlet.WriteListener;
 import jakarta.servlet.http.HttpServletResponse;
@@ -27,7 +29,8 @@ import org.apache.hc.core5.http.protocol.HttpContext;
  * the heap: what waits here is bounded by the connection's input window plus one read.
  *
  * <p>Thread-safety: {@link #consume} and {@link #streamEnd} run on a reactor thread,
- * {@link #onWritePossible} on a container thread, {@link #abort} on any. The lock serialises every
+ * {@link #onWritePossible} on a container thread, {@link #abort} on any. The usage meter reads each
+ * chunk on the reactor thread as it passes; it never holds or changes the bytes. The lock serialises every
  * touch of the output stream; capacity updates and completion happen outside it. The container does
  * not call {@code onWritePossible} inline from {@code write}, {@code flush} or {@code isReady}, so
  * {@link #drain} is not re-entered.
@@ -60,6 +63,8 @@ final class ResponseBodyPump implements AsyncResponseConsumer<Void>, WriteListen
     /** SSE events go out one by one; other bodies flush when the container's buffer fills, and at the end. */
     private boolean flushEachChunk;
     private FutureCallback<Void> upstreamDone;
+    /** Reads the usage from the body on the reactor thread; the lock publishes what it read to {@link #usage}. */
+    private ResponseMeter meter = ResponseMeter.NONE;
 
     ResponseBodyPump(Exchange exchange, HttpServletResponse clientResponse) {
         this.exchange = exchange;
@@ -91,7 +96,9 @@ final class ResponseBodyPump implements AsyncResponseConsumer<Void>, WriteListen
         if (!exchange.beginResponse(upstreamResponse, length, sse)) {
             throw new CancelledExchangeException();
         }
+        ResponseMeter responseMeter = exchange.meterFor(upstreamResponse);
         synchronized (lock) {
+            meter = responseMeter;
             upstreamDone = resultCallback;
             // The first drain flushes the head, so a client sees a stream's headers before its first event.
             needsFlush = true;
@@ -142,6 +149,8 @@ final class ResponseBodyPump implements AsyncResponseConsumer<Void>, WriteListen
     @Override
     public void consume(ByteBuffer src) throws IOException {
         abortIfFinished();
+        // Confined to this reactor thread; the meter reads without moving the buffer.
+        meter.accept(src);
         byte[] chunk = new byte[src.remaining()];
         src.get(chunk);
         synchronized (lock) {
@@ -191,6 +200,13 @@ final class ResponseBodyPump implements AsyncResponseConsumer<Void>, WriteListen
     boolean hasWholeResponse() {
         synchronized (lock) {
             return upstreamEnded;
+        }
+    }
+
+    /** The usage read from the body so far: all of it once the exchange has ended. */
+    Usage usage() {
+        synchronized (lock) {
+            return meter.usage();
         }
     }
 

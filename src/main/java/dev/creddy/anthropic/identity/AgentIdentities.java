@@ -30,7 +30,7 @@ public class AgentIdentities {
     /** Runs after the settings exist (they are built by an observer with the default priority). */
     void start(@Observes @Priority(Interceptor.Priority.APPLICATION + 600) @Initialized(ApplicationScoped.class) Object started,
             Settings settings) {
-        verifier = settings.oidc().map(oidc -> new AgentTokenVerifier(oidc, Clock.systemUTC()));
+        verifier = settings.oidc().map(oidc -> new AgentTokenVerifier(oidc, settings.defaultLimits(), Clock.systemUTC()));
         settings.oidc().ifPresent(oidc -> LOG.info(() -> "identity tokens accepted from " + oidc.issuers() + " for audience "
                 + oidc.audience() + (oidc.directUse() ? ", also in place of crd_ tokens" : "")));
     }

@@ -13,6 +13,7 @@ import com.nimbusds.jwt.SignedJWT;
 import dev.creddy.anthropic.config.OidcSettings;
 import dev.creddy.anthropic.token.AgentIdentity;
 import dev.creddy.anthropic.token.AgentNames;
+import dev.creddy.anthropic.token.TokenLimits;
 import java.io.Closeable;
 import java.net.URI;
 import java.text.ParseException;
@@ -50,14 +51,19 @@ public final class AgentTokenVerifier implements Closeable {
     private static final int MAX_CLAIM_LENGTH = 256;
 
     private final OidcSettings settings;
+    private final TokenLimits defaultLimits;
     private final Map<String, IssuerKeys> issuers = new LinkedHashMap<>();
     private final ScopeRule scopes;
     private final Clock clock;
     private final ExecutorService refresher;
     private final ScheduledExecutorService scheduler;
 
-    public AgentTokenVerifier(OidcSettings settings, Clock clock) {
+    /**
+     * @param defaultLimits what an agent's tokens may spend where {@code oidc-policy} says nothing ({@code default-limits})
+     */
+    public AgentTokenVerifier(OidcSettings settings, TokenLimits defaultLimits, Clock clock) {
         this.settings = settings;
+        this.defaultLimits = defaultLimits;
         this.scopes = new ScopeRule(settings.requiredScope());
         this.clock = clock;
         this.refresher = Executors.newSingleThreadExecutor(daemon("creddy-jwks-refresh"));
@@ -131,7 +137,7 @@ public final class AgentTokenVerifier implements Closeable {
         AgentIdentity identity = new AgentIdentity(claims.getIssuer(), subject, text(claims, "task_id").orElse(null),
                 text(claims, "parent_agent_id").orElse(null), granted, ipRestriction);
         return new VerifiedAgent(agentName, claims.getExpirationTime().toInstant(), identity,
-                settings.policy().limitsFor(agentName, granted));
+                settings.policy().limitsFor(agentName, granted).orElse(defaultLimits));
     }
 
     private static SignedJWT parse(String jwt) throws AgentTokenRefusedException {

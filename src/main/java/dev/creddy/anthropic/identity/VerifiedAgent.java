@@ -12,7 +12,7 @@ import java.util.Objects;
  * @param agentName from the configured agent claim, else {@code sub}; already checked like a requested agent name
  * @param expiresAt the token's {@code exp}
  * @param identity the issuer, subject and the other claims the audit trail keeps
- * @param limits what its tokens may spend, by {@code oidc-policy}
+ * @param limits what its tokens may spend: its {@code oidc-policy} rule, anything it leaves out from {@code default-limits}
  */
 public record VerifiedAgent(String agentName, Instant expiresAt, AgentIdentity identity, TokenLimits limits) {
 

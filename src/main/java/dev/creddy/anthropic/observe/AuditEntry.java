@@ -2,6 +2,7 @@ package dev.creddy.anthropic.observe;
 
 import dev.creddy.anthropic.token.AgentIdentity;
 import dev.creddy.anthropic.token.TokenRecord;
+import dev.creddy.anthropic.usage.Usage;
 import jakarta.json.bind.annotation.JsonbProperty;
 import jakarta.json.bind.annotation.JsonbPropertyOrder;
 import java.time.Instant;
@@ -26,12 +27,19 @@ import java.time.Instant;
  * @param upstreamRequestId the upstream's {@code request-id}, when it answered
  * @param reason why a request was refused: {@code missing}, {@code malformed}, {@code conflicting} or
  *     {@code unknown} (the token), {@code not_configured}, {@code body_too_large}, {@code not_forwardable},
- *     {@code ip_restricted}, {@code identity_invalid}, {@code identity_forbidden}, {@code issuer_unavailable}
+ *     {@code rate_limited}, {@code token_store_unavailable}, and for identity tokens {@code ip_restricted},
+ *     {@code identity_invalid}, {@code identity_forbidden}, {@code issuer_unavailable}
+ * @param model the model the body named, when the token's allowlist had it read
+ * @param inputTokens the response's {@code input_tokens}, when it reported usage
+ * @param outputTokens the response's {@code output_tokens}, when it reported usage
+ * @param cacheCreationInputTokens the response's {@code cache_creation_input_tokens}, when it reported usage
+ * @param cacheReadInputTokens the response's {@code cache_read_input_tokens}, when it reported usage
  * @param identity the verified identity behind the token (issuer, subject, task, parent agent, scopes,
  *     address binding), for tokens obtained with an identity token; never the identity token itself
  */
 @JsonbPropertyOrder({"timestamp", "event", "exchange", "agent", "tokenId", "client", "method", "path", "status",
-        "outcome", "durationMs", "upstreamRequestId", "reason", "identity"})
+        "outcome", "durationMs", "upstreamRequestId", "reason", "model", "inputTokens", "outputTokens",
+        "cacheCreationInputTokens", "cacheReadInputTokens", "identity"})
 public record AuditEntry(
         String timestamp,
         String event,
@@ -46,14 +54,36 @@ public record AuditEntry(
         @JsonbProperty("duration_ms") Double durationMs,
         @JsonbProperty("upstream_request_id") String upstreamRequestId,
         String reason,
+        String model,
+        @JsonbProperty("input_tokens") Long inputTokens,
+        @JsonbProperty("output_tokens") Long outputTokens,
+        @JsonbProperty("cache_creation_input_tokens") Long cacheCreationInputTokens,
+        @JsonbProperty("cache_read_input_tokens") Long cacheReadInputTokens,
         AgentIdentity identity) {
 
-    /** A forwarded request's line. */
-    public AuditEntry(String timestamp, String event, String exchange, TokenRecord caller, String client,
-            String method, String path, int status, String outcome, double durationMs, String upstreamRequestId) {
-        this(timestamp, event, exchange, caller.agentName(), caller.id().value(), client, method, path,
-                Integer.valueOf(status), outcome, Double.valueOf(durationMs), upstreamRequestId, null,
-                caller.identity().orElse(null));
+    /** A line without model or usage. */
+    public AuditEntry(String timestamp, String event, String exchange, String agent, String tokenId, String client,
+            String method, String path, Integer status, String outcome, Double durationMs, String upstreamRequestId,
+            String reason) {
+        this(timestamp, event, exchange, agent, tokenId, client, method, path, status, outcome, durationMs,
+                upstreamRequestId, reason, null, null, null, null, null, null);
+    }
+
+    /**
+     * A forwarded request's line.
+     *
+     * @param model the model its body named, or null when it was not read
+     * @param used what it used; its token counts appear when the response reported any
+     * @param identity the token's verified identity, or null
+     */
+    public static AuditEntry forwarded(String timestamp, String exchange, String agent, String tokenId, String client,
+            String method, String path, int status, String outcome, double durationMs, String upstreamRequestId,
+            String model, Usage used, AgentIdentity identity) {
+        boolean metered = used.tokens() > 0;
+        return new AuditEntry(timestamp, "forward", exchange, agent, tokenId, client, method, path, status, outcome,
+                durationMs, upstreamRequestId, null, model, metered ? used.inputTokens() : null,
+                metered ? used.outputTokens() : null, metered ? used.cacheCreationInputTokens() : null,
+                metered ? used.cacheReadInputTokens() : null, identity);
     }
 
     /**
@@ -65,7 +95,7 @@ public record AuditEntry(
             String errorType, String reason) {
         return new AuditEntry(Instant.now().toString(), "rejected", null, caller == null ? null : caller.agentName(),
                 caller == null ? null : caller.id().value(), client, method, path, status, errorType, null, null, reason,
-                caller == null ? null : caller.identity().orElse(null));
+                null, null, null, null, null, caller == null ? null : caller.identity().orElse(null));
     }
 
     /**
@@ -76,12 +106,13 @@ public record AuditEntry(
     public static AuditEntry tokenEvent(String event, String agent, String tokenId, String client, String method,
             String path, int status, AgentIdentity identity) {
         return new AuditEntry(Instant.now().toString(), event, null, agent, tokenId, client, method, path, status, "ok",
-                null, null, null, identity);
+                null, null, null, null, null, null, null, null, identity);
     }
 
     /** A token whose lifetime ran out, as its store dropped it. */
     public static AuditEntry tokenExpired(TokenRecord record) {
         return new AuditEntry(Instant.now().toString(), "token_expired", null, record.agentName(), record.id().value(),
-                null, null, null, null, "expired", null, null, null, record.identity().orElse(null));
+                null, null, null, null, "expired", null, null, null, null, null, null, null, null,
+                record.identity().orElse(null));
     }
 }

@@ -3,6 +3,7 @@ package dev.creddy.anthropic.observe;
 import dev.creddy.anthropic.token.IssuedToken;
 import dev.creddy.anthropic.token.TokenGrant;
 import dev.creddy.anthropic.token.TokenId;
+import dev.creddy.anthropic.token.TokenLimits;
 import dev.creddy.anthropic.token.TokenRecord;
 import dev.creddy.anthropic.token.TokenRegistry;
 import jakarta.annotation.Priority;
@@ -12,6 +13,7 @@ import jakarta.enterprise.context.Dependent;
 import jakarta.enterprise.inject.Any;
 import jakarta.inject.Inject;
 import jakarta.interceptor.Interceptor;
+import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
 
@@ -43,6 +45,12 @@ public abstract class TimedTokenRegistry implements TokenRegistry {
         IssuedToken issued = metrics.registryTimer("issue").record(() -> store.issue(grant));
         metrics.tokenIssued();
         return issued;
+    }
+
+    @Override
+    public IssuedToken issue(String agentName, Duration ttl) {
+        // The interface's default would reach the store without passing through here again.
+        return issue(new TokenGrant(agentName, ttl, TokenLimits.NONE));
     }
 
     @Override

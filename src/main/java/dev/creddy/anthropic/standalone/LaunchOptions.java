@@ -39,7 +39,9 @@ record LaunchOptions(ListenAddress address, String contextPath, Map<String, Stri
             Map.entry("oidc-agent-claim", "oidc-agent-claim"),
             Map.entry("oidc-scopes-claim", "oidc-scopes-claim"),
             Map.entry("oidc-clock-skew", "oidc-clock-skew"),
-            Map.entry("oidc-jwks-refresh", "oidc-jwks-refresh"));
+            Map.entry("oidc-jwks-refresh", "oidc-jwks-refresh"),
+            Map.entry("default-limits", "default-limits"),
+            Map.entry("usage-metering", "usage-metering"));
 
     static String usage() {
         return """
@@ -81,6 +83,9 @@ record LaunchOptions(ListenAddress address, String contextPath, Map<String, Stri
                   --oidc-clock-skew DUR   tolerated clock difference for exp/nbf/iat (default 60s)
                   --oidc-jwks-refresh DUR how often the issuers' keys are fetched again (default 1h)
                   --oidc-direct-use       accept identity tokens in place of crd_ tokens when forwarding
+                  --default-limits JSON   limits for tokens whose request leaves them out, e.g.
+                                          '{"rpm":60,"tpm":100000,"models":["claude-sonnet-4"]}'
+                  --usage-metering on|off read token usage from responses (default on)
                   --context-path PATH     serve under PATH instead of the root, e.g. /creddy
                   --help                  print this help
                 """;

@@ -92,6 +92,14 @@ public class ConfiguredTokenRegistry implements TokenRegistry {
         return store().unavailableReason();
     }
 
+    /**
+     * The store's connection to Redis, when the store is Redis: the usage ledger counts over it, so
+     * that an instance has one connection and one way of failing.
+     */
+    public Optional<RedisLink> redisLink() {
+        return store() instanceof RedisTokenStore redis ? Optional.of(redis.link()) : Optional.empty();
+    }
+
     @PreDestroy
     void stop() {
         if (store instanceof AutoCloseable closeable) {

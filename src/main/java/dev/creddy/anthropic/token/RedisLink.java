@@ -1,15 +1,20 @@
 package dev.creddy.anthropic.token;
 
+import dev.creddy.anthropic.config.GoDuration;
 import dev.creddy.anthropic.config.RedisSettings;
 import dev.creddy.anthropic.config.Secret;
 import io.lettuce.core.ClientOptions;
 import io.lettuce.core.RedisChannelHandler;
 import io.lettuce.core.RedisClient;
+import io.lettuce.core.RedisCommandTimeoutException;
 import io.lettuce.core.RedisConnectionStateListener;
+import io.lettuce.core.RedisException;
+import io.lettuce.core.RedisFuture;
 import io.lettuce.core.RedisURI;
 import io.lettuce.core.SocketOptions;
 import io.lettuce.core.TimeoutOptions;
 import io.lettuce.core.api.StatefulRedisConnection;
+import io.lettuce.core.api.async.RedisAsyncCommands;
 import io.lettuce.core.api.sync.RedisCommands;
 import io.lettuce.core.codec.StringCodec;
 import io.lettuce.core.pubsub.RedisPubSubAdapter;
@@ -22,10 +27,12 @@ import io.netty.util.internal.logging.Slf4JLoggerFactory;
 import java.net.SocketAddress;
 import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.function.Consumer;
+import java.util.function.Function;
 import java.util.logging.Level;
 import java.util.logging.Logger;
 
@@ -40,21 +47,27 @@ import java.util.logging.Logger;
  * be missed (a connection dropped), {@code onMaybeMissed} runs; {@link #isSubscribed()} is false
  * until the subscription is confirmed again.
  *
+ * <p>Every command goes through {@link #call} or {@link #callAsync}, which turn any failure to get an
+ * answer into {@link TokenStoreUnavailableException}: the token store and the usage ledger share
+ * this connection and this one way of failing. The store that created the link starts and closes it.
+ *
  * <p>Thread-safe. {@link #start()} and {@link #close()} are called once each; nothing is opened in
  * the constructor.
  */
-final class RedisLink implements AutoCloseable {
+public final class RedisLink implements AutoCloseable {
 
     private static final Logger LOG = Logger.getLogger(RedisLink.class.getName());
     /** How soon to try again when Redis is not there at start-up; Lettuce's own reconnects use the same cap. */
     private static final Duration RETRY_DELAY = Duration.ofSeconds(1);
     /** Commands waiting for their reply at once; a bound on memory if Redis stalls under load. */
     private static final int REQUEST_QUEUE_SIZE = 10_000;
+    private static final Duration WARNING_INTERVAL = Duration.ofSeconds(10);
 
     private final RedisSettings settings;
     private final String channel;
     private final Consumer<String> onMessage;
     private final Runnable onMaybeMissed;
+    private final LogThrottle failureWarnings = new LogThrottle(WARNING_INTERVAL);
 
     private ClientResources resources;
     private RedisClient client;
@@ -115,16 +128,66 @@ final class RedisLink implements AutoCloseable {
     }
 
     /**
-     * The shared connection's synchronous commands; each waits at most the command timeout.
+     * Runs one command on the shared connection and waits for its answer, at most the command timeout.
      *
-     * @throws TokenStoreUnavailableException when there has been no connection yet
+     * @throws TokenStoreUnavailableException when there is no answer: no connection yet, the
+     *     connection is down, Redis failed the command or did not answer in time
      */
-    RedisCommands<String, String> commands() {
+    public <T> T call(Function<RedisCommands<String, String>, T> command) {
+        StatefulRedisConnection<String, String> connection = connection();
+        try {
+            return command.apply(connection.sync());
+        } catch (RedisException e) {
+            throw unavailable(e);
+        }
+    }
+
+    /**
+     * Sends one command on the shared connection without waiting for it: the caller's thread only
+     * writes the command to the connection's buffer (Lettuce queues at most
+     * {@value #REQUEST_QUEUE_SIZE} commands, and rejects more rather than block). The stage
+     * completes on a Lettuce thread, so what follows it must be quick; it fails with
+     * {@link TokenStoreUnavailableException} in the cases {@link #call} throws it. Commands sent on
+     * this connection run in the order they were sent, whether sent with this or with {@link #call}.
+     */
+    public <T> CompletionStage<T> callAsync(Function<RedisAsyncCommands<String, String>, RedisFuture<T>> command) {
+        CompletableFuture<T> answer = new CompletableFuture<>();
+        try {
+            command.apply(connection().async()).whenComplete((value, failure) -> {
+                if (failure == null) {
+                    answer.complete(value);
+                } else {
+                    answer.completeExceptionally(failure instanceof RedisException redis ? unavailable(redis)
+                            : failure instanceof TokenStoreUnavailableException ? failure : unavailable(new RedisException(failure)));
+                }
+            });
+        } catch (TokenStoreUnavailableException e) {
+            answer.completeExceptionally(e);
+        } catch (RedisException e) {
+            answer.completeExceptionally(unavailable(e));
+        }
+        return answer;
+    }
+
+    private StatefulRedisConnection<String, String> connection() {
         StatefulRedisConnection<String, String> connection = commands;
         if (connection == null) {
             throw new TokenStoreUnavailableException("token store unavailable: Redis cannot be reached yet", null);
         }
-        return connection.sync();
+        return connection;
+    }
+
+    /** The failure callers get, logged at most every {@link #WARNING_INTERVAL}; it names neither keys nor values. */
+    private TokenStoreUnavailableException unavailable(RedisException e) {
+        if (failureWarnings.allow()) {
+            LOG.warning(() -> "token store: Redis at " + settings.maskedUrl() + " failed a command (" + describe(e)
+                    + "); answering 503 and dropping usage records while it does (logged at most every "
+                    + GoDuration.format(WARNING_INTERVAL) + ")");
+        }
+        return new TokenStoreUnavailableException("token store unavailable: Redis "
+                + (e instanceof RedisCommandTimeoutException
+                        ? "did not answer within " + GoDuration.format(settings.commandTimeout())
+                        : "cannot be reached"), e);
     }
 
     /** Whether revocation messages reach this instance right now, so cached validations can be trusted. */

@@ -1,9 +1,6 @@
 package dev.creddy.anthropic.token;
 
-import dev.creddy.anthropic.config.GoDuration;
 import dev.creddy.anthropic.config.RedisSettings;
-import io.lettuce.core.RedisCommandTimeoutException;
-import io.lettuce.core.RedisException;
 import io.lettuce.core.ScriptOutputType;
 import java.time.Clock;
 import java.time.Duration;
@@ -14,8 +11,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.concurrent.atomic.AtomicLong;
-import java.util.function.Supplier;
 import java.util.logging.Logger;
 
 /**
@@ -54,7 +49,6 @@ public final class RedisTokenStore implements TokenRegistry, AutoCloseable {
     private static final int CACHE_ENTRIES = 10_000;
     /** Expired index entries dropped per issuance: enough to keep up, small enough to keep the script short. */
     private static final int INDEX_CLEANUP_BATCH = 100;
-    private static final Duration WARNING_INTERVAL = Duration.ofSeconds(10);
 
     private static final String ISSUE = """
             -- KEYS: token hash, id key, by-id index, by-expiry index
@@ -126,12 +120,10 @@ public final class RedisTokenStore implements TokenRegistry, AutoCloseable {
             return out
             """;
 
-    private final RedisSettings settings;
     private final TokenSecrets secrets;
     private final Clock clock;
     private final ValidationCache cache;
     private final RedisLink link;
-    private final AtomicLong nextWarningNanos = new AtomicLong(System.nanoTime());
 
     public RedisTokenStore(RedisSettings settings, TokenSecrets secrets, Clock clock) {
         this(settings, secrets, clock, REVOCATIONS);
@@ -139,7 +131,6 @@ public final class RedisTokenStore implements TokenRegistry, AutoCloseable {
 
     /** A store that listens for revocations on {@code listenChannel}: tests deafen one with it. */
     RedisTokenStore(RedisSettings settings, TokenSecrets secrets, Clock clock, String listenChannel) {
-        this.settings = settings;
         this.secrets = secrets;
         this.clock = clock;
         this.cache = new ValidationCache(settings.cacheTtl(), CACHE_ENTRIES, System::nanoTime);
@@ -160,7 +151,7 @@ public final class RedisTokenStore implements TokenRegistry, AutoCloseable {
                 grant.limits(), grant.identity());
         String digest = TokenSecrets.digest(secret);
         long ttlMillis = Math.max(1, Duration.between(now, record.expiresAt()).toMillis());
-        redis(() -> link.commands().<Long>eval(ISSUE, ScriptOutputType.INTEGER,
+        link.call(redis -> redis.<Long>eval(ISSUE, ScriptOutputType.INTEGER,
                 new String[] {TOKEN_KEY + digest, ID_KEY + record.id().value(), BY_ID, BY_EXPIRY},
                 record.id().value(), grant.agentName(), createdAt.toString(), record.expiresAt().toString(),
                 Long.toString(record.expiresAt().toEpochMilli()), Long.toString(ttlMillis), digest,
@@ -182,7 +173,7 @@ public final class RedisTokenStore implements TokenRegistry, AutoCloseable {
         // Only while revocation messages arrive may an answer be cached; the ticket catches one that
         // arrives while this read is in flight.
         ValidationCache.Ticket ticket = link.isSubscribed() ? cache.ticket() : null;
-        Map<String, String> fields = redis(() -> link.commands().hgetall(TOKEN_KEY + digest));
+        Map<String, String> fields = link.call(redis -> redis.hgetall(TOKEN_KEY + digest));
         if (fields.isEmpty()) {
             return Optional.empty();
         }
@@ -199,7 +190,7 @@ public final class RedisTokenStore implements TokenRegistry, AutoCloseable {
 
     @Override
     public boolean revoke(TokenId id) {
-        String digest = redis(() -> link.commands().<String>eval(REVOKE, ScriptOutputType.VALUE,
+        String digest = link.call(redis -> redis.<String>eval(REVOKE, ScriptOutputType.VALUE,
                 new String[] {ID_KEY + id.value(), BY_ID, BY_EXPIRY}, id.value(), TOKEN_KEY, REVOCATIONS));
         if (digest == null) {
             return false;
@@ -215,7 +206,7 @@ public final class RedisTokenStore implements TokenRegistry, AutoCloseable {
             throw new IllegalArgumentException("limit must be at least 1");
         }
         String first = after.map(id -> "(" + id.value()).orElse("-");
-        List<Object> flat = redis(() -> link.commands().<List<Object>>eval(LIST, ScriptOutputType.MULTI,
+        List<Object> flat = link.call(redis -> redis.<List<Object>>eval(LIST, ScriptOutputType.MULTI,
                 new String[] {BY_ID, BY_EXPIRY}, first, Integer.toString(limit),
                 Long.toString(clock.instant().toEpochMilli()), ID_KEY, TOKEN_KEY));
         List<TokenRecord> page = new ArrayList<>(flat.size() / 6);
@@ -229,39 +220,24 @@ public final class RedisTokenStore implements TokenRegistry, AutoCloseable {
     @Override
     public Optional<String> unavailableReason() {
         try {
-            redis(() -> link.commands().ping());
+            link.call(redis -> redis.ping());
             return Optional.empty();
         } catch (TokenStoreUnavailableException e) {
             return Optional.of(e.getMessage());
         }
     }
 
+    /**
+     * The connection this store talks to Redis over, for the usage ledger to share: one connection
+     * per instance, with one way of failing. The store opens and closes it.
+     */
+    public RedisLink link() {
+        return link;
+    }
+
     /** How many validations this instance has cached; for tests. */
     int cachedValidations() {
         return cache.size();
-    }
-
-    /** Runs one Redis call; any failure to get an answer becomes {@link TokenStoreUnavailableException}. */
-    private <T> T redis(Supplier<T> call) {
-        try {
-            return call.get();
-        } catch (RedisException e) {
-            warnAtMostEvery(WARNING_INTERVAL, e);
-            throw new TokenStoreUnavailableException("token store unavailable: Redis "
-                    + (e instanceof RedisCommandTimeoutException
-                            ? "did not answer within " + GoDuration.format(settings.commandTimeout())
-                            : "cannot be reached"), e);
-        }
-    }
-
-    private void warnAtMostEvery(Duration interval, RedisException e) {
-        long now = System.nanoTime();
-        long next = nextWarningNanos.get();
-        if (now - next >= 0 && nextWarningNanos.compareAndSet(next, now + interval.toNanos())) {
-            LOG.warning(() -> "token store: Redis at " + settings.maskedUrl() + " failed a command ("
-                    + RedisLink.describe(e) + "); answering 503 while it does (logged at most every "
-                    + GoDuration.format(interval) + ")");
-        }
     }
 
     /** A record from stored fields; anything malformed is refused, never guessed at. */

@@ -9,7 +9,11 @@ import jakarta.json.JsonObjectBuilder;
 import jakarta.json.JsonString;
 import jakarta.json.JsonValue;
 import java.io.StringReader;
+import java.math.BigInteger;
+import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
+import java.util.Set;
 import java.util.Objects;
 import java.util.OptionalLong;
 
@@ -26,6 +30,12 @@ import java.util.OptionalLong;
  *     ({@code claude-haiku} allows {@code claude-haiku-4-5}); empty allows every model
  */
 public record TokenLimits(OptionalLong rpm, OptionalLong tpm, OptionalLong maxTokensTotal, List<String> models) {
+
+    /** The field names of limits, in requests, settings and storage. */
+    public static final Set<String> FIELDS = Set.of("rpm", "tpm", "max_tokens_total", "models");
+    static final long MAX_COUNT = 1_000_000_000_000_000L;
+    static final int MAX_MODELS = 100;
+    static final int MAX_MODEL_NAME = 200;
 
     /** Limits nothing. */
     public static final TokenLimits NONE = new TokenLimits(OptionalLong.empty(), OptionalLong.empty(), OptionalLong.empty(),
@@ -94,31 +104,61 @@ public record TokenLimits(OptionalLong rpm, OptionalLong tpm, OptionalLong maxTo
         try {
             json = Json.createReader(new StringReader(text)).readObject();
         } catch (RuntimeException e) {
-            throw new IllegalArgumentException("limits are not a JSON object");
+            throw new IllegalArgumentException("limits must be a JSON object such as {\"rpm\":60,\"models\":[\"claude-sonnet-4\"]}");
         }
-        JsonValue list = json.getOrDefault("models", JsonValue.EMPTY_JSON_ARRAY);
-        if (!(list instanceof JsonArray array)) {
-            throw new IllegalArgumentException("models is not a list");
+        for (String field : json.keySet()) {
+            if (!FIELDS.contains(field)) {
+                throw new IllegalArgumentException("unknown field \"" + field + "\": limits are rpm, tpm, max_tokens_total and models");
+            }
         }
-        List<String> models = array.stream().map(TokenLimits::string).toList();
-        return new TokenLimits(count(json, "rpm"), count(json, "tpm"), count(json, "max_tokens_total"), models);
+        return parse(json, NONE);
     }
 
-    private static OptionalLong count(JsonObject json, String name) {
+    /**
+     * Limits as an issuer writes them: the fields {@code rpm}, {@code tpm}, {@code max_tokens_total}
+     * and {@code models} of {@code json} (other fields are the caller's). A field left out takes the
+     * part of {@code defaults}; a field set to {@code null} lifts that limit.
+     *
+     * @throws IllegalArgumentException saying what to fix, when a field is not a valid limit
+     */
+    public static TokenLimits parse(Map<String, JsonValue> json, TokenLimits defaults) {
+        return new TokenLimits(
+                json.containsKey("rpm") ? count(json, "rpm") : defaults.rpm,
+                json.containsKey("tpm") ? count(json, "tpm") : defaults.tpm,
+                json.containsKey("max_tokens_total") ? count(json, "max_tokens_total") : defaults.maxTokensTotal,
+                json.containsKey("models") ? models(json.get("models")) : defaults.models);
+    }
+
+    private static OptionalLong count(Map<String, JsonValue> json, String name) {
         JsonValue value = json.get(name);
-        if (value == null) {
+        if (value.getValueType() == JsonValue.ValueType.NULL) {
             return OptionalLong.empty();
         }
-        if (!(value instanceof JsonNumber number) || !number.isIntegral() || number.longValue() < 1) {
-            throw new IllegalArgumentException(name + " is not a positive whole number");
+        if (!(value instanceof JsonNumber number) || !number.isIntegral() || number.bigIntegerValue().signum() < 1
+                || number.bigIntegerValue().compareTo(BigInteger.valueOf(MAX_COUNT)) > 0) {
+            throw new IllegalArgumentException(name + " must be a whole number from 1 to " + MAX_COUNT
+                    + ", or null for no limit");
         }
         return OptionalLong.of(number.longValueExact());
     }
 
-    private static String string(JsonValue value) {
-        if (!(value instanceof JsonString text)) {
-            throw new IllegalArgumentException("a model is not a string");
+    private static List<String> models(JsonValue value) {
+        if (value.getValueType() == JsonValue.ValueType.NULL) {
+            return List.of();
         }
-        return text.getString();
+        if (!(value instanceof JsonArray array) || array.isEmpty() || array.size() > MAX_MODELS) {
+            throw new IllegalArgumentException("models must be a list of 1 to " + MAX_MODELS
+                    + " model names or prefixes such as [\"claude-sonnet-4\"], or null for every model");
+        }
+        List<String> models = new ArrayList<>(array.size());
+        for (JsonValue entry : array) {
+            if (!(entry instanceof JsonString text) || text.getString().isEmpty() || text.getString().length() > MAX_MODEL_NAME
+                    || text.getString().codePoints().anyMatch(c -> Character.isWhitespace(c) || Character.isISOControl(c))) {
+                throw new IllegalArgumentException("each of models must be a model name or prefix of 1 to " + MAX_MODEL_NAME
+                        + " characters without spaces, such as \"claude-sonnet-4\"");
+            }
+            models.add(text.getString());
+        }
+        return models;
     }
 }

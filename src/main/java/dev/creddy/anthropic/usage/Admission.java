@@ -18,6 +18,13 @@ import java.util.Optional;
 public record Admission(Optional<String> refusedBy, long requestsInWindow, long tokensInWindow, long tokensTotal,
         Instant windowResetsAt) {
 
+    /** The name of the lifetime budget, as {@link #refusedBy} and token requests call it; it never resets. */
+    public static final String MAX_TOKENS_TOTAL = "max_tokens_total";
+    /** The name of the per-minute token limit. */
+    public static final String TPM = "tpm";
+    /** The name of the per-minute request limit. */
+    public static final String RPM = "rpm";
+
     public Admission {
         Objects.requireNonNull(refusedBy, "refusedBy");
         Objects.requireNonNull(windowResetsAt, "windowResetsAt");

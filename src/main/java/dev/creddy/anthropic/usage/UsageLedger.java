@@ -11,8 +11,13 @@ import java.util.Optional;
  * across instances.
  *
  * <p>Windows are fixed: {@code rpm} and {@code tpm} count within the current UTC minute
- * ({@code [hh:mm:00, hh:mm+1:00)}), and start from zero at the next one. Usage history is kept in
- * UTC hours, for reports.
+ * ({@code [hh:mm:00, hh:mm+1:00)}), and start from zero at the next one. A request counts in the
+ * minute it was admitted; its tokens count in the minute its exchange ended (when {@link #record}
+ * is called), so all of a long stream's tokens land in its last minute. Limits are checked at
+ * admission, against what has been recorded so far: requests in flight at the same time are each
+ * admitted, and together overshoot {@code tpm} and {@code max_tokens_total} by what they use;
+ * {@code rpm} is never overshot. Usage history is kept in UTC hours, for reports, for a retention
+ * each ledger is given (at least an hour).
  *
  * <p>Thread-safe. A store that lives elsewhere can be out of reach: then {@link #admit},
  * {@link #usageOf} and {@link #report} throw
@@ -37,12 +42,22 @@ public interface UsageLedger {
      */
     void record(TokenRecord token, Usage used, Instant now);
 
+    /**
+     * Usage records that could not be added (the store was out of reach) since this ledger started,
+     * for metrics; always 0 for a store in memory.
+     */
+    long droppedRecords();
+
     /** What {@code token} has used over its life, and the state of its current window. */
     TokenUsage usageOf(TokenRecord token, Instant now);
 
     /**
      * What each token used in the hours that overlap {@code [from, to)}, one line per token, optionally
-     * only those of one agent.
+     * only those of one agent; ordered by agent name, then token id. An empty window
+     * ({@code from == to}) overlaps no hour.
+     *
+     * @throws IllegalArgumentException when {@code to} is before {@code from}, or the window overlaps
+     *     more hours than the history keeps (the usage retention, plus the hour it starts in)
      */
     List<UsageLine> report(Optional<String> agentName, Instant from, Instant to);
 

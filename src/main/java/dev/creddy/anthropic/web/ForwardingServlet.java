@@ -8,17 +8,23 @@ import dev.creddy.anthropic.forward.Forwarder;
 import dev.creddy.anthropic.observe.AuditEntry;
 import dev.creddy.anthropic.observe.AuditLog;
 import dev.creddy.anthropic.token.TokenRecord;
+import dev.creddy.anthropic.token.TokenStoreUnavailableException;
+import dev.creddy.anthropic.usage.Admission;
+import dev.creddy.anthropic.usage.RateLimitHeaders;
+import dev.creddy.anthropic.usage.UsageLedger;
 import jakarta.inject.Inject;
 import jakarta.servlet.annotation.WebServlet;
 import jakarta.servlet.http.HttpServlet;
 import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
 import java.io.IOException;
+import java.time.Instant;
 import java.util.Optional;
 
 /**
  * Every {@code /v1/**} request other than the token endpoints, any method: authenticate the token,
- * choose the target, then hand both legs to the {@link Forwarder}, which streams them asynchronously.
+ * choose the target, admit the request under the token's limits, then hand both legs to the
+ * {@link Forwarder}, which streams them asynchronously.
  * Nothing a client sends can change where the request goes.
  */
 @WebServlet(name = "forwarding", urlPatterns = "/v1/*", asyncSupported = true, loadOnStartup = 1)
@@ -36,6 +42,8 @@ public class ForwardingServlet extends HttpServlet {
     transient ApiResponses responses;
     @Inject
     transient AuditLog audit;
+    @Inject
+    transient UsageLedger ledger;
 
     @Override
     protected void service(HttpServletRequest clientRequest, HttpServletResponse clientResponse) throws IOException {
@@ -63,7 +71,21 @@ public class ForwardingServlet extends HttpServlet {
                     ApiError.of(404, "not found: the proxy forwards only paths under /v1/"), "not_forwardable");
             return;
         }
-        forwarder.forward(clientRequest, clientResponse, caller, target.get());
+        Admission admission = null;
+        if (caller.limits().countsBeforeForwarding()) {
+            try {
+                admission = ledger.admit(caller, Instant.now());
+            } catch (TokenStoreUnavailableException e) {
+                refuse(clientRequest, clientResponse, caller, TokenStoreOutage.ERROR, "token_store_unavailable");
+                return;
+            }
+            if (!admission.admitted()) {
+                RateLimitHeaders.of(caller.limits(), admission).forEach(clientResponse::setHeader);
+                refuse(clientRequest, clientResponse, caller, LimitRefusal.of(caller, admission, Instant.now()), "rate_limited");
+                return;
+            }
+        }
+        forwarder.forward(clientRequest, clientResponse, caller, target.get(), admission);
     }
 
     /** Answers {@code error} and writes the audit line of a refusal; {@code caller} is null when no valid token was found. */

@@ -7,12 +7,14 @@ import dev.creddy.anthropic.token.TokenId;
 import dev.creddy.anthropic.token.TokenRecord;
 import dev.creddy.anthropic.token.TokenRegistry;
 import dev.creddy.anthropic.token.TokenStoreUnavailableException;
+import dev.creddy.anthropic.usage.UsageLedger;
 import jakarta.inject.Inject;
 import jakarta.servlet.annotation.WebServlet;
 import jakarta.servlet.http.HttpServlet;
 import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
 import java.io.IOException;
+import java.time.Instant;
 import java.util.Optional;
 
 /**
@@ -36,6 +38,8 @@ public class TokenItemServlet extends HttpServlet {
     transient ApiResponses responses;
     @Inject
     transient AuditLog audit;
+    @Inject
+    transient UsageLedger ledger;
 
     @Override
     protected void service(HttpServletRequest request, HttpServletResponse response) throws IOException {
@@ -77,7 +81,8 @@ public class TokenItemServlet extends HttpServlet {
         TokenRecord caller = authentication.caller();
         RequestAttributes.tag(request, caller);
         if (!giveBack) {
-            responses.json(response, HttpServletResponse.SC_OK, TokenSummary.of(caller));
+            responses.json(response, HttpServletResponse.SC_OK,
+                    TokenSummary.of(caller, TokenUsageView.of(ledger.usageOf(caller, Instant.now()))));
             return;
         }
         if (authentication.direct()) {

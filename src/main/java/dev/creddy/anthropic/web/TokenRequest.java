@@ -2,7 +2,9 @@ package dev.creddy.anthropic.web;
 
 import dev.creddy.anthropic.config.GoDuration;
 import dev.creddy.anthropic.token.AgentNames;
+import dev.creddy.anthropic.token.TokenLimits;
 import jakarta.json.Json;
+import jakarta.json.JsonObject;
 import jakarta.json.JsonString;
 import jakarta.json.JsonValue;
 import jakarta.json.stream.JsonParser;
@@ -14,29 +16,60 @@ import java.util.Map;
 import java.util.Set;
 
 /**
- * A parsed, validated {@code POST /v1/tokens} body: {@code {"ttl":"1h","agent_name":"my-agent"}},
- * both optional. Unknown fields are refused, so a typo ({@code "tll"}) is not silently ignored.
- * Every rule failure is an {@link IllegalArgumentException} whose message says what to fix.
+ * A parsed, validated {@code POST /v1/tokens} body, every field optional:
+ * {@code {"ttl":"1h","agent_name":"my-agent","rpm":60,"tpm":100000,"max_tokens_total":2000000,
+ * "models":["claude-sonnet-4"]}}. The limits may also come as one {@code "limits"} object with the same
+ * fields. A limit left out takes the configured default; a limit set to {@code null} is lifted. Unknown
+ * fields are refused, so a typo ({@code "tll"}) is not silently ignored. Every rule failure is an
+ * {@link IllegalArgumentException} whose message says what to fix.
  *
  * @param ttl the token's lifetime, within {@code (0, maxTtl]}
  * @param agentName who the token is for
+ * @param limits what the token may spend, defaults applied
  * @param agentNamed whether the body named the agent (else {@code agentName} is the default)
+ * @param limitsNamed whether the body named any limit (else {@code limits} are the defaults)
  */
-record TokenRequest(Duration ttl, String agentName, boolean agentNamed) {
+record TokenRequest(Duration ttl, String agentName, TokenLimits limits, boolean agentNamed, boolean limitsNamed) {
 
     static final String DEFAULT_AGENT_NAME = "unnamed";
-    private static final Set<String> FIELDS = Set.of("ttl", "agent_name");
+    private static final Set<String> FIELDS = Set.of("ttl", "agent_name", "rpm", "tpm", "max_tokens_total", "models", "limits");
 
-    static TokenRequest parse(String body, Duration defaultTtl, Duration maxTtl) {
+    static TokenRequest parse(String body, Duration defaultTtl, Duration maxTtl, TokenLimits defaultLimits) {
         Map<String, JsonValue> json = body.isBlank() ? Map.of() : object(body);
         for (String field : json.keySet()) {
             if (!FIELDS.contains(field)) {
-                throw new IllegalArgumentException("unknown field \"" + field + "\": a token request takes ttl and agent_name");
+                throw new IllegalArgumentException("unknown field \"" + field
+                        + "\": a token request takes ttl, agent_name, rpm, tpm, max_tokens_total and models");
             }
         }
         Duration ttl = json.containsKey("ttl") ? ttl(string(json, "ttl"), maxTtl) : defaultTtl;
         String agentName = json.containsKey("agent_name") ? agentName(string(json, "agent_name")) : DEFAULT_AGENT_NAME;
-        return new TokenRequest(ttl, agentName, json.containsKey("agent_name"));
+        Map<String, JsonValue> limitFields = limitFields(json);
+        boolean limitsNamed = limitFields.keySet().stream().anyMatch(TokenLimits.FIELDS::contains);
+        return new TokenRequest(ttl, agentName, TokenLimits.parse(limitFields, defaultLimits), json.containsKey("agent_name"),
+                limitsNamed);
+    }
+
+    /** The limit fields, whether they came at the top level or in a {@code limits} object (not both). */
+    private static Map<String, JsonValue> limitFields(Map<String, JsonValue> json) {
+        if (!json.containsKey("limits")) {
+            return json;
+        }
+        if (!(json.get("limits") instanceof JsonObject nested)) {
+            throw new IllegalArgumentException("limits must be an object such as {\"rpm\":60,\"models\":[\"claude-sonnet-4\"]}");
+        }
+        for (String field : json.keySet()) {
+            if (TokenLimits.FIELDS.contains(field)) {
+                throw new IllegalArgumentException(field + " is given both at the top level and in limits: give it once");
+            }
+        }
+        for (String field : nested.keySet()) {
+            if (!TokenLimits.FIELDS.contains(field)) {
+                throw new IllegalArgumentException("unknown field \"" + field
+                        + "\" in limits: limits are rpm, tpm, max_tokens_total and models");
+            }
+        }
+        return nested;
     }
 
     private static Map<String, JsonValue> object(String body) {

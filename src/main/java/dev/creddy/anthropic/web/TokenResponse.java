@@ -3,12 +3,16 @@ package dev.creddy.anthropic.web;
 import dev.creddy.anthropic.config.GoDuration;
 import dev.creddy.anthropic.token.AgentIdentity;
 import dev.creddy.anthropic.token.IssuedToken;
+import dev.creddy.anthropic.token.TokenLimits;
+import dev.creddy.anthropic.token.TokenRecord;
 import jakarta.json.bind.annotation.JsonbProperty;
 import jakarta.json.bind.annotation.JsonbPropertyOrder;
 import java.time.Duration;
+import java.util.List;
 
 /** The body of {@code 201 Created} for a new token; the only place the secret ever leaves the proxy. */
-@JsonbPropertyOrder({"id", "token", "agentName", "createdAt", "expiresAt", "ttl", "identity"})
+@JsonbPropertyOrder({"id", "token", "agentName", "createdAt", "expiresAt", "ttl", "rpm", "tpm", "maxTokensTotal", "models",
+        "identity"})
 public record TokenResponse(
         String id,
         String token,
@@ -16,12 +20,19 @@ public record TokenResponse(
         @JsonbProperty("created_at") String createdAt,
         @JsonbProperty("expires_at") String expiresAt,
         String ttl,
+        Long rpm,
+        Long tpm,
+        @JsonbProperty("max_tokens_total") Long maxTokensTotal,
+        List<String> models,
         AgentIdentity identity) {
 
+    /** The new token with its effective limits; a limit that does not apply is left out. */
     static TokenResponse of(IssuedToken issued, Duration ttl) {
-        return new TokenResponse(issued.record().id().value(), issued.secret(), issued.record().agentName(),
-                issued.record().createdAt().toString(), issued.record().expiresAt().toString(), GoDuration.format(ttl),
-                issued.record().identity().orElse(null));
+        TokenRecord record = issued.record();
+        TokenLimits limits = record.limits();
+        return new TokenResponse(record.id().value(), issued.secret(), record.agentName(), record.createdAt().toString(),
+                record.expiresAt().toString(), GoDuration.format(ttl), LimitFields.rpm(limits), LimitFields.tpm(limits),
+                LimitFields.maxTokensTotal(limits), LimitFields.models(limits), record.identity().orElse(null));
     }
 
     @Override

@@ -11,9 +11,8 @@ import dev.creddy.anthropic.identity.VerifiedAgent;
 import dev.creddy.anthropic.observe.AuditEntry;
 import dev.creddy.anthropic.observe.AuditLog;
 import dev.creddy.anthropic.token.IssuedToken;
-import dev.creddy.anthropic.token.TokenId;
 import dev.creddy.anthropic.token.TokenGrant;
-import dev.creddy.anthropic.token.TokenLimits;
+import dev.creddy.anthropic.token.TokenId;
 import dev.creddy.anthropic.token.TokenRecord;
 import dev.creddy.anthropic.token.TokenRegistry;
 import dev.creddy.anthropic.token.TokenStoreUnavailableException;
@@ -106,10 +105,8 @@ public class TokenServlet extends HttpServlet {
         if (tokenRequest.isEmpty()) {
             return;
         }
-        // Always the grant form: the registry's two-argument default would run inside the store, past the
-        // metrics decorator, and the issued-token count would miss it.
         IssuedToken issued = registry.issue(new TokenGrant(tokenRequest.get().agentName(), tokenRequest.get().ttl(),
-                TokenLimits.NONE));
+                tokenRequest.get().limits()));
         created(request, response, issued, tokenRequest.get().ttl());
     }
 
@@ -143,6 +140,12 @@ public class TokenServlet extends HttpServlet {
                     + "\"); leave it out of the request, or send that very name"));
             return;
         }
+        if (tokenRequest.get().limitsNamed()) {
+            // The agent asks for its own token: letting it choose its limits would let it lift them.
+            responses.error(response, ApiError.of(400, "the limits of a token obtained with an identity token come from "
+                    + "the proxy's oidc-policy (or default-limits); leave rpm, tpm, max_tokens_total and models out"));
+            return;
+        }
         Instant now = Instant.now();
         Duration remaining = Duration.between(now.truncatedTo(ChronoUnit.SECONDS), agent.expiresAt())
                 .truncatedTo(ChronoUnit.SECONDS);
@@ -158,7 +161,8 @@ public class TokenServlet extends HttpServlet {
     /** The parsed body, or empty when a 4xx has been answered. */
     private Optional<TokenRequest> tokenRequest(HttpServletRequest request, HttpServletResponse response) throws IOException {
         try {
-            return Optional.of(TokenRequest.parse(body(request), settings.defaultTtl(), settings.maxTtl()));
+            return Optional.of(TokenRequest.parse(body(request), settings.defaultTtl(), settings.maxTtl(),
+                    settings.defaultLimits()));
         } catch (BodyTooLargeException e) {
             responses.error(response, ApiError.of(413, "a token request body must be at most " + MAX_BODY_BYTES + " bytes"));
         } catch (IllegalArgumentException e) {

@@ -40,6 +40,9 @@ class AgentTokenVerifierTest {
     private static final IdentityPolicy POLICY = IdentityPolicy.parse(
             "{\"agent:researcher\":{\"rpm\":5,\"models\":[\"claude-haiku\"]},\"scope:anthropic:claude\":{\"tpm\":1000}}");
 
+    /** default-limits: what a rule leaves out, and what an identity no rule names gets. */
+    private static final TokenLimits DEFAULTS = TokenLimits.fromJson("{\"tpm\":99,\"max_tokens_total\":5000}");
+
     @AfterAll
     static void stop() {
         CREDDY.close();
@@ -48,7 +51,7 @@ class AgentTokenVerifierTest {
     private static AgentTokenVerifier verifier(String agentClaim, Optional<String> scopesClaim) {
         return new AgentTokenVerifier(new OidcSettings(List.of(URI.create(CREDDY.issuer())), FakeOidcProvider.AUDIENCE,
                 "anthropic", agentClaim, scopesClaim, Duration.ofSeconds(60), Duration.ofHours(1), true, POLICY),
-                Clock.systemUTC());
+                DEFAULTS, Clock.systemUTC());
     }
 
     @Test
@@ -62,11 +65,13 @@ class AgentTokenVerifierTest {
                     "10.0.0.0/8"), agent.identity());
             assertEquals(OptionalLong.of(5), agent.limits().rpm(), "the agent's own rule wins over its scope's");
             assertEquals(List.of("claude-haiku"), agent.limits().models());
+            assertEquals(OptionalLong.of(99), agent.limits().tpm(), "what the rule leaves out comes from default-limits");
 
             VerifiedAgent writer = verifier.verify(CREDDY.mint("writer", c -> c.claim("scopes", List.of("anthropic:claude"))));
             assertEquals(OptionalLong.of(1000), writer.limits().tpm());
             VerifiedAgent plain = verifier.verify(CREDDY.mint("plain", c -> c));
-            assertEquals(TokenLimits.NONE, plain.limits());
+            assertEquals(OptionalLong.of(5000), writer.limits().maxTokensTotal());
+            assertEquals(DEFAULTS, plain.limits());
 
             Instant now = Instant.parse("2026-11-26T10:00:00Z");
             TokenRecord direct = AgentIdentities.directRecord(jwt, agent, now);

@@ -52,7 +52,10 @@ class AgentIdentityIT {
 
     @Deployment(testable = false)
     static WebArchive proxy() {
-        return ProxyWar.withSettings("agent-identity.war", CREDDY.proxySettings());
+        Map<String, String> settings = CREDDY.proxySettings();
+        settings.put("oidc-policy", "{\"agent:limited\":{\"rpm\":30,\"models\":[\"claude-haiku\"]},"
+                + "\"scope:anthropic:batch\":{\"tpm\":5000}}");
+        return ProxyWar.withSettings("agent-identity.war", settings);
     }
 
     @AfterAll
@@ -189,6 +192,28 @@ class AgentIdentityIT {
         HttpResponse<String> issued = exchange(jwt, "");
         assertEquals(201, issued.statusCode(), issued.body());
         assertEquals("svc-batch-7", json(issued.body()).getString("agent_name"));
+    }
+
+    /** oidc-policy limits the agent's token; the agent cannot pick its own limits. */
+    @Test
+    void thePolicyLimitsTheExchangedTokenAndTheBodyCannotLiftIt() throws Exception {
+        JsonObject limited = json(exchange(CREDDY.mint("limited", c -> c), "{}").body());
+        assertEquals(30, limited.getInt("rpm"));
+        assertEquals(List.of("claude-haiku"), limited.getJsonArray("models").getValuesAs(jakarta.json.JsonString::getString));
+        com.anthropic.errors.PermissionDeniedException refused = org.junit.jupiter.api.Assertions.assertThrows(
+                com.anthropic.errors.PermissionDeniedException.class,
+                () -> sdk(limited.getString("token")).messages().create(hello()));
+        assertTrue(refused.getMessage().contains("claude-sonnet-4-5"), refused.getMessage());
+        assertEquals(0, UPSTREAM.pendingRequests(), "a model outside the policy never reaches the upstream");
+
+        JsonObject batch = json(exchange(CREDDY.mint("batcher", c -> c.claim("scopes", List.of("anthropic:batch"))), "{}")
+                .body());
+        assertEquals(5000, batch.getInt("tpm"));
+        assertFalse(batch.containsKey("rpm"), batch.toString());
+
+        HttpResponse<String> lifted = exchange(CREDDY.mint("limited", c -> c), "{\"rpm\":null,\"tpm\":1000000}");
+        assertEquals(400, lifted.statusCode());
+        assertTrue(lifted.body().contains("oidc-policy"), lifted.body());
     }
 
     @Test

@@ -221,6 +221,37 @@ class MultiInstanceRedisIT {
 
     @Test
     @Order(3)
+    void twoInstancesShareATokensLimitsAndUsage() throws Exception {
+        while (java.time.LocalTime.now(java.time.ZoneOffset.UTC).getSecond() > 45) {
+            Thread.sleep(200);
+        }
+        HttpResponse<String> issued = a.requestToken("{\"agent_name\":\"shared-limits\",\"ttl\":\"10m\",\"rpm\":3}");
+        assertEquals(201, issued.statusCode(), issued.body());
+        String token = jakarta.json.Json.createReader(new java.io.StringReader(issued.body())).readObject().getString("token");
+        UPSTREAM.respondWith((request, exchange) -> FakeAnthropic.json(exchange, 200,
+                dev.creddy.anthropic.it.support.Wire.messageWithUsage("shared", 100, 0, 0, 20)));
+        hello(sdk(a.base(), token));
+        hello(sdk(b.base(), token));
+        hello(sdk(a.base(), token));
+        for (int i = 0; i < 3; i++) {
+            UPSTREAM.takeRequest();
+        }
+        for (ProxyHttp instance : List.of(b, a)) {
+            HttpResponse<String> refused = instance.listModels(token);
+            assertEquals(429, refused.statusCode(), "the 4th request of the minute, on " + instance.base() + ": " + refused.body());
+            assertEquals("0", refused.headers().firstValue("creddy-ratelimit-requests-remaining").orElse(null));
+        }
+        assertEquals(0, UPSTREAM.pendingRequests(), "no refused request reached the upstream");
+        await("the three exchanges' usage is recorded", Duration.ofSeconds(5), () -> {
+            HttpResponse<String> self = b.send(b.request("/v1/tokens/self").header("x-api-key", token).GET().build());
+            jakarta.json.JsonObject total = jakarta.json.Json.createReader(new java.io.StringReader(self.body())).readObject()
+                    .getJsonObject("usage").getJsonObject("total");
+            return total.getInt("requests") == 3 && total.getInt("input_tokens") == 300 && total.getInt("output_tokens") == 60;
+        });
+    }
+
+    @Test
+    @Order(4)
     void aTokenExpiresOnBothInstancesAtItsExpiry() throws Exception {
         Issued token = a.issue("brief", "2s");
         assertEquals(200, b.listModels(token.token()).statusCode());

@@ -4,7 +4,10 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.creddy.anthropic.token.TokenLimits;
 import java.time.Duration;
+import java.util.List;
+import java.util.OptionalLong;
 import java.util.stream.Stream;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
@@ -17,7 +20,52 @@ class TokenRequestTest {
     private static final String ROBOT = "\uD83E\uDD16"; // one code point, two chars
 
     private static TokenRequest parse(String body) {
-        return TokenRequest.parse(body, DEFAULT_TTL, MAX_TTL);
+        return TokenRequest.parse(body, DEFAULT_TTL, MAX_TTL, TokenLimits.NONE);
+    }
+
+    private static final TokenLimits DEFAULTS = new TokenLimits(OptionalLong.of(60), OptionalLong.empty(),
+            OptionalLong.of(1_000_000), List.of("claude-haiku"));
+
+    static Stream<Arguments> limitBodies() {
+        return Stream.of(
+                Arguments.of("{}", DEFAULTS),
+                Arguments.of("{\"rpm\":5}", new TokenLimits(OptionalLong.of(5), OptionalLong.empty(), OptionalLong.of(1_000_000),
+                        List.of("claude-haiku"))),
+                Arguments.of("{\"limits\":{\"rpm\":5,\"tpm\":900}}", new TokenLimits(OptionalLong.of(5), OptionalLong.of(900),
+                        OptionalLong.of(1_000_000), List.of("claude-haiku"))),
+                Arguments.of("{\"rpm\":null,\"max_tokens_total\":null,\"models\":null}", TokenLimits.NONE),
+                Arguments.of("{\"models\":[\"claude-sonnet-4\",\"claude-opus-4-1\"],\"tpm\":1000000000000000}",
+                        new TokenLimits(OptionalLong.of(60), OptionalLong.of(1_000_000_000_000_000L), OptionalLong.of(1_000_000),
+                                List.of("claude-sonnet-4", "claude-opus-4-1"))));
+    }
+
+    @ParameterizedTest(name = "[{index}] {0}")
+    @MethodSource("limitBodies")
+    void limitsLeftOutTakeTheDefaultsAndNullLiftsThem(String body, TokenLimits expected) {
+        assertEquals(expected, TokenRequest.parse(body, DEFAULT_TTL, MAX_TTL, DEFAULTS).limits());
+    }
+
+    static Stream<Arguments> badLimits() {
+        return Stream.of(
+                Arguments.of("{\"rpm\":0}", "rpm must be a whole number from 1"),
+                Arguments.of("{\"rpm\":2.5}", "rpm must be a whole number from 1"),
+                Arguments.of("{\"tpm\":\"100\"}", "tpm must be a whole number from 1"),
+                Arguments.of("{\"max_tokens_total\":1000000000000000001}", "max_tokens_total must be a whole number from 1"),
+                Arguments.of("{\"models\":[]}", "models must be a list of 1 to 100"),
+                Arguments.of("{\"models\":{}}", "models must be a list of 1 to 100"),
+                Arguments.of("{\"models\":[\"a b\"]}", "each of models must be a model name"),
+                Arguments.of("{\"models\":[\"" + "m".repeat(201) + "\"]}", "each of models must be a model name"),
+                Arguments.of("{\"limits\":{\"rpm\":1},\"rpm\":1}", "rpm is given both at the top level and in limits"),
+                Arguments.of("{\"limits\":{\"rmp\":1}}", "unknown field \"rmp\" in limits"),
+                Arguments.of("{\"limits\":5}", "limits must be an object"),
+                Arguments.of("{\"rpm\":1,\"rpm\":2}", "\"rpm\" appears twice"));
+    }
+
+    @ParameterizedTest(name = "[{index}] {0}")
+    @MethodSource("badLimits")
+    void refusesBadLimitsSayingWhatToFix(String body, String expected) {
+        IllegalArgumentException refused = assertThrows(IllegalArgumentException.class, () -> parse(body));
+        assertTrue(refused.getMessage().contains(expected), refused.getMessage());
     }
 
     static Stream<Arguments> validBodies() {

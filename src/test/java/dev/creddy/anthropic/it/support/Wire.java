@@ -29,6 +29,35 @@ public final class Wire {
                 + "\"cache_read_input_tokens\":0,\"output_tokens\":6}}";
     }
 
+    /** A non-streaming answer whose {@code usage} has these counts. */
+    public static String messageWithUsage(String text, long input, long cacheCreation, long cacheRead, long output) {
+        return "{\"id\":\"msg_fake_usage\",\"type\":\"message\",\"role\":\"assistant\",\"model\":\"claude-sonnet-4-5\","
+                + "\"content\":[{\"type\":\"text\",\"text\":\"" + text + "\"}],\"stop_reason\":\"end_turn\","
+                + "\"stop_sequence\":null,\"usage\":{\"input_tokens\":" + input + ",\"cache_creation_input_tokens\":"
+                + cacheCreation + ",\"cache_read_input_tokens\":" + cacheRead + ",\"cache_creation\":{"
+                + "\"ephemeral_5m_input_tokens\":" + cacheCreation + ",\"ephemeral_1h_input_tokens\":0},\"output_tokens\":"
+                + output + ",\"service_tier\":\"standard\"}}";
+    }
+
+    /**
+     * A streamed answer whose {@code message_start} reports these input and cache counts and whose
+     * last {@code message_delta} reports {@code output} (cumulative, as the API counts), with the
+     * input counts repeated there as recent streams do.
+     */
+    public static List<Event> eventsWithUsage(long input, long cacheCreation, long cacheRead, long output, String... pieces) {
+        List<Event> events = new ArrayList<>(textEvents(pieces));
+        events.set(0, new Event("message_start", "{\"type\":\"message_start\",\"message\":{\"id\":\"msg_fake_usage\","
+                + "\"type\":\"message\",\"role\":\"assistant\",\"content\":[],\"model\":\"claude-sonnet-4-5\","
+                + "\"stop_reason\":null,\"stop_sequence\":null,\"usage\":{\"input_tokens\":" + input
+                + ",\"cache_creation_input_tokens\":" + cacheCreation + ",\"cache_read_input_tokens\":" + cacheRead
+                + ",\"output_tokens\":1}}}"));
+        int delta = events.size() - 2;
+        events.set(delta, new Event("message_delta", "{\"type\":\"message_delta\",\"delta\":{\"stop_reason\":\"end_turn\","
+                + "\"stop_sequence\":null},\"usage\":{\"input_tokens\":" + input + ",\"cache_creation_input_tokens\":"
+                + cacheCreation + ",\"cache_read_input_tokens\":" + cacheRead + ",\"output_tokens\":" + output + "}}"));
+        return events;
+    }
+
     public static String error(String type, String message) {
         return "{\"type\":\"error\",\"error\":{\"type\":\"" + type + "\",\"message\":\"" + message + "\"},"
                 + "\"request_id\":\"req_fake_error\"}";

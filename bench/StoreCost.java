@@ -2,8 +2,14 @@ import dev.creddy.anthropic.config.RedisSettings;
 import dev.creddy.anthropic.token.IssuedToken;
 import dev.creddy.anthropic.token.MemoryTokenStore;
 import dev.creddy.anthropic.token.RedisTokenStore;
-import dev.creddy.anthropic.token.TokenRegistry;
+import dev.creddy.anthropic.token.TokenGrant;
+import dev.creddy.anthropic.token.TokenLimits;
+import dev.creddy.anthropic.token.TokenRecord;
 import dev.creddy.anthropic.token.TokenSecrets;
+import dev.creddy.anthropic.usage.MemoryUsageLedger;
+import dev.creddy.anthropic.usage.RedisUsageLedger;
+import dev.creddy.anthropic.usage.Usage;
+import dev.creddy.anthropic.usage.UsageLedger;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
@@ -14,9 +20,11 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Optional;
+import java.util.OptionalLong;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
@@ -24,12 +32,14 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.LongAdder;
 
 /**
- * What one token validation costs: the memory store, the Redis store answering from its local
- * cache (hit), and the Redis store asking Redis (miss: redis-cache-ttl 0, and a well-formed token
- * Redis does not know). Starts its own redis-server on a free loopback port and ends it by PID.
- * A plain timed loop with warm-up; run it with bench/validation-cost.sh. Not a test.
+ * What the token store costs a request: one token validation (the memory store, the Redis store
+ * answering from its local cache, and the Redis store asking Redis: redis-cache-ttl 0, and a
+ * well-formed token Redis does not know), and for tokens with limits one usage admission and one
+ * usage record (memory and Redis ledgers; a Redis record is timed as its caller sees it, which does
+ * not wait for Redis). Starts its own redis-server on a free loopback port and ends it by PID.
+ * A plain timed loop with warm-up; run it with bench/store-cost.sh. Not a test.
  */
-public final class ValidationCost {
+public final class StoreCost {
 
     private static final Duration WARM_UP = Duration.ofSeconds(3);
     private static final Duration MEASURE = Duration.ofSeconds(5);
@@ -51,18 +61,28 @@ public final class ValidationCost {
 
             MemoryTokenStore memory = new MemoryTokenStore(new TokenSecrets(), Clock.systemUTC());
             memory.start();
-            measure("memory, known token", memory, memory.issue("bench", Duration.ofHours(1)).secret());
+            String memorySecret = memory.issue("bench", Duration.ofHours(1)).secret();
+            measure("memory, known token", () -> memory.validate(memorySecret));
+            TokenRecord limited = memory.issue(LIMITED).record();
+            try (MemoryUsageLedger ledger = new MemoryUsageLedger(Duration.ofDays(7), Clock.systemUTC())) {
+                measureLedger("memory ledger", ledger, limited);
+            }
             memory.close();
 
             RedisTokenStore cached = redisStore(port, Duration.ofSeconds(1));
-            measure("redis, cache hit (redis-cache-ttl 1s)", cached, cached.issue("bench", Duration.ofHours(1)).secret());
+            String cachedSecret = cached.issue("bench", Duration.ofHours(1)).secret();
+            measure("redis, cache hit (redis-cache-ttl 1s)", () -> cached.validate(cachedSecret));
             cached.close();
 
             RedisTokenStore uncached = redisStore(port, Duration.ZERO);
             IssuedToken known = uncached.issue("bench", Duration.ofHours(1));
-            measure("redis, cache miss (redis-cache-ttl 0)", uncached, known.secret());
-            measure("redis, unknown token (always a round trip)", uncached, "crd_" + "Q".repeat(43));
-            throughput("redis, cache miss, 8 threads share 1 conn", uncached, known.secret(), 8);
+            measure("redis, cache miss (redis-cache-ttl 0)", () -> uncached.validate(known.secret()));
+            measure("redis, unknown token (always a round trip)", () -> uncached.validate("crd_" + "Q".repeat(43)));
+            throughput("redis, cache miss, 8 threads share 1 conn", () -> uncached.validate(known.secret()), 8);
+            RedisUsageLedger ledger = new RedisUsageLedger(uncached.link(), Duration.ofDays(7));
+            measureLedger("redis ledger", ledger, uncached.issue(LIMITED).record());
+            ledger.close();
+            System.out.printf("redis ledger: %d record(s) dropped (Lettuce's queue of 10,000 full)%n", ledger.droppedRecords());
             uncached.close();
         } finally {
             redis.destroy();
@@ -75,6 +95,18 @@ public final class ValidationCost {
         }
     }
 
+    /** Limits that never refuse in a benchmark, so that every admission runs the whole check and counts. */
+    private static final TokenGrant LIMITED = new TokenGrant("bench-limited", Duration.ofHours(1), new TokenLimits(
+            OptionalLong.of(Long.MAX_VALUE), OptionalLong.of(Long.MAX_VALUE), OptionalLong.of(Long.MAX_VALUE), List.of()));
+
+    private static void measureLedger(String name, UsageLedger ledger, TokenRecord token) throws Exception {
+        Usage used = new Usage(1, 1200, 350, 0, 4000, 0);
+        measure(name + ", admit", () -> ledger.admit(token, Instant.now()));
+        measure(name + ", record (caller's time)", () -> ledger.record(token, used, Instant.now()));
+        measure(name + ", usageOf", () -> ledger.usageOf(token, Instant.now()));
+        throughput(name + ", admit, 8 threads", () -> ledger.admit(token, Instant.now()), 8);
+    }
+
     private static RedisTokenStore redisStore(int port, Duration cacheTtl) {
         RedisTokenStore store = new RedisTokenStore(new RedisSettings(URI.create("redis://127.0.0.1:" + port + "/0"),
                 Optional.empty(), Duration.ofSeconds(2), cacheTtl), new TokenSecrets(), Clock.systemUTC());
@@ -82,10 +114,10 @@ public final class ValidationCost {
         return store;
     }
 
-    private static void measure(String name, TokenRegistry registry, String secret) {
+    private static void measure(String name, Runnable call) {
         long end = System.nanoTime() + WARM_UP.toNanos();
         while (System.nanoTime() < end) {
-            registry.validate(secret);
+            call.run();
         }
         long[] samples = new long[4_000_000];
         int n = 0;
@@ -93,7 +125,7 @@ public final class ValidationCost {
         end = start + MEASURE.toNanos();
         long now = start;
         while (now < end && n < samples.length) {
-            registry.validate(secret);
+            call.run();
             long after = System.nanoTime();
             samples[n++] = after - now;
             now = after;
@@ -105,7 +137,7 @@ public final class ValidationCost {
                 n / (total / 1e9));
     }
 
-    private static void throughput(String name, TokenRegistry registry, String secret, int threads) throws Exception {
+    private static void throughput(String name, Runnable call, int threads) throws Exception {
         ExecutorService pool = Executors.newFixedThreadPool(threads);
         try {
             LongAdder ops = new LongAdder();
@@ -116,7 +148,7 @@ public final class ValidationCost {
                 runs.add(pool.submit(() -> {
                     long now;
                     while ((now = System.nanoTime()) < end) {
-                        registry.validate(secret);
+                        call.run();
                         if (now > warmEnd) {
                             ops.increment();
                         }

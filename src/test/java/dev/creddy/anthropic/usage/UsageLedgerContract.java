@@ -1,0 +1,291 @@
+package dev.creddy.anthropic.usage;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.creddy.anthropic.token.ManualClock;
+import dev.creddy.anthropic.token.TokenId;
+import dev.creddy.anthropic.token.TokenLimits;
+import dev.creddy.anthropic.token.TokenRecord;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.OptionalLong;
+import java.util.Random;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+/**
+ * What every {@link UsageLedger} promises, whatever its store: one subclass per store runs these same
+ * tests against a real instance of it. Time is the test's: every call is given {@code clock}'s now.
+ */
+@Timeout(60)
+abstract class UsageLedgerContract {
+
+    static final Duration RETENTION = Duration.ofDays(7);
+    private static final Instant START = Instant.parse("2026-11-26T10:00:10Z");
+    private static final AtomicInteger NEXT_ID = new AtomicInteger();
+
+    protected final ManualClock clock = new ManualClock(START);
+    protected UsageLedger ledger;
+
+    /** A started ledger with {@link #RETENTION}, empty. */
+    protected abstract UsageLedger open() throws Exception;
+
+    /** Waits until what was recorded so far has been added, for ledgers that add it later. */
+    protected abstract void settle(UsageLedger ledger) throws Exception;
+
+    /** Stops what {@link #open} started. */
+    protected abstract void close(UsageLedger ledger) throws Exception;
+
+    @BeforeEach
+    void openLedger() throws Exception {
+        ledger = open();
+    }
+
+    @AfterEach
+    void closeLedger() throws Exception {
+        if (ledger != null) {
+            close(ledger);
+        }
+    }
+
+    static TokenRecord token(String agent, Long rpm, Long tpm, Long maxTokensTotal) {
+        String id = String.format("tok_contract%08d", NEXT_ID.incrementAndGet());
+        return new TokenRecord(new TokenId(id), agent, START.minusSeconds(10), START.plus(Duration.ofDays(1)),
+                new TokenLimits(optional(rpm), optional(tpm), optional(maxTokensTotal), List.of()));
+    }
+
+    private static OptionalLong optional(Long value) {
+        return value == null ? OptionalLong.empty() : OptionalLong.of(value);
+    }
+
+    private Admission admit(TokenRecord token) {
+        return ledger.admit(token, clock.instant());
+    }
+
+    private void record(TokenRecord token, long input, long output) {
+        ledger.record(token, new Usage(1, input, output, 0, 0, 0), clock.instant());
+    }
+
+    @Test
+    void admitsUpToRpmThenRefusesUntilTheNextMinute() {
+        TokenRecord token = token("rpm", 3L, null, null);
+        Instant resets = Instant.parse("2026-11-26T10:01:00Z");
+        for (int i = 1; i <= 3; i++) {
+            assertEquals(new Admission(Optional.empty(), i, 0, 0, resets), admit(token));
+        }
+        clock.advance(Duration.ofSeconds(49));
+        assertEquals(new Admission(Optional.of(Admission.RPM), 3, 0, 0, resets), admit(token), "refused, counting nothing");
+        assertEquals(new Admission(Optional.of(Admission.RPM), 3, 0, 0, resets), admit(token));
+
+        clock.advance(Duration.ofSeconds(1));
+        assertEquals(new Admission(Optional.empty(), 1, 0, 0, Instant.parse("2026-11-26T10:02:00Z")), admit(token),
+                "a new window at 10:01:00");
+        assertEquals(1, ledger.usageOf(token, clock.instant()).requestsInWindow());
+    }
+
+    @Test
+    void refusesOverTpmOnceTheWindowsRecordedTokensReachIt() throws Exception {
+        TokenRecord token = token("tpm", null, 1000L, null);
+        assertTrue(admit(token).admitted());
+        record(token, 600, 399);
+        settle(ledger);
+        assertTrue(admit(token).admitted(), "999 < 1000");
+        record(token, 1, 0);
+        settle(ledger);
+        Admission refused = admit(token);
+        assertEquals(Optional.of(Admission.TPM), refused.refusedBy());
+        assertEquals(1000, refused.tokensInWindow());
+        assertEquals(2, refused.requestsInWindow());
+        assertEquals(Instant.parse("2026-11-26T10:01:00Z"), refused.windowResetsAt());
+
+        clock.advance(Duration.ofMinutes(1));
+        Admission next = admit(token);
+        assertTrue(next.admitted());
+        assertEquals(0, next.tokensInWindow());
+        assertEquals(1000, next.tokensTotal());
+    }
+
+    @Test
+    void holdsTheBudgetAcrossWindows() throws Exception {
+        TokenRecord token = token("budget", null, null, 1000L);
+        assertTrue(admit(token).admitted());
+        ledger.record(token, new Usage(1, 300, 100, 50, 50, 0), clock.instant());
+        clock.advance(Duration.ofMinutes(7));
+        assertTrue(admit(token).admitted(), "500 of 1000 used");
+        ledger.record(token, new Usage(1, 200, 299, 0, 0, 0), clock.instant());
+        clock.advance(Duration.ofHours(2));
+        settle(ledger);
+        assertTrue(admit(token).admitted(), "999 of 1000 used");
+        ledger.record(token, Usage.ofTokens(0, 5, 0, 0), clock.instant());
+        settle(ledger);
+        for (int minute = 0; minute < 3; minute++) {
+            Admission refused = admit(token);
+            assertEquals(Optional.of(Admission.MAX_TOKENS_TOTAL), refused.refusedBy(), "in every later window");
+            assertEquals(1004, refused.tokensTotal());
+            clock.advance(Duration.ofMinutes(1));
+        }
+    }
+
+    @Test
+    void namesTheBudgetFirstThenTpmThenRpm() throws Exception {
+        TokenRecord everything = token("all", 1L, 10L, 10L);
+        TokenRecord windowOnly = token("window", 1L, 10L, 1000L);
+        for (TokenRecord token : List.of(everything, windowOnly)) {
+            assertTrue(admit(token).admitted());
+            record(token, 10, 0);
+        }
+        settle(ledger);
+        assertEquals(Optional.of(Admission.MAX_TOKENS_TOTAL), admit(everything).refusedBy());
+        assertEquals(Optional.of(Admission.TPM), admit(windowOnly).refusedBy());
+    }
+
+    @Test
+    void neverRefusesATokenWithoutLimits() throws Exception {
+        TokenRecord token = token("free", null, null, null);
+        for (int i = 1; i <= 300; i++) {
+            Admission admission = admit(token);
+            assertTrue(admission.admitted());
+            assertEquals(i, admission.requestsInWindow());
+            record(token, 1_000_000, 1_000_000);
+        }
+        settle(ledger);
+        assertEquals(600_000_000L, ledger.usageOf(token, clock.instant()).total().tokens());
+    }
+
+    @Test
+    void admitsExactlyRpmUnderConcurrency() throws Exception {
+        TokenRecord token = token("race", 100L, null, null);
+        List<Admission> admissions = raceAdmissions(List.of(ledger), token, 8, 50);
+        assertEquals(100, admissions.stream().filter(Admission::admitted).count());
+        assertEquals(List.of(Optional.of(Admission.RPM)),
+                admissions.stream().filter(a -> !a.admitted()).map(Admission::refusedBy).distinct().toList());
+        assertEquals(100, ledger.usageOf(token, clock.instant()).requestsInWindow());
+    }
+
+    /** {@code threads} threads, each admitting {@code each} times on the ledgers in turn, all starting at once. */
+    static List<Admission> raceAdmissions(List<UsageLedger> ledgers, TokenRecord token, int threads, int each) throws Exception {
+        ExecutorService pool = Executors.newFixedThreadPool(threads);
+        CountDownLatch go = new CountDownLatch(1);
+        try {
+            List<Future<List<Admission>>> work = new ArrayList<>();
+            for (int t = 0; t < threads; t++) {
+                UsageLedger ledger = ledgers.get(t % ledgers.size());
+                work.add(pool.submit(() -> {
+                    go.await();
+                    List<Admission> mine = new ArrayList<>();
+                    for (int i = 0; i < each; i++) {
+                        mine.add(ledger.admit(token, START));
+                    }
+                    return mine;
+                }));
+            }
+            go.countDown();
+            List<Admission> all = new ArrayList<>();
+            for (Future<List<Admission>> thread : work) {
+                all.addAll(thread.get(30, TimeUnit.SECONDS));
+            }
+            return all;
+        } finally {
+            pool.shutdownNow();
+        }
+    }
+
+    @Test
+    void totalsEqualWhatWasRecordedFieldByField() throws Exception {
+        TokenRecord token = token("totals", null, null, null);
+        Random random = new Random(6);
+        List<Usage> used = new ArrayList<>();
+        for (int i = 0; i < 400; i++) {
+            used.add(new Usage(1, random.nextInt(100_000), random.nextInt(10_000), random.nextInt(5_000),
+                    random.nextInt(50_000), random.nextInt(4) == 0 ? 1 : 0));
+        }
+        Usage expected = used.stream().reduce(Usage.ZERO, Usage::plus);
+        ExecutorService pool = Executors.newFixedThreadPool(4);
+        try {
+            List<Future<?>> work = new ArrayList<>();
+            for (int t = 0; t < 4; t++) {
+                List<Usage> share = used.subList(t * 100, (t + 1) * 100);
+                work.add(pool.submit(() -> share.forEach(usage -> ledger.record(token, usage, clock.instant()))));
+            }
+            for (Future<?> thread : work) {
+                thread.get(30, TimeUnit.SECONDS);
+            }
+        } finally {
+            pool.shutdownNow();
+        }
+        settle(ledger);
+        UsageLedger.TokenUsage usage = ledger.usageOf(token, clock.instant());
+        assertEquals(expected, usage.total());
+        assertEquals(expected.tokens(), usage.tokensInWindow());
+        assertEquals(0, usage.requestsInWindow(), "requests count in the window at admission only");
+        assertEquals(List.of(new UsageLedger.UsageLine(token.id().value(), "totals", expected)),
+                ledger.report(Optional.empty(), START, START.plusSeconds(1)));
+    }
+
+    @Test
+    void knowsNothingOfATokenThatUsedNothing() {
+        TokenRecord token = token("idle", 5L, null, null);
+        assertEquals(new UsageLedger.TokenUsage(Usage.ZERO, 0, 0, Instant.parse("2026-11-26T10:01:00Z")),
+                ledger.usageOf(token, clock.instant()));
+    }
+
+    @Test
+    void reportsEachTokenOverTheHoursTheWindowOverlaps() throws Exception {
+        TokenRecord a1 = token("agent-a", null, null, null);
+        TokenRecord a2 = token("agent-a", null, null, null);
+        TokenRecord b = token("agent-b", null, null, null);
+        record(a1, 100, 10); // 10:00
+        record(b, 7, 7);
+        clock.advance(Duration.ofMinutes(90)); // 11:30
+        record(a1, 200, 20);
+        record(a2, 1, 1);
+        clock.advance(Duration.ofMinutes(100)); // 13:10
+        record(b, 5, 5);
+        settle(ledger);
+
+        Instant at10 = Instant.parse("2026-11-26T10:00:00Z");
+        Instant at12 = Instant.parse("2026-11-26T12:00:00Z");
+        assertEquals(List.of(line(a1, 2, 300, 30), line(a2, 1, 1, 1), line(b, 1, 7, 7)),
+                ledger.report(Optional.empty(), at10, at12));
+        assertEquals(List.of(line(a1, 1, 200, 20), line(a2, 1, 1, 1)),
+                ledger.report(Optional.of("agent-a"), Instant.parse("2026-11-26T11:59:00Z"), at12),
+                "the minute 11:59 overlaps the hour 11:00");
+        assertEquals(List.of(line(a1, 1, 100, 10)),
+                ledger.report(Optional.of("agent-a"), at10, Instant.parse("2026-11-26T10:00:01Z")));
+        assertEquals(List.of(line(b, 2, 12, 12)),
+                ledger.report(Optional.of("agent-b"), at10, at10.plus(Duration.ofHours(4))));
+        assertEquals(List.of(line(b, 1, 5, 5)), ledger.report(Optional.empty(), at12, at12.plus(Duration.ofHours(5))),
+                "12:00 had nothing, 13:00 had b");
+        assertEquals(List.of(), ledger.report(Optional.of("agent-c"), at10, at12), "an agent with no usage");
+        assertEquals(List.of(), ledger.report(Optional.empty(), at12, at12.plus(Duration.ofHours(1))), "an hour with none");
+        assertEquals(List.of(), ledger.report(Optional.empty(), at10, at10), "an empty window overlaps no hour");
+    }
+
+    @Test
+    void refusesReportWindowsItCannotAnswer() {
+        Instant from = Instant.parse("2026-11-26T10:30:00Z");
+        assertEquals(List.of(), ledger.report(Optional.empty(), from, from.plus(RETENTION)), "the retention, off the hour");
+        IllegalArgumentException tooLong = assertThrows(IllegalArgumentException.class,
+                () -> ledger.report(Optional.empty(), from, from.plus(RETENTION).plus(Duration.ofHours(1))));
+        assertEquals("the report window spans 170 hours; usage is kept for 168 hours, so a report may span at most 169",
+                tooLong.getMessage());
+        assertThrows(IllegalArgumentException.class, () -> ledger.report(Optional.empty(), from, from.minusSeconds(1)));
+    }
+
+    private static UsageLedger.UsageLine line(TokenRecord token, long requests, long input, long output) {
+        return new UsageLedger.UsageLine(token.id().value(), token.agentName(), new Usage(requests, input, output, 0, 0, 0));
+    }
+}
