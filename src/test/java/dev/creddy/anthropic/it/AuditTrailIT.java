@@ -57,7 +57,9 @@ class AuditTrailIT {
     private static final Path ACCESS_LOG = accessLogDirectory().resolve("access.log");
     private static final Pattern TOKEN_ID = Pattern.compile("\"id\":\"(tok_[A-Za-z0-9_-]+)\"");
     private static final Set<String> FORWARD_FIELDS = Set.of("timestamp", "event", "exchange", "agent", "token_id", "client",
-            "method", "path", "status", "outcome", "duration_ms", "upstream_request_id");
+            "method", "path", "status", "outcome", "duration_ms", "upstream_request_id",
+            // The fake's answer reports usage, so the line carries it.
+            "input_tokens", "output_tokens", "cache_creation_input_tokens", "cache_read_input_tokens");
 
     private static Path accessLogDirectory() {
         try {

@@ -58,7 +58,7 @@ class TokenLimitsTest {
     @Test
     void roundTripsThroughItsStoredForm() {
         TokenLimits limits = new TokenLimits(OptionalLong.of(60), OptionalLong.of(40_000), OptionalLong.of(5_000_000_000L),
-                List.of("claude-sonnet-4", "claude \"quoted\""));
+                List.of("claude-sonnet-4", "claude-\"quoted\"\\\\"));
         assertEquals(limits, TokenLimits.fromJson(limits.toJson()));
         assertEquals("{}", TokenLimits.NONE.toJson());
         assertEquals(TokenLimits.NONE, TokenLimits.fromJson("{}"));
