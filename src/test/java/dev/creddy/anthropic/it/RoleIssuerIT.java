@@ -38,8 +38,11 @@ class RoleIssuerIT {
     static WebArchive proxy() {
         Path users;
         try {
-            users = Files.createTempFile(Path.of(System.getProperty("creddy.it.tomcat.base", "target")).toAbsolutePath()
-                    .getParent(), "users-", ".xml");
+            // Beside the container's base directory, which is under target/; never in the working tree.
+            Path directory = Files.createDirectories(Path.of(System.getProperty("creddy.it.tomcat.base", "target/tomcat"))
+                    .toAbsolutePath().getParent());
+            users = Files.createTempFile(directory, "users-", ".xml");
+            users.toFile().deleteOnExit();
             Files.writeString(users, "<tomcat-users>\n"
                     + "  <user username=\"ops\" password=\"ops-pass\" roles=\"creddy-issuer\"/>\n"
                     + "  <user username=\"dev\" password=\"dev-pass\" roles=\"developer\"/>\n"
