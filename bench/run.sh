@@ -13,6 +13,7 @@
 # pins the proxy and nginx to CPU 1 and the load generators, clients and fake upstream to CPU 0.
 # BENCH_NICE (default -10) is the niceness of everything the run starts, so that other work on the
 # shared cores disturbs the measurements less; BENCH_NICE=0 runs at normal priority.
+# BENCH_PROXY_FLAGS adds launcher flags to the proxy (e.g. "--usage-metering off" to compare metering off and on).
 # BENCH_PROXY_JVM_ARGS adds JVM options to the proxy (e.g. a JFR recording with other settings than
 # --jfr's "profile").
 set -euo pipefail

@@ -192,6 +192,11 @@ public final class BenchRun {
         command.addAll(List.of("-jar", jar.toAbsolutePath().toString(), "--proxy", "--addr", "127.0.0.1:0",
                 "--api-key", REAL_KEY, "--upstream", "http://127.0.0.1:" + direct.port(), "--issuer-key", ISSUER_KEY));
         command.addAll(extraFlags);
+        String extraProxyFlags = System.getenv("BENCH_PROXY_FLAGS");
+        if (extraProxyFlags != null && !extraProxyFlags.isBlank()) {
+            command.addAll(List.of(extraProxyFlags.trim().split("\\s+")));
+            notes.add("Proxy flags (BENCH_PROXY_FLAGS): `" + extraProxyFlags.trim() + "`");
+        }
         return processes.start(name, sutCpus, command);
     }
 
