@@ -77,7 +77,11 @@ public class TokenServlet extends HttpServlet {
         String bearer = ContainerCredentials.bearer(request);
         if (verifier.isPresent() && bearer != null && AgentTokenVerifier.looksLikeJwt(bearer) && !issuers.isIssuer(request)) {
             if (method.equals("POST")) {
-                exchange(request, response, verifier.get(), bearer);
+                try {
+                    exchange(request, response, verifier.get(), bearer);
+                } catch (TokenStoreUnavailableException e) {
+                    TokenStoreOutage.send(responses, response);
+                }
             } else {
                 responses.error(response, ApiError.of(403, "an identity token can only be exchanged for a token of its own "
                         + "(POST /v1/tokens); listing tokens requires the issuer key"));

@@ -10,6 +10,7 @@ import com.anthropic.models.messages.ContentBlock;
 import com.anthropic.models.messages.Message;
 import com.anthropic.models.messages.MessageCreateParams;
 import dev.creddy.anthropic.it.support.FakeAnthropic;
+import dev.creddy.anthropic.it.support.FakeOidcProvider;
 import dev.creddy.anthropic.it.support.ProxyHttp;
 import dev.creddy.anthropic.it.support.ProxyHttp.Issued;
 import dev.creddy.anthropic.it.support.ProxyWar;
@@ -81,8 +82,18 @@ class MultiInstanceRedisIT {
         return redis;
     }
 
-    private static WebArchive instance(String name, String cacheTtl) {
-        Map<String, String> settings = new HashMap<>(ProxyWar.standardSettings());
+    /** B also trusts an identity provider, so that the exchange meets the outage too. */
+    private static FakeOidcProvider oidc;
+
+    private static synchronized FakeOidcProvider oidc() {
+        if (oidc == null) {
+            oidc = FakeOidcProvider.start();
+        }
+        return oidc;
+    }
+
+    private static WebArchive instance(String name, String cacheTtl, Map<String, String> base) {
+        Map<String, String> settings = new HashMap<>(base);
         settings.put("token-store", "redis");
         settings.put("redis-url", redis().url());
         settings.put("redis-command-timeout", "2s");
@@ -94,18 +105,21 @@ class MultiInstanceRedisIT {
 
     @Deployment(name = "a", order = 1, testable = false)
     static WebArchive instanceA() {
-        return instance("redis-a.war", "30s");
+        return instance("redis-a.war", "30s", ProxyWar.standardSettings());
     }
 
     @Deployment(name = "b", order = 2, testable = false)
     static WebArchive instanceB() {
-        return instance("redis-b.war", null);
+        return instance("redis-b.war", null, oidc().proxySettings());
     }
 
     @AfterAll
     static void stopRedis() throws InterruptedException {
         if (redis != null) {
             redis.close();
+        }
+        if (oidc != null) {
+            oidc.close();
         }
     }
 
@@ -337,6 +351,13 @@ class MultiInstanceRedisIT {
         } finally {
             clients.shutdownNow();
         }
+        // What else needs the store: an identity token's exchange, the usage report, a token's own usage.
+        assertStoreUnavailable(b.send(b.request("/v1/tokens").header("Authorization", "Bearer "
+                + oidc.mint("during-the-outage", claims -> claims)).header("Content-Type", "application/json")
+                .POST(java.net.http.HttpRequest.BodyPublishers.ofString("{}")).build()));
+        assertStoreUnavailable(a.send(a.request("/v1/usage").header("Authorization", "Bearer " + ProxyWar.ISSUER_KEY)
+                .GET().build()));
+        assertStoreUnavailable(b.send(b.request("/v1/tokens/self").header("x-api-key", token.token()).GET().build()));
         for (ProxyHttp instance : List.of(a, b)) {
             HttpResponse<String> health = instance.send(instance.request("/health").GET().build());
             assertEquals(503, health.statusCode());

@@ -4,6 +4,7 @@ import dev.creddy.anthropic.config.Secret;
 import dev.creddy.anthropic.forward.HeaderPolicy;
 import dev.creddy.anthropic.forward.UpstreamTarget;
 import dev.creddy.anthropic.observe.AuditEntry;
+import dev.creddy.anthropic.usage.Usage;
 import dev.creddy.anthropic.token.MemoryTokenStore;
 import dev.creddy.anthropic.token.TokenRecord;
 import dev.creddy.anthropic.token.TokenSecrets;
@@ -130,7 +131,8 @@ public class HotPathBenchmark {
     }
 
     private static AuditEntry auditEntry() {
-        return new AuditEntry(Instant.now().toString(), "forward", "9f2c3b1a7d4e5f60", "bench-agent", "tok_3q2fJ5kQx0bXH1aR",
-                "127.0.0.1", "POST", "/v1/messages", 200, "completed", 0.42, "req_011CUz7bench");
+        return AuditEntry.forwarded(Instant.now().toString(), "9f2c3b1a7d4e5f60", "bench-agent", "tok_3q2fJ5kQx0bXH1aR",
+                "127.0.0.1", "POST", "/v1/messages", 200, "completed", 0.42, "req_011CUz7bench", null,
+                new Usage(1, 12, 100, 0, 0, 0), null);
     }
 }
