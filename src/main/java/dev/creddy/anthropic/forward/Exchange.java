@@ -197,9 +197,10 @@ final class Exchange {
         if (!completed.compareAndSet(false, true)) {
             return;
         }
+        Usage used = responsePump.usage().plus(new Usage(1, 0, 0, 0, 0, isError() ? 1 : 0));
+        observed.used(used);
         observed.completed(status, outcome, System.nanoTime() - startNanos);
         cancelDeadline();
-        Usage used = responsePump.usage().plus(new Usage(1, 0, 0, 0, 0, isError() ? 1 : 0));
         forwarder.recordUsage(caller, used);
         try {
             if (abort) {

@@ -1,6 +1,7 @@
 package dev.creddy.anthropic.forward;
 
 import dev.creddy.anthropic.token.TokenRecord;
+import dev.creddy.anthropic.usage.Usage;
 
 /**
  * Hears the life of each forwarded exchange, for metrics: the exchange calls it at points it already
@@ -32,6 +33,9 @@ public interface ExchangeObserver {
 
         /** {@code bytes} of the upstream's body were taken for the client (on their way down). */
         void responseBodyReceived(int bytes);
+
+        /** What the exchange used, as the response reported it; called once, just before {@link #completed}. */
+        void used(Usage used);
 
         /**
          * The exchange is over, {@code nanos} after it started. Exactly once.

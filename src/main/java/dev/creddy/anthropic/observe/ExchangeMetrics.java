@@ -2,6 +2,7 @@ package dev.creddy.anthropic.observe;
 
 import dev.creddy.anthropic.forward.ExchangeObserver;
 import dev.creddy.anthropic.token.TokenRecord;
+import dev.creddy.anthropic.usage.Usage;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.Timer;
@@ -98,6 +99,11 @@ public class ExchangeMetrics implements ExchangeObserver {
         @Override
         public void responseBodyReceived(int bytes) {
             bytesOut.increment(bytes);
+        }
+
+        @Override
+        public void used(Usage used) {
+            metrics.tokensUsed(agentName, used);
         }
 
         @Override

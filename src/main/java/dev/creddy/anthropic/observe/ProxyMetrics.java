@@ -8,6 +8,7 @@ import dev.creddy.anthropic.token.TokenExpired;
 import dev.creddy.anthropic.token.TokenRegistry;
 import io.micrometer.core.instrument.Clock;
 import io.micrometer.core.instrument.Counter;
+import dev.creddy.anthropic.usage.Usage;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.Meter;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -201,6 +202,32 @@ public class ProxyMetrics {
                 .tag("agent", agents.tagFor(agentName))
                 .register(registry)
                 .increment();
+    }
+
+    /**
+     * Counts the tokens one exchange used, by agent and kind ({@code input}, {@code output},
+     * {@code cache_creation}, {@code cache_read}); kinds it did not use are not touched.
+     *
+     * @param agentName the caller's agent name
+     */
+    public void tokensUsed(String agentName, Usage used) {
+        String agent = agents.tagFor(agentName);
+        countTokens(agent, "input", used.inputTokens());
+        countTokens(agent, "output", used.outputTokens());
+        countTokens(agent, "cache_creation", used.cacheCreationInputTokens());
+        countTokens(agent, "cache_read", used.cacheReadInputTokens());
+    }
+
+    private void countTokens(String agent, String kind, long tokens) {
+        if (tokens > 0) {
+            Counter.builder("creddy.usage.tokens")
+                    .description("Tokens the upstream reported as used by forwarded requests (usage metering), by agent and kind")
+                    .baseUnit("tokens")
+                    .tag("agent", agent)
+                    .tag("kind", kind)
+                    .register(registry)
+                    .increment(tokens);
+        }
     }
 
     /**

@@ -113,6 +113,10 @@ class MetricsIT {
         return Reading.of("creddy_token_registry_seconds_count", "token.registry", "Count", "operation", operation);
     }
 
+    private static Reading tokensUsed(String agent, String kind) {
+        return Reading.of("creddy_usage_tokens_total", "usage.tokens", "Count", "agent", agent, "kind", kind);
+    }
+
     private static Reading responseHeads(String endpoint) {
         return Reading.of("creddy_upstream_time_to_head_seconds_count", "upstream.time.to.head", "Count", "endpoint", endpoint);
     }
@@ -185,6 +189,12 @@ class MetricsIT {
         expected.put(Reading.of("creddy_exchange_duration_seconds_count", "exchange.duration", "Count",
                 "endpoint", "messages", "outcome", "completed"), 3.0);
         expected.put(Reading.of("creddy_streams_open", "streams.open", "Value"), 0.0);
+        // The fake reports 12 input and 6 output tokens per message; count_tokens uses none.
+        expected.put(tokensUsed("alpha", "input"), 24.0);
+        expected.put(tokensUsed("alpha", "output"), 12.0);
+        expected.put(tokensUsed("beta", "input"), 12.0);
+        expected.put(tokensUsed("beta", "output"), 6.0);
+        expected.put(tokensUsed("alpha", "cache_read"), 0.0);
         Reading bytesIn = Reading.of("creddy_forwarded_bytes_total", "forwarded.bytes", "Count", "direction", "in");
         Reading bytesOut = Reading.of("creddy_forwarded_bytes_total", "forwarded.bytes", "Count", "direction", "out");
 
