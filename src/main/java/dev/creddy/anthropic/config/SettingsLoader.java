@@ -56,7 +56,7 @@ public final class SettingsLoader {
         Long maxUploadBody = resolution.required(Setting.MAX_UPLOAD_BODY, SettingsLoader::positiveSize);
         Optional<URI> publicUrl = resolution.optional(Setting.PUBLIC_URL, SettingsLoader::baseUrl);
         Boolean trustForwardedHeaders = resolution.required(Setting.TRUST_FORWARDED_HEADERS, SettingsLoader::bool);
-        TokenLimits defaultLimits = resolution.required(Setting.DEFAULT_LIMITS, TokenLimits::fromJson);
+        TokenLimits defaultLimits = resolution.required(Setting.DEFAULT_LIMITS, TokenLimits::defaultsFromJson);
         Boolean usageMetering = resolution.required(Setting.USAGE_METERING, SettingsLoader::onOff);
         Duration usageRetention = resolution.required(Setting.USAGE_RETENTION, SettingsLoader::atLeastAnHour);
         Optional<OidcSettings> oidc = oidc(resolution);

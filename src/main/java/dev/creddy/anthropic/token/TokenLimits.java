@@ -11,6 +11,7 @@ import jakarta.json.JsonValue;
 import java.io.StringReader;
 import java.math.BigInteger;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -28,24 +29,55 @@ import java.util.OptionalLong;
  * @param maxTokensTotal tokens over the token's whole life
  * @param models the models allowed, each a full name or a prefix ending at a {@code -}
  *     ({@code claude-haiku} allows {@code claude-haiku-4-5}); empty allows every model
+ * @param endpoints the kinds of endpoint the token may call, names from {@link #ENDPOINTS}; empty allows
+ *     every endpoint. Files and Message Batches hold the whole workspace's data (prompts and answers of
+ *     every agent), so issuance leaves them out unless the request or {@code default-limits} names them
+ *     ({@link #ISSUANCE_DEFAULT_ENDPOINTS}).
  */
-public record TokenLimits(OptionalLong rpm, OptionalLong tpm, OptionalLong maxTokensTotal, List<String> models) {
+public record TokenLimits(OptionalLong rpm, OptionalLong tpm, OptionalLong maxTokensTotal, List<String> models,
+        List<String> endpoints) {
 
     /** The field names of limits, in requests, settings and storage. */
-    public static final Set<String> FIELDS = Set.of("rpm", "tpm", "max_tokens_total", "models");
+    public static final Set<String> FIELDS = Set.of("rpm", "tpm", "max_tokens_total", "models", "endpoints");
+
+    /**
+     * The endpoint names of {@code endpoints}: {@code messages} ({@code POST /v1/messages}),
+     * {@code count_tokens}, {@code models}, {@code batches} ({@code /v1/messages/batches…}),
+     * {@code files} ({@code /v1/files…}) and {@code other} (every other path under {@code /v1/}).
+     */
+    public static final List<String> ENDPOINTS = List.of("messages", "count_tokens", "models", "batches", "files", "other");
+
+    /** What a token may call when neither its request nor {@code default-limits} names {@code endpoints}. */
+    public static final List<String> ISSUANCE_DEFAULT_ENDPOINTS = List.of("messages", "count_tokens", "models", "other");
     static final long MAX_COUNT = 1_000_000_000_000_000L;
     static final int MAX_MODELS = 100;
     static final int MAX_MODEL_NAME = 200;
 
     /** Limits nothing. */
     public static final TokenLimits NONE = new TokenLimits(OptionalLong.empty(), OptionalLong.empty(), OptionalLong.empty(),
-            List.of());
+            List.of(), List.of());
 
     public TokenLimits {
         Objects.requireNonNull(rpm, "rpm");
         Objects.requireNonNull(tpm, "tpm");
         Objects.requireNonNull(maxTokensTotal, "maxTokensTotal");
         models = List.copyOf(models);
+        endpoints = List.copyOf(endpoints);
+    }
+
+    /** Limits on counts and models that leave every endpoint open. */
+    public TokenLimits(OptionalLong rpm, OptionalLong tpm, OptionalLong maxTokensTotal, List<String> models) {
+        this(rpm, tpm, maxTokensTotal, models, List.of());
+    }
+
+    /** Whether the token counts tokens ({@code tpm} or {@code max_tokens_total}), not only requests. */
+    public boolean countsTokens() {
+        return tpm.isPresent() || maxTokensTotal.isPresent();
+    }
+
+    /** Whether {@code endpoint}, a name from {@link #ENDPOINTS}, is open to the token (always, when no list is set). */
+    public boolean allowsEndpoint(String endpoint) {
+        return endpoints.isEmpty() || endpoints.contains(endpoint);
     }
 
     /** Whether a request must be admitted against counters before it is forwarded. */
@@ -77,7 +109,7 @@ public record TokenLimits(OptionalLong rpm, OptionalLong tpm, OptionalLong maxTo
     public TokenLimits orElse(TokenLimits defaults) {
         return new TokenLimits(rpm.isPresent() ? rpm : defaults.rpm, tpm.isPresent() ? tpm : defaults.tpm,
                 maxTokensTotal.isPresent() ? maxTokensTotal : defaults.maxTokensTotal,
-                models.isEmpty() ? defaults.models : models);
+                models.isEmpty() ? defaults.models : models, endpoints.isEmpty() ? defaults.endpoints : endpoints);
     }
 
     /** Compact JSON with the request's field names; absent parts are left out. How stores keep limits. */
@@ -90,6 +122,11 @@ public record TokenLimits(OptionalLong rpm, OptionalLong tpm, OptionalLong maxTo
             JsonArrayBuilder list = Json.createArrayBuilder();
             models.forEach(list::add);
             json.add("models", list);
+        }
+        if (!endpoints.isEmpty()) {
+            JsonArrayBuilder list = Json.createArrayBuilder();
+            endpoints.forEach(list::add);
+            json.add("endpoints", list);
         }
         return json.build().toString();
     }
@@ -108,10 +145,30 @@ public record TokenLimits(OptionalLong rpm, OptionalLong tpm, OptionalLong maxTo
         }
         for (String field : json.keySet()) {
             if (!FIELDS.contains(field)) {
-                throw new IllegalArgumentException("unknown field \"" + field + "\": limits are rpm, tpm, max_tokens_total and models");
+                throw new IllegalArgumentException("unknown field \"" + field
+                        + "\": limits are rpm, tpm, max_tokens_total, models and endpoints");
             }
         }
         return parse(json, NONE);
+    }
+
+    /**
+     * The issuance defaults from {@code default-limits}, in {@link #toJson()}'s form: when the text does
+     * not name {@code endpoints}, tokens get {@link #ISSUANCE_DEFAULT_ENDPOINTS}; {@code "endpoints": null}
+     * opens every endpoint.
+     *
+     * @throws IllegalArgumentException when the text is not limits in that form
+     */
+    public static TokenLimits defaultsFromJson(String text) {
+        TokenLimits parsed = fromJson(text);
+        boolean namesEndpoints;
+        try {
+            namesEndpoints = Json.createReader(new StringReader(text)).readObject().containsKey("endpoints");
+        } catch (RuntimeException e) {
+            throw new IllegalArgumentException("limits must be a JSON object such as {\"rpm\":60,\"models\":[\"claude-sonnet-4\"]}");
+        }
+        return namesEndpoints ? parsed : new TokenLimits(parsed.rpm, parsed.tpm, parsed.maxTokensTotal, parsed.models,
+                ISSUANCE_DEFAULT_ENDPOINTS);
     }
 
     /**
@@ -126,7 +183,31 @@ public record TokenLimits(OptionalLong rpm, OptionalLong tpm, OptionalLong maxTo
                 json.containsKey("rpm") ? count(json, "rpm") : defaults.rpm,
                 json.containsKey("tpm") ? count(json, "tpm") : defaults.tpm,
                 json.containsKey("max_tokens_total") ? count(json, "max_tokens_total") : defaults.maxTokensTotal,
-                json.containsKey("models") ? models(json.get("models")) : defaults.models);
+                json.containsKey("models") ? models(json.get("models")) : defaults.models,
+                json.containsKey("endpoints") ? endpoints(json.get("endpoints")) : defaults.endpoints);
+    }
+
+    private static List<String> endpoints(JsonValue value) {
+        if (value.getValueType() == JsonValue.ValueType.NULL) {
+            return List.of();
+        }
+        String expected = "endpoints must be a list of endpoint names from " + String.join(", ", ENDPOINTS)
+                + ", such as [\"messages\",\"count_tokens\",\"models\"], or null for every endpoint";
+        if (!(value instanceof JsonArray array) || array.isEmpty() || array.size() > ENDPOINTS.size()) {
+            throw new IllegalArgumentException(expected);
+        }
+        List<String> endpoints = new ArrayList<>(array.size());
+        for (JsonValue entry : array) {
+            if (!(entry instanceof JsonString name) || !ENDPOINTS.contains(name.getString())) {
+                throw new IllegalArgumentException(expected);
+            }
+            if (!endpoints.contains(name.getString())) {
+                endpoints.add(name.getString());
+            }
+        }
+        // Stored in ENDPOINTS' order, so equal lists compare equal whatever order they were written in.
+        endpoints.sort(Comparator.comparingInt(ENDPOINTS::indexOf));
+        return endpoints;
     }
 
     private static OptionalLong count(Map<String, JsonValue> json, String name) {

@@ -27,4 +27,8 @@ final class LimitFields {
     static List<String> models(TokenLimits limits) {
         return limits.restrictsModels() ? limits.models() : null;
     }
+
+    static List<String> endpoints(TokenLimits limits) {
+        return limits.endpoints().isEmpty() ? null : limits.endpoints();
+    }
 }

@@ -12,7 +12,7 @@ import java.util.List;
  * {@code /v1/tokens/self} adds what it has used. A token obtained with an identity token shows the
  * verified identity.
  */
-@JsonbPropertyOrder({"id", "agentName", "createdAt", "expiresAt", "rpm", "tpm", "maxTokensTotal", "models", "usage", "identity"})
+@JsonbPropertyOrder({"id", "agentName", "createdAt", "expiresAt", "rpm", "tpm", "maxTokensTotal", "models", "endpoints", "usage", "identity"})
 public record TokenSummary(
         String id,
         @JsonbProperty("agent_name") String agentName,
@@ -22,6 +22,7 @@ public record TokenSummary(
         Long tpm,
         @JsonbProperty("max_tokens_total") Long maxTokensTotal,
         List<String> models,
+        List<String> endpoints,
         TokenUsageView usage,
         AgentIdentity identity) {
 
@@ -33,6 +34,6 @@ public record TokenSummary(
         TokenLimits limits = record.limits();
         return new TokenSummary(record.id().value(), record.agentName(), record.createdAt().toString(),
                 record.expiresAt().toString(), LimitFields.rpm(limits), LimitFields.tpm(limits),
-                LimitFields.maxTokensTotal(limits), LimitFields.models(limits), usage, record.identity().orElse(null));
+                LimitFields.maxTokensTotal(limits), LimitFields.models(limits), LimitFields.endpoints(limits), usage, record.identity().orElse(null));
     }
 }

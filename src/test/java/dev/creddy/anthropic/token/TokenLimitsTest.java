@@ -64,6 +64,33 @@ class TokenLimitsTest {
         assertEquals(TokenLimits.NONE, TokenLimits.fromJson("{}"));
     }
 
+    @Test
+    void issuanceDefaultsLeaveFilesAndBatchesOutUnlessNamed() {
+        assertEquals(TokenLimits.ISSUANCE_DEFAULT_ENDPOINTS, TokenLimits.defaultsFromJson("{}").endpoints());
+        assertEquals(List.of("messages", "count_tokens", "models", "other"), TokenLimits.ISSUANCE_DEFAULT_ENDPOINTS);
+        assertEquals(List.of(), TokenLimits.defaultsFromJson("{\"endpoints\":null}").endpoints(), "null opens every endpoint");
+        assertEquals(List.of("models", "files"), TokenLimits.defaultsFromJson("{\"endpoints\":[\"files\",\"models\",\"files\"]}")
+                .endpoints(), "stored in one order, once each");
+        assertTrue(TokenLimits.NONE.allowsEndpoint("files"), "a record without a list (stored before lists existed) keeps every endpoint");
+        assertFalse(TokenLimits.defaultsFromJson("{}").allowsEndpoint("batches"));
+    }
+
+    @Test
+    void endpointsRoundTripAndComeFromTheDefaultsWhenLeftOut() {
+        TokenLimits limits = TokenLimits.fromJson("{\"rpm\":3,\"endpoints\":[\"messages\",\"batches\"]}");
+        assertEquals(limits, TokenLimits.fromJson(limits.toJson()));
+        assertEquals(List.of("messages", "batches"), TokenLimits.fromJson("{\"rpm\":3}").orElse(limits).endpoints());
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"{\"endpoints\":[]}", "{\"endpoints\":[\"message\"]}", "{\"endpoints\":\"files\"}",
+            "{\"endpoints\":[1]}"})
+    void refusesEndpointsThatAreNotKnownNames(String text) {
+        IllegalArgumentException refused = assertThrows(IllegalArgumentException.class, () -> TokenLimits.fromJson(text));
+        assertTrue(refused.getMessage().startsWith("endpoints must be a list of endpoint names from messages, count_tokens"),
+                refused.getMessage());
+    }
+
     @ParameterizedTest
     @ValueSource(strings = {"", "[]", "{\"rpm\":0}", "{\"rpm\":1.5}", "{\"tpm\":\"10\"}", "{\"models\":[1]}", "{\"models\":\"x\"}"})
     void refusesAStoredFormThatIsNotLimits(String text) {
