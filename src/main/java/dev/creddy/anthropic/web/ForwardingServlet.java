@@ -71,6 +71,11 @@ public class ForwardingServlet extends HttpServlet {
                     ApiError.of(404, "not found: the proxy forwards only paths under /v1/"), "not_forwardable");
             return;
         }
+        Optional<ApiError> closed = EndpointRefusal.of(caller, clientRequest.getMethod(), Forwarder.pathOf(clientRequest));
+        if (closed.isPresent()) {
+            refuse(clientRequest, clientResponse, caller, closed.get(), "endpoint_refused");
+            return;
+        }
         Admission admission = null;
         if (caller.limits().countsBeforeForwarding()) {
             try {

@@ -75,7 +75,7 @@ class BatchesIT {
         UPSTREAM.reset();
         UPSTREAM.respondWith(FakeBatchApi::respond);
         http = new ProxyHttp(base);
-        token = http.issueToken("batches-it", "10m");
+        token = http.issueTokenForEveryEndpoint("batches-it", "10m");
         client = AnthropicOkHttpClient.builder().baseUrl(http.base()).apiKey(token).maxRetries(0)
                 .timeout(Duration.ofSeconds(30)).build();
     }

@@ -75,7 +75,7 @@ class FilesIT {
     void connect() throws Exception {
         UPSTREAM.reset();
         http = new ProxyHttp(base);
-        token = http.issueToken("files-it", "10m");
+        token = http.issueTokenForEveryEndpoint("files-it", "10m");
     }
 
     /** What the upstream saw of a streamed body. */

@@ -93,7 +93,7 @@ class ForwardingIT {
     void issueToken() throws Exception {
         UPSTREAM.reset();
         http = new ProxyHttp(base);
-        token = http.issueToken("forwarding-it", "10m");
+        token = http.issueTokenForEveryEndpoint("forwarding-it", "10m");
         ISSUED.add(token);
     }
 

@@ -89,7 +89,7 @@ class TypeScriptSdkIT {
     void connect() throws Exception {
         UPSTREAM.reset();
         http = new ProxyHttp(base);
-        token = http.issueToken("typescript-it", "10m");
+        token = http.issueTokenForEveryEndpoint("typescript-it", "10m");
     }
 
     /** Runs one scenario with the token and returns its JSON line. */

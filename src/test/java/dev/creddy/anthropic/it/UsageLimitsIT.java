@@ -502,7 +502,7 @@ class UsageLimitsIT {
 
     @Test
     void aBatchCannotCarryADisallowedModel() throws Exception {
-        String token = issue(http, "haiku-only-batch", "\"models\":[\"claude-haiku\"]").getString("token");
+        String token = issue(http, "haiku-only-batch", "\"models\":[\"claude-haiku\"],\"endpoints\":[\"batches\"]").getString("token");
         String body = "{\"requests\":[{\"custom_id\":\"a\",\"params\":{\"model\":\"claude-haiku-4-5\",\"max_tokens\":8,"
                 + "\"messages\":[]}},{\"custom_id\":\"b\",\"params\":{\"model\":\"claude-opus-4-1\",\"max_tokens\":8,"
                 + "\"messages\":[]}}]}";

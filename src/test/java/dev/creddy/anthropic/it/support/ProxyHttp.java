@@ -99,4 +99,17 @@ public final class ProxyHttp {
     public String issueToken(String agent, String ttl) throws IOException, InterruptedException {
         return issue(agent, ttl).token();
     }
+
+    /**
+     * A fresh token that may call every endpoint, Files and Message Batches included (issuance leaves
+     * those out unless the request names them), for tests that exercise them.
+     */
+    public String issueTokenForEveryEndpoint(String agent, String ttl) throws IOException, InterruptedException {
+        HttpResponse<String> response = requestToken("{\"ttl\":\"" + ttl + "\",\"agent_name\":\"" + agent
+                + "\",\"endpoints\":[\"messages\",\"count_tokens\",\"models\",\"batches\",\"files\",\"other\"]}");
+        if (response.statusCode() != 201) {
+            throw new AssertionError("token issuance answered " + response.statusCode() + ": " + response.body());
+        }
+        return Json.createReader(new StringReader(response.body())).readObject().getString("token");
+    }
 }
