@@ -91,6 +91,10 @@ class EndpointScopeIT {
         assertRefusedBeforeUpstream(send(token, "GET", "/v1/messages/batches", null), "batches");
         assertRefusedBeforeUpstream(send(token, "POST", "/v1/messages/batches/msgbatch_01ts/cancel", ""), "batches");
         assertRefusedBeforeUpstream(send(token, "GET", "/v1/messages/batches/msgbatch_01ts/results", null), "batches");
+        // Other spellings of the same endpoints are the same endpoints.
+        assertRefusedBeforeUpstream(send(token, "GET", "/v1/messages/batches/", null), "batches");
+        assertRefusedBeforeUpstream(send(token, "GET", "/v1//files", null), "files");
+        assertRefusedBeforeUpstream(send(token, "GET", "/v1/./files/../files/file_1", null), "files");
         assertEquals(0, UPSTREAM.pendingRequests(), "no refused request reached the upstream");
 
         assertEquals(200, send(token, "GET", "/v1/models", null).statusCode(), "what the token may call still goes up");
