@@ -178,6 +178,65 @@ class StandaloneIT {
         assertEquals("", jar.stderr());
     }
 
+    /**
+     * Each wrong setting of the issue's table: exit 2, and on stderr that setting's message alone,
+     * naming the flag as typed; no stack trace, no line of Tomcat's, nothing on stdout.
+     */
+    @ParameterizedTest(name = "{0}")
+    @CsvSource(delimiter = '|', value = {
+            "--max-ttl 48x|max-ttl (from flag --max-ttl): \"48x\" is not valid: unknown unit \"x\" in duration \"48x\"",
+            "--upstream api.anthropic.com|upstream-url (from flag --upstream): \"api.anthropic.com\" is not valid: must be an absolute http:// or https:// URL",
+            "--default-limits {\"rmp\":5}|default-limits (from flag --default-limits): \"{\"rmp\":5}\" is not valid: unknown field \"rmp\"",
+            "--token-store redis|token-store (from flag --token-store) is redis, but redis-url is not set",
+    })
+    @Timeout(90)
+    void aWrongSettingExitsTwoWithItsMessageAlone(String line, String message) throws Exception {
+        List<String> args = new ArrayList<>(List.of("--addr", "127.0.0.1:0"));
+        args.addAll(List.of(line.split(" ")));
+        RunningJar jar = launch(args.toArray(String[]::new));
+        assertEquals(2, jar.awaitExit(), jar.output());
+        assertOneLine(jar, "creddy-anthropic: " + message);
+    }
+
+    @Test
+    @Timeout(90)
+    void aWrongSettingFromTheEnvironmentNamesTheVariable() throws Exception {
+        RunningJar jar = RunningJar.start(List.of("--addr", "127.0.0.1:0"), java.util.Map.of("CREDDY_MAX_TTL", "48x"));
+        started.add(jar);
+        assertEquals(2, jar.awaitExit(), jar.output());
+        assertOneLine(jar, "creddy-anthropic: max-ttl (from environment variable CREDDY_MAX_TTL): \"48x\" is not valid");
+    }
+
+    @Test
+    @Timeout(90)
+    void aPortInUseExitsOneSayingSo() throws Exception {
+        try (java.net.ServerSocket taken = new java.net.ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
+            String address = "127.0.0.1:" + taken.getLocalPort();
+            RunningJar jar = launchProxy("--addr", address);
+            assertEquals(1, jar.awaitExit(), jar.output());
+            assertOneLine(jar, "creddy-anthropic: cannot listen on " + address + ": address already in use");
+            assertFalse(jar.output().contains(":-1"), jar.output());
+        }
+    }
+
+    @Test
+    void aHealthyStartLogsNoWarning() throws Exception {
+        RunningJar jar = launchProxy();
+        String base = jar.awaitListening();
+        assertEquals(200, new ProxyHttp(base).send(new ProxyHttp(base).request("/health").GET().build()).statusCode());
+        jar.stop();
+        for (String line : jar.stderr().split("\n")) {
+            assertFalse(line.contains(" WARNING ") || line.contains(" SEVERE "), "a healthy start warned:\n" + jar.stderr());
+        }
+    }
+
+    private static void assertOneLine(RunningJar jar, String startsWith) {
+        List<String> lines = jar.stderr().lines().toList();
+        assertEquals(1, lines.size(), "one line, not Tomcat's account:\n" + jar.output());
+        assertTrue(lines.get(0).startsWith(startsWith), jar.output());
+        assertEquals("", jar.stdout(), "nothing starts, so nothing is announced");
+    }
+
     @ParameterizedTest(name = "{0}")
     @CsvSource(delimiter = '|', value = {
             "--bogus|unknown flag --bogus",
