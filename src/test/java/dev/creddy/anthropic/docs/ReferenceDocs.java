@@ -26,10 +26,32 @@ public final class ReferenceDocs {
     }
 
     /** Every generated page or block: the file, and what belongs in it. */
-    static Map<Path, String> pages(Path root) {
+    static Map<Path, String> pages(Path root) throws IOException {
         Map<Path, String> pages = new LinkedHashMap<>();
         pages.put(root.resolve("docs/configuration.md"), configuration());
+        Path operations = root.resolve("docs/operations.md");
+        pages.put(operations, withBlock(Files.readString(operations, StandardCharsets.UTF_8), auditVocabulary()));
         return pages;
+    }
+
+    /** {@code page} with its one generated block replaced by {@code block}. */
+    static String withBlock(String page, String block) {
+        int begin = page.indexOf(BEGIN);
+        int end = page.indexOf(END);
+        if (begin < 0 || end < begin) {
+            throw new IllegalArgumentException("the page has no generated block (" + BEGIN + " … " + END + ")");
+        }
+        return page.substring(0, begin) + BEGIN + "\n" + block + END + page.substring(end + END.length());
+    }
+
+    /** The table of every audit {@code outcome} and {@code reason}. */
+    static String auditVocabulary() {
+        StringBuilder table = new StringBuilder("| Event | Field | Value | Meaning |\n|---|---|---|---|\n");
+        for (AuditVocabulary.Row row : AuditVocabulary.rows()) {
+            table.append("| ").append(cell(row.event())).append(" | `").append(row.field()).append("` | `").append(row.value())
+                    .append("` | ").append(cell(row.meaning())).append(" |\n");
+        }
+        return table.toString();
     }
 
     /** The whole of {@code docs/configuration.md}. */
