@@ -64,7 +64,7 @@ public enum Setting {
             "--trust-forwarded-headers", "believe a front proxy's `Forwarded` / `X-Forwarded-*` headers for that URL"),
     /** JSON limits ({@code {"rpm":60,"models":["claude-haiku"]}}) for tokens whose request leaves them out. */
     DEFAULT_LIMITS("default-limits", "CREDDY_DEFAULT_LIMITS", "{}", false,
-            "--default-limits JSON", "limits for tokens whose request leaves them out, e.g. `{\"rpm\":60,\"models\":[\"claude-sonnet-4\"]}`"),
+            "--default-limits JSON", "limits for tokens whose request leaves them out, e.g. `{\"rpm\":60,\"models\":[\"claude-sonnet-5\"]}`"),
     USAGE_METERING("usage-metering", "CREDDY_USAGE_METERING", "on", false,
             "--usage-metering on|off", "read token usage from responses; off, `tpm` and `max_tokens_total` count nothing"),
     USAGE_RETENTION("usage-retention", "CREDDY_USAGE_RETENTION", "168h", false,

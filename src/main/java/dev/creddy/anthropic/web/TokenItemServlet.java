@@ -82,7 +82,8 @@ public class TokenItemServlet extends HttpServlet {
         RequestAttributes.tag(request, caller);
         if (!giveBack) {
             responses.json(response, HttpServletResponse.SC_OK,
-                    TokenSummary.of(caller, TokenUsageView.of(ledger.usageOf(caller, Instant.now()))));
+                    TokenSummary.of(caller, TokenUsageView.of(ledger.usageOf(caller, Instant.now()),
+                            caller.limits().countsBeforeForwarding())));
             return;
         }
         if (authentication.direct()) {
