@@ -230,6 +230,72 @@ class StandaloneIT {
         }
     }
 
+    /**
+     * The original tool's README example, exactly: {@code curl -X POST …/v1/tokens -d '{…}'}, which sends
+     * the JSON as a form, against a jar with open issuance; then a request shaped like the Python SDK's
+     * (its headers, its key order) through a raw HTTP client.
+     */
+    @Test
+    void theOriginalToolsCurlExampleAndAPythonShapedRequestWork() throws Exception {
+        RunningJar jar = launch("--addr", "127.0.0.1:0", "--api-key", ProxyWar.REAL_KEY, "--upstream", UPSTREAM.baseUrl(),
+                "--open-issuance");
+        String base = jar.awaitListening();
+        Process curl = new ProcessBuilder("curl", "-s", "-X", "POST", base + "/v1/tokens", "-d",
+                "{\"ttl\":\"1h\",\"agent_name\":\"my-agent\"}").redirectErrorStream(true).start();
+        String issued = new String(curl.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+        assertEquals(0, curl.waitFor(), issued);
+        jakarta.json.JsonObject token = jakarta.json.Json.createReader(new java.io.StringReader(issued)).readObject();
+        assertEquals("my-agent", token.getString("agent_name"), issued);
+        assertEquals("1h0m0s", token.getString("ttl"), issued);
+
+        java.net.http.HttpClient raw = java.net.http.HttpClient.newHttpClient();
+        java.net.http.HttpResponse<String> answer = raw.send(HttpRequest.newBuilder(java.net.URI.create(base + "/v1/messages"))
+                .header("x-api-key", token.getString("token"))
+                .header("anthropic-version", "2023-06-01")
+                .header("content-type", "application/json")
+                .header("accept", "application/json")
+                .header("user-agent", "Anthropic/Python 1.13.0")
+                .header("x-stainless-lang", "python")
+                .header("x-stainless-retry-count", "0")
+                .POST(HttpRequest.BodyPublishers.ofString("{\"max_tokens\":256,\"messages\":[{\"role\":\"user\","
+                        + "\"content\":\"Hello\"}],\"model\":\"claude-sonnet-5-5\"}")).build(),
+                java.net.http.HttpResponse.BodyHandlers.ofString());
+        assertEquals(200, answer.statusCode(), answer.body());
+        assertTrue(answer.body().contains("Hello from the fake"), answer.body());
+        Received forwarded = UPSTREAM.takeRequest();
+        assertForwardedWithTheRealKey(forwarded);
+        assertEquals("python", forwarded.header("x-stainless-lang"), "the client's own headers pass");
+    }
+
+    /** stdout is the audit trail alone: every line one JSON object, the token events and requests in order. */
+    @Test
+    void stdoutIsTheAuditTrailAsJsonLines() throws Exception {
+        RunningJar jar = launchProxy();
+        String base = jar.awaitListening();
+        ProxyHttp http = new ProxyHttp(base);
+        String token = http.issueToken("audited-agent", "10m");
+        assertEquals("Hello from the fake", text(sdk(base, token).messages().create(hello())));
+        UPSTREAM.takeRequest();
+        assertEquals(401, http.send(http.request("/v1/models").header("x-api-key", "crd_" + "Q".repeat(43)).GET().build())
+                .statusCode());
+        String id = jakarta.json.Json.createReader(new java.io.StringReader(http.send(http.request("/v1/tokens/self")
+                .header("x-api-key", token).GET().build()).body())).readObject().getString("id");
+        assertEquals(204, http.send(http.request("/v1/tokens/" + id).header("Authorization", "Bearer " + ProxyWar.ISSUER_KEY)
+                .DELETE().build()).statusCode());
+        jar.stop();
+
+        List<jakarta.json.JsonObject> lines = new ArrayList<>();
+        for (String line : jar.stdout().split("\n")) {
+            lines.add(jakarta.json.Json.createReader(new java.io.StringReader(line)).readObject());
+        }
+        assertEquals(List.of("token_issued", "forward", "rejected", "token_revoked"),
+                lines.stream().map(line -> line.getString("event")).toList(), jar.stdout());
+        assertEquals("completed", lines.get(1).getString("outcome"));
+        assertEquals("audited-agent", lines.get(3).getString("agent"), "the revocation names the agent");
+        assertFalse(jar.stderr().contains("\"event\":"), "no audit line on stderr:\n" + jar.stderr());
+        assertFalse(jar.output().contains(token), "never the token");
+    }
+
     private static void assertOneLine(RunningJar jar, String startsWith) {
         List<String> lines = jar.stderr().lines().toList();
         assertEquals(1, lines.size(), "one line, not Tomcat's account:\n" + jar.output());
