@@ -296,6 +296,30 @@ class StandaloneIT {
         assertFalse(jar.output().contains(token), "never the token");
     }
 
+    @Test
+    void auditLogWritesTheTrailToARotatedFileInstead() throws Exception {
+        java.nio.file.Path dir = java.nio.file.Files.createTempDirectory(java.nio.file.Path.of("target"), "audit-log-");
+        java.nio.file.Path file = dir.resolve("audit.jsonl");
+        RunningJar jar = launchProxy("--audit-log", file.toString());
+        String base = jar.awaitListening();
+        new ProxyHttp(base).issueToken("file-audited", "5m");
+        jar.stop();
+        assertEquals("", jar.stdout(), "the trail went to the file");
+        List<String> lines = java.nio.file.Files.readAllLines(dir.resolve("audit.jsonl.0"));
+        assertEquals(1, lines.size(), lines.toString());
+        jakarta.json.JsonObject line = jakarta.json.Json.createReader(new java.io.StringReader(lines.get(0))).readObject();
+        assertEquals("token_issued", line.getString("event"));
+        assertEquals("file-audited", line.getString("agent"));
+    }
+
+    @Test
+    @Timeout(60)
+    void anAuditLogThatCannotBeWrittenExitsTwo() throws Exception {
+        RunningJar jar = launch("--addr", "127.0.0.1:0", "--audit-log", "/nonexistent-dir/audit.jsonl");
+        assertEquals(2, jar.awaitExit(), jar.output());
+        assertOneLine(jar, "creddy-anthropic: --audit-log: cannot write /nonexistent-dir/audit.jsonl");
+    }
+
     private static void assertOneLine(RunningJar jar, String startsWith) {
         List<String> lines = jar.stderr().lines().toList();
         assertEquals(1, lines.size(), "one line, not Tomcat's account:\n" + jar.output());
