@@ -16,7 +16,7 @@ import javax.naming.NamingException;
 public final class JndiSettingsSource implements SettingsSource {
 
     private static final Logger LOG = Logger.getLogger(JndiSettingsSource.class.getName());
-    private static final List<String> PREFIXES = List.of("java:comp/env/creddy/", "java:global/creddy/", "creddy/");
+    private static final List<String> PREFIXES = List.of("java:comp/env/", "java:global/", "");
 
     @Override
     public Optional<String> lookup(Setting setting) {
@@ -27,7 +27,7 @@ public final class JndiSettingsSource implements SettingsSource {
     @Override
     public String describe(Setting setting) {
         return find(setting).map(binding -> "JNDI " + binding.name())
-                .orElse("JNDI name creddy/" + setting.key());
+                .orElse("JNDI name " + setting.jndiName());
     }
 
     private record Binding(String name, String value) {
@@ -43,7 +43,7 @@ public final class JndiSettingsSource implements SettingsSource {
         }
         try {
             for (String prefix : PREFIXES) {
-                String name = prefix + setting.key();
+                String name = prefix + setting.jndiName();
                 Optional<String> value = lookup(context, name);
                 if (value.isPresent()) {
                     return Optional.of(new Binding(name, value.get()));

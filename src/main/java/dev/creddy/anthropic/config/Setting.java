@@ -1,62 +1,123 @@
 package dev.creddy.anthropic.config;
 
+import java.util.Optional;
+
 /**
- * Every setting the proxy reads, with the name operators use (JNDI {@code creddy/<name>}, context
- * parameter {@code creddy.<name>}), its environment variable and its default. Immutable.
+ * Every setting the proxy reads: the one table the code, the launcher's {@code --help} and
+ * {@code docs/configuration.md} are made from. Each line gives the name operators use (JNDI
+ * {@code creddy/<name>}, context parameter {@code creddy.<name>}), its environment variable, its
+ * default, whether it is a secret, the standalone launcher's flag ({@code "--max-ttl DURATION"}, a
+ * bare {@code "--open-issuance"} for a switch, {@code null} for none) and a one-line description
+ * (Markdown; backticks are dropped in {@code --help}).
+ *
+ * <p>To add a setting, add a line; {@code SettingsReferenceTest} then says that
+ * {@code docs/configuration.md} must be regenerated. Immutable.
  */
 public enum Setting {
-    ANTHROPIC_API_KEY("anthropic-api-key", "ANTHROPIC_API_KEY", null, true),
-    UPSTREAM_URL("upstream-url", "CREDDY_UPSTREAM_URL", "https://api.anthropic.com", false),
-    ISSUER_KEY("issuer-key", "CREDDY_ISSUER_KEY", null, true),
-    MAX_TTL("max-ttl", "CREDDY_MAX_TTL", "24h", false),
-    DEFAULT_TTL("default-ttl", "CREDDY_DEFAULT_TTL", "1h", false),
-    OPEN_ISSUANCE("open-issuance", "CREDDY_OPEN_ISSUANCE", "false", false),
-    UPSTREAM_CONNECT_TIMEOUT("upstream-connect-timeout", "CREDDY_UPSTREAM_CONNECT_TIMEOUT", "10s", false),
-    UPSTREAM_HEADER_TIMEOUT("upstream-header-timeout", "CREDDY_UPSTREAM_HEADER_TIMEOUT", "10m", false),
-    UPSTREAM_IDLE_TIMEOUT("upstream-idle-timeout", "CREDDY_UPSTREAM_IDLE_TIMEOUT", "10m", false),
-    UPSTREAM_MAX_CONNECTIONS("upstream-max-connections", "CREDDY_UPSTREAM_MAX_CONNECTIONS", "1024", false),
-    MAX_REQUEST_BODY("max-request-body", "CREDDY_MAX_REQUEST_BODY", "32MB", false),
-    SHUTDOWN_GRACE("shutdown-grace", "CREDDY_SHUTDOWN_GRACE", "30s", false),
-    METRICS("metrics", "CREDDY_METRICS", "on", false),
-    METRICS_KEY("metrics-key", "CREDDY_METRICS_KEY", null, true),
-    METRICS_MAX_AGENTS("metrics-max-agents", "CREDDY_METRICS_MAX_AGENTS", "100", false),
+    ANTHROPIC_API_KEY("anthropic-api-key", "ANTHROPIC_API_KEY", null, true,
+            "--api-key KEY", "the real Anthropic API key (prefer the environment variable: a flag shows in `ps`)"),
+    UPSTREAM_URL("upstream-url", "CREDDY_UPSTREAM_URL", "https://api.anthropic.com", false,
+            "--upstream URL", "where requests go; a path prefix is kept"),
+    ISSUER_KEY("issuer-key", "CREDDY_ISSUER_KEY", null, true,
+            "--issuer-key KEY", "the bearer key that may issue, list and revoke tokens (prefer the environment variable)"),
+    MAX_TTL("max-ttl", "CREDDY_MAX_TTL", "24h", false,
+            "--max-ttl DURATION", "the longest token lifetime"),
+    DEFAULT_TTL("default-ttl", "CREDDY_DEFAULT_TTL", "1h", false,
+            "--default-ttl DURATION", "the lifetime of a token whose request names none (capped at `max-ttl`)"),
+    OPEN_ISSUANCE("open-issuance", "CREDDY_OPEN_ISSUANCE", "false", false,
+            "--open-issuance", "with no issuer key, let anyone issue tokens (local experiments only)"),
+    UPSTREAM_CONNECT_TIMEOUT("upstream-connect-timeout", "CREDDY_UPSTREAM_CONNECT_TIMEOUT", "10s", false,
+            null, "how long connecting to the upstream may take"),
+    UPSTREAM_HEADER_TIMEOUT("upstream-header-timeout", "CREDDY_UPSTREAM_HEADER_TIMEOUT", "10m", false,
+            "--header-timeout DURATION", "how long to wait for the upstream's response headers (a non-streaming call sends them when the answer is complete)"),
+    UPSTREAM_IDLE_TIMEOUT("upstream-idle-timeout", "CREDDY_UPSTREAM_IDLE_TIMEOUT", "10m", false,
+            "--idle-timeout DURATION", "how long a response may be silent between chunks; there is no overall limit"),
+    UPSTREAM_MAX_CONNECTIONS("upstream-max-connections", "CREDDY_UPSTREAM_MAX_CONNECTIONS", "1024", false,
+            "--max-connections N", "the upstream connection pool's size: each streaming exchange holds one connection"),
+    MAX_REQUEST_BODY("max-request-body", "CREDDY_MAX_REQUEST_BODY", "32MB", false,
+            "--max-request-body SIZE", "the largest request body forwarded (KB, MB, GB are binary units)"),
+    SHUTDOWN_GRACE("shutdown-grace", "CREDDY_SHUTDOWN_GRACE", "30s", false,
+            "--shutdown-grace DURATION", "how long a stop waits for exchanges in flight"),
+    METRICS("metrics", "CREDDY_METRICS", "on", false,
+            null, "`on` or `off`: keep metrics and show them in JMX and at `/metrics`"),
+    METRICS_KEY("metrics-key", "CREDDY_METRICS_KEY", null, true,
+            null, "a bearer key that may read `/metrics` only, for the scraper (the issuer key may too)"),
+    METRICS_MAX_AGENTS("metrics-max-agents", "CREDDY_METRICS_MAX_AGENTS", "100", false,
+            null, "how many distinct agent names get their own `agent` tag; later ones share `other`"),
     /** {@code memory} or {@code redis}; without a value, {@code redis} when a Redis URL is set. */
-    TOKEN_STORE("token-store", "CREDDY_TOKEN_STORE", null, false),
+    TOKEN_STORE("token-store", "CREDDY_TOKEN_STORE", null, false,
+            "--token-store KIND", "`memory` or `redis`; without a value `redis` when `redis-url` is set, else `memory`"),
     /** Not a secret as a whole, but its user info may hold a password: never quoted. */
-    REDIS_URL("redis-url", "CREDDY_REDIS_URL", null, false),
-    REDIS_PASSWORD("redis-password", "CREDDY_REDIS_PASSWORD", null, true),
-    REDIS_COMMAND_TIMEOUT("redis-command-timeout", "CREDDY_REDIS_COMMAND_TIMEOUT", "2s", false),
-    REDIS_CACHE_TTL("redis-cache-ttl", "CREDDY_REDIS_CACHE_TTL", "1s", false),
-    MAX_UPLOAD_BODY("max-upload-body", "CREDDY_MAX_UPLOAD_BODY", "500MB", false),
-    PUBLIC_URL("public-url", "CREDDY_PUBLIC_URL", null, false),
-    TRUST_FORWARDED_HEADERS("trust-forwarded-headers", "CREDDY_TRUST_FORWARDED_HEADERS", "false", false),
+    REDIS_URL("redis-url", "CREDDY_REDIS_URL", null, false,
+            "--redis-url URL", "`redis://host:6379/0`, or `rediss://` for TLS: shares tokens and usage between instances"),
+    REDIS_PASSWORD("redis-password", "CREDDY_REDIS_PASSWORD", null, true,
+            null, "the Redis password, if it is not in the URL (this one wins)"),
+    REDIS_COMMAND_TIMEOUT("redis-command-timeout", "CREDDY_REDIS_COMMAND_TIMEOUT", "2s", false,
+            null, "the longest a request waits for Redis before it is answered 503"),
+    REDIS_CACHE_TTL("redis-cache-ttl", "CREDDY_REDIS_CACHE_TTL", "1s", false,
+            null, "how long an instance trusts a validation it has cached; `0` turns the cache off"),
+    MAX_UPLOAD_BODY("max-upload-body", "CREDDY_MAX_UPLOAD_BODY", "500MB", false,
+            "--max-upload-body SIZE", "the largest body of `POST /v1/files` and `POST /v1/messages/batches`"),
+    PUBLIC_URL("public-url", "CREDDY_PUBLIC_URL", null, false,
+            "--public-url URL", "the URL agents reach the proxy at, for the batch `results_url`s it hands out"),
+    TRUST_FORWARDED_HEADERS("trust-forwarded-headers", "CREDDY_TRUST_FORWARDED_HEADERS", "false", false,
+            "--trust-forwarded-headers", "believe a front proxy's `Forwarded` / `X-Forwarded-*` headers for that URL"),
     /** JSON limits ({@code {"rpm":60,"models":["claude-haiku"]}}) for tokens whose request leaves them out. */
-    DEFAULT_LIMITS("default-limits", "CREDDY_DEFAULT_LIMITS", "{}", false),
-    USAGE_METERING("usage-metering", "CREDDY_USAGE_METERING", "on", false),
-    USAGE_RETENTION("usage-retention", "CREDDY_USAGE_RETENTION", "168h", false),
+    DEFAULT_LIMITS("default-limits", "CREDDY_DEFAULT_LIMITS", "{}", false,
+            "--default-limits JSON", "limits for tokens whose request leaves them out, e.g. `{\"rpm\":60,\"models\":[\"claude-sonnet-5\"]}`; without `endpoints` here, tokens get every endpoint but `batches` and `files`"),
+    USAGE_METERING("usage-metering", "CREDDY_USAGE_METERING", "on", false,
+            "--usage-metering on|off", "read token usage from responses; off, `tpm` and `max_tokens_total` count nothing"),
+    USAGE_RETENTION("usage-retention", "CREDDY_USAGE_RETENTION", "168h", false,
+            null, "how long the hourly usage history stays reportable at `/v1/usage` (at least `1h`)"),
     /** Trusted issuers of agent identity tokens, comma or whitespace separated; none switches the feature off. */
-    OIDC_ISSUER("oidc-issuer", "CREDDY_OIDC_ISSUER", null, false),
-    OIDC_AUDIENCE("oidc-audience", "CREDDY_OIDC_AUDIENCE", null, false),
-    OIDC_REQUIRED_SCOPE("oidc-required-scope", "CREDDY_OIDC_REQUIRED_SCOPE", "anthropic", false),
-    OIDC_AGENT_CLAIM("oidc-agent-claim", "CREDDY_OIDC_AGENT_CLAIM", "agent_name", false),
+    OIDC_ISSUER("oidc-issuer", "CREDDY_OIDC_ISSUER", null, false,
+            "--oidc-issuer URLS", "trusted issuers of agent identity tokens, comma or space separated; `https`, or `http` on loopback"),
+    OIDC_AUDIENCE("oidc-audience", "CREDDY_OIDC_AUDIENCE", null, false,
+            "--oidc-audience AUDIENCE", "the `aud` identity tokens must carry; required with `oidc-issuer`"),
+    OIDC_REQUIRED_SCOPE("oidc-required-scope", "CREDDY_OIDC_REQUIRED_SCOPE", "anthropic", false,
+            "--oidc-required-scope SCOPE", "the scope an identity token must grant; `<scope>:<anything>` is a narrower grant"),
+    OIDC_AGENT_CLAIM("oidc-agent-claim", "CREDDY_OIDC_AGENT_CLAIM", "agent_name", false,
+            "--oidc-agent-claim CLAIM", "the claim that names the agent; `sub` when a token lacks it"),
     /** Without a value: {@code scopes} (an array), then {@code scope} (space separated). */
-    OIDC_SCOPES_CLAIM("oidc-scopes-claim", "CREDDY_OIDC_SCOPES_CLAIM", null, false),
-    OIDC_CLOCK_SKEW("oidc-clock-skew", "CREDDY_OIDC_CLOCK_SKEW", "60s", false),
-    OIDC_JWKS_REFRESH("oidc-jwks-refresh", "CREDDY_OIDC_JWKS_REFRESH", "1h", false),
-    OIDC_DIRECT_USE("oidc-direct-use", "CREDDY_OIDC_DIRECT_USE", "false", false),
+    OIDC_SCOPES_CLAIM("oidc-scopes-claim", "CREDDY_OIDC_SCOPES_CLAIM", null, false,
+            "--oidc-scopes-claim CLAIM", "the claim listing the granted scopes; without a value `scopes`, then `scope`"),
+    OIDC_CLOCK_SKEW("oidc-clock-skew", "CREDDY_OIDC_CLOCK_SKEW", "60s", false,
+            "--oidc-clock-skew DURATION", "how far clocks may disagree for `exp`, `nbf` and `iat` (at most `5m`)"),
+    OIDC_JWKS_REFRESH("oidc-jwks-refresh", "CREDDY_OIDC_JWKS_REFRESH", "1h", false,
+            "--oidc-jwks-refresh DURATION", "how often the issuers' keys are fetched again (at least `1m`)"),
+    OIDC_DIRECT_USE("oidc-direct-use", "CREDDY_OIDC_DIRECT_USE", "false", false,
+            "--oidc-direct-use", "accept identity tokens in place of `crd_` tokens on the forwarding path"),
     /** JSON: {@code "agent:<name>"} or {@code "scope:<scope>"} to limits, for tokens obtained with identity tokens. */
-    OIDC_POLICY("oidc-policy", "CREDDY_OIDC_POLICY", null, false);
+    OIDC_POLICY("oidc-policy", "CREDDY_OIDC_POLICY", null, false,
+            null, "JSON: limits per agent (`\"agent:<name>\"`) or scope (`\"scope:<scope>\"`) for tokens obtained with identity tokens");
 
     private final String key;
     private final String environmentVariable;
     private final String defaultValue;
     private final boolean secret;
+    private final String flag;
+    private final String flagValue;
+    private final String description;
 
-    Setting(String key, String environmentVariable, String defaultValue, boolean secret) {
+    Setting(String key, String environmentVariable, String defaultValue, boolean secret, String flag, String description) {
         this.key = key;
         this.environmentVariable = environmentVariable;
         this.defaultValue = defaultValue;
         this.secret = secret;
+        if (flag == null) {
+            this.flag = null;
+            this.flagValue = null;
+        } else {
+            String[] parts = flag.split(" ", 2);
+            this.flag = parts[0];
+            this.flagValue = parts.length == 2 ? parts[1] : null;
+        }
+        this.description = description;
+    }
+
+    /** A line without a flag or a description yet: {@code SettingsReferenceTest} asks for the description. */
+    Setting(String key, String environmentVariable, String defaultValue, boolean secret) {
+        this(key, environmentVariable, defaultValue, secret, null, null);
     }
 
     /** The operator-facing name, e.g. {@code max-ttl}. */
@@ -66,6 +127,16 @@ public enum Setting {
 
     public String environmentVariable() {
         return environmentVariable;
+    }
+
+    /** The JNDI name, looked up under {@code java:comp/env/}, {@code java:global/} and as it is. */
+    public String jndiName() {
+        return "creddy/" + key;
+    }
+
+    /** The servlet context parameter, e.g. {@code creddy.max-ttl}. */
+    public String contextParameter() {
+        return "creddy." + key;
     }
 
     /** The value used when no source has one, or {@code null} when the setting is optional. */
@@ -81,5 +152,30 @@ public enum Setting {
     /** Whether a message may quote the value: not for secrets, nor for URLs that may carry a password. */
     public boolean mayQuoteValue() {
         return !secret && this != REDIS_URL;
+    }
+
+    /** The standalone launcher's flag, e.g. {@code --max-ttl}, or {@code null} when it has none. */
+    public String flag() {
+        return flag;
+    }
+
+    /** What the flag takes, e.g. {@code DURATION}; {@code null} for a switch, which means {@code true} alone. */
+    public String flagValue() {
+        return flagValue;
+    }
+
+    /** One line on what it does, in Markdown; {@code null} while nobody has written it. */
+    public String description() {
+        return description;
+    }
+
+    /** The setting whose launcher flag is {@code flag} (without dashes), if any. */
+    public static Optional<Setting> forFlag(String flag) {
+        for (Setting setting : values()) {
+            if (setting.flag != null && setting.flag.equals("--" + flag)) {
+                return Optional.of(setting);
+            }
+        }
+        return Optional.empty();
     }
 }

@@ -74,9 +74,6 @@ public class ProxyMetrics {
     private UpstreamClient upstream;
     private TokenRegistry tokens;
     private AgentTags agents;
-    private Counter tokensIssued;
-    private Counter tokensRevoked;
-    private Counter tokensExpired;
     private volatile PrometheusMeterRegistry prometheus;
     private JmxMeterRegistry jmx;
 
@@ -90,17 +87,34 @@ public class ProxyMetrics {
         this.upstream = upstream;
         this.tokens = tokens;
         this.agents = new AgentTags(settings.metricsMaxAgents());
-        // Registered up front, so a scrape shows zeros (and rate() works) before the first event.
-        this.tokensIssued = counter("creddy.tokens.issued", "Tokens issued");
-        this.tokensRevoked = counter("creddy.tokens.revoked", "Tokens revoked by an issuer or given back by their agent");
-        this.tokensExpired = counter("creddy.tokens.expired", "Tokens dropped by the store when their lifetime ran out");
+    }
+
+    /**
+     * Registers the counters a scrape should show as zeros (so rate() works) before the first event.
+     * Only once the outputs are in the composite: a meter registered before its outputs are added
+     * reaches them late, which Micrometer warns about at every start.
+     */
+    private void registerUpFront() {
+        tokensIssued();
+        tokensRevoked();
+        tokensExpired();
         for (String reason : REJECTION_REASONS) {
             rejections(reason);
         }
     }
 
-    private Counter counter(String name, String description) {
-        return Counter.builder(name).description(description).register(registry);
+    private Counter tokensIssued() {
+        return Counter.builder("creddy.tokens.issued").description("Tokens issued").register(registry);
+    }
+
+    private Counter tokensRevoked() {
+        return Counter.builder("creddy.tokens.revoked")
+                .description("Tokens revoked by an issuer or given back by their agent").register(registry);
+    }
+
+    private Counter tokensExpired() {
+        return Counter.builder("creddy.tokens.expired")
+                .description("Tokens dropped by the store when their lifetime ran out").register(registry);
     }
 
     /**
@@ -111,6 +125,7 @@ public class ProxyMetrics {
             ServletContext context) {
         if (!settings.metrics()) {
             LOG.info("metrics are off (metrics=off): no MBeans, no /metrics");
+            registerUpFront();
             return;
         }
         String application = context.getContextPath().isEmpty() ? "/" : context.getContextPath();
@@ -141,6 +156,7 @@ public class ProxyMetrics {
         registry.add(jmx);
         registry.add(text);
         prometheus = text;
+        registerUpFront();
 
         Gauge.builder("creddy.tokens.active", tokens, store -> {
             long count = store.activeCount();
@@ -255,15 +271,15 @@ public class ProxyMetrics {
     }
 
     void tokenIssued() {
-        tokensIssued.increment();
+        tokensIssued().increment();
     }
 
     void tokenRevoked() {
-        tokensRevoked.increment();
+        tokensRevoked().increment();
     }
 
     void expired(@Observes TokenExpired event) {
-        tokensExpired.increment();
+        tokensExpired().increment();
     }
 
     /** JMX with the proxy's domain; nothing else is read from configuration. */

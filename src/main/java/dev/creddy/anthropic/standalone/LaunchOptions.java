@@ -1,94 +1,100 @@
 package dev.creddy.anthropic.standalone;
 
+import dev.creddy.anthropic.config.Setting;
+import java.nio.file.Path;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 
 /**
  * The launcher's command line, with the original tool's flags. Flags take {@code --name value},
- * {@code --name=value} or Go's single-dash forms. Settings given here become context parameters of
- * the application, so they win over environment variables (which the application reads itself).
+ * {@code --name=value} or Go's single-dash forms. Each setting's flag comes from {@link Setting}, and
+ * so does the {@link #usage() help}; the few flags of the launcher itself are listed here. Settings
+ * given here become context parameters of the application, so they win over environment variables
+ * (which the application reads itself). Immutable.
  *
  * @param address where to listen
  * @param contextPath the application's context path ({@code ""} for the root)
  * @param settings setting name to value, e.g. {@code max-ttl -> 8h}
  * @param help whether to print the usage and exit
+ * @param auditLog where the audit lines go instead of stdout (a rotated file), or null
  */
-record LaunchOptions(ListenAddress address, String contextPath, Map<String, String> settings, boolean help) {
+record LaunchOptions(ListenAddress address, String contextPath, Map<String, String> settings, boolean help, Path auditLog) {
 
     static final String DEFAULT_ADDRESS = "127.0.0.1:8080";
 
-    /** Flags that carry a setting, with the setting they set. */
-    private static final Map<String, String> SETTING_FLAGS = Map.ofEntries(
-            Map.entry("api-key", "anthropic-api-key"),
-            Map.entry("upstream", "upstream-url"),
-            Map.entry("issuer-key", "issuer-key"),
-            Map.entry("max-ttl", "max-ttl"),
-            Map.entry("default-ttl", "default-ttl"),
-            Map.entry("header-timeout", "upstream-header-timeout"),
-            Map.entry("idle-timeout", "upstream-idle-timeout"),
-            Map.entry("max-connections", "upstream-max-connections"),
-            Map.entry("max-request-body", "max-request-body"),
-            Map.entry("shutdown-grace", "shutdown-grace"),
-            Map.entry("token-store", "token-store"),
-            Map.entry("redis-url", "redis-url"),
-            Map.entry("max-upload-body", "max-upload-body"),
-            Map.entry("public-url", "public-url"),
-            Map.entry("oidc-issuer", "oidc-issuer"),
-            Map.entry("oidc-audience", "oidc-audience"),
-            Map.entry("oidc-required-scope", "oidc-required-scope"),
-            Map.entry("oidc-agent-claim", "oidc-agent-claim"),
-            Map.entry("oidc-scopes-claim", "oidc-scopes-claim"),
-            Map.entry("oidc-clock-skew", "oidc-clock-skew"),
-            Map.entry("oidc-jwks-refresh", "oidc-jwks-refresh"),
-            Map.entry("default-limits", "default-limits"),
-            Map.entry("usage-metering", "usage-metering"));
+    /** Where a description starts in {@code --help}, and how wide it may run. */
+    private static final int DESCRIPTION_COLUMN = 26;
+    private static final int WIDTH = 110;
+
+    /** The launcher's own flags, which are no settings of the application: flag (with its value) and meaning. */
+    private static final List<List<String>> LAUNCHER_FLAGS = List.of(
+            List.of("--addr HOST:PORT", "where to listen (default 127.0.0.1:8080; \":8080\" = every interface)"),
+            List.of("--context-path PATH", "serve under PATH instead of the root, e.g. /creddy"),
+            List.of("--audit-log FILE", "write the audit lines (JSON, one per line) to FILE.0, rotated at 100 MB to "
+                    + "FILE.1 ... FILE.9, instead of stdout"),
+            List.of("--proxy", "accepted for compatibility with the original tool (the only mode)"),
+            List.of("--help", "print this help"));
 
     static String usage() {
-        return """
-                Usage: java -jar creddy-anthropic-standalone.jar --proxy [options]
+        StringBuilder usage = new StringBuilder("""
+                Usage: java -jar creddy-anthropic-standalone.jar [options]
 
                 Runs the creddy-anthropic proxy in an embedded Tomcat: agents get short-lived crd_ tokens
                 from POST /v1/tokens and use the Anthropic API through the proxy, which holds the real key.
+                Keys belong in the environment (ANTHROPIC_API_KEY, CREDDY_ISSUER_KEY), not on the command
+                line, where ps shows them. Audit lines go to stdout, everything else to stderr. A wrong
+                setting ends the launcher with exit code 2, a listener that cannot bind with 1.
 
                 Options:
-                  --proxy                 run the proxy (the only mode; accepted for compatibility)
-                  --addr HOST:PORT        where to listen (default 127.0.0.1:8080; ":8080" = every interface)
-                  --api-key KEY           the real Anthropic API key (default: $ANTHROPIC_API_KEY)
-                  --upstream URL          the Anthropic API base URL (default: $CREDDY_UPSTREAM_URL or
-                                          https://api.anthropic.com)
-                  --issuer-key KEY        the bearer key that may issue tokens (default: $CREDDY_ISSUER_KEY)
-                  --open-issuance         let anyone issue tokens when no issuer key is set (local experiments only)
-                  --max-ttl DURATION      the longest token lifetime, Go syntax (default 24h)
-                  --default-ttl DURATION  the lifetime of a token whose request names none (default 1h)
-                  --header-timeout DUR    how long to wait for the upstream's response headers (default 10m)
-                  --idle-timeout DUR      how long a response may be silent between chunks (default 10m)
-                  --max-connections N     the upstream connection pool's size (default 1024)
-                  --max-request-body SIZE the largest request body forwarded (default 32MB)
-                  --shutdown-grace DUR    how long a stop waits for streams in flight (default 30s)
-                  --token-store KIND      memory (default) or redis (the default when a Redis URL is set)
-                  --redis-url URL         share tokens with other instances through Redis, e.g.
-                                          redis://host:6379/0 or rediss:// for TLS (default: $CREDDY_REDIS_URL;
-                                          the password goes in $CREDDY_REDIS_PASSWORD, not on the command line)
-                  --max-upload-body SIZE  the largest Files API upload or batch creation body (default 500MB)
-                  --public-url URL        the URL agents reach the proxy at, for batch results links
-                                          (default: the URL of each request)
-                  --trust-forwarded-headers
-                                          believe a front proxy's Forwarded / X-Forwarded-* headers
-                  --oidc-issuer URLS      trust agents' identity tokens (JWTs) from these issuers (a Creddy
-                                          server or any OpenID Connect provider), comma separated
-                  --oidc-audience AUD     the audience those tokens must carry (required with --oidc-issuer)
-                  --oidc-required-scope S the scope they must grant (default anthropic; anthropic:* also counts)
-                  --oidc-agent-claim C    the claim naming the agent (default agent_name, then sub)
-                  --oidc-scopes-claim C   the claim listing scopes (default scopes, then scope)
-                  --oidc-clock-skew DUR   tolerated clock difference for exp/nbf/iat (default 60s)
-                  --oidc-jwks-refresh DUR how often the issuers' keys are fetched again (default 1h)
-                  --oidc-direct-use       accept identity tokens in place of crd_ tokens when forwarding
-                  --default-limits JSON   limits for tokens whose request leaves them out, e.g.
-                                          '{"rpm":60,"tpm":100000,"models":["claude-sonnet-4"]}'
-                  --usage-metering on|off read token usage from responses (default on)
-                  --context-path PATH     serve under PATH instead of the root, e.g. /creddy
-                  --help                  print this help
-                """;
+                """);
+        for (List<String> flag : LAUNCHER_FLAGS) {
+            option(usage, flag.get(0), flag.get(1));
+        }
+        usage.append("\nSettings (a flag wins over the environment variable):\n");
+        for (Setting setting : Setting.values()) {
+            if (setting.flag() == null) {
+                continue;
+            }
+            String flag = setting.flag() + (setting.flagValue() == null ? "" : " " + setting.flagValue());
+            StringBuilder meaning = new StringBuilder(setting.description() == null ? "" : setting.description().replace("`", ""));
+            meaning.append(" (");
+            if (setting.defaultValue() != null) {
+                meaning.append("default ").append(setting.defaultValue()).append("; ");
+            }
+            meaning.append("$").append(setting.environmentVariable()).append(")");
+            option(usage, flag, meaning.toString());
+        }
+        usage.append("\nEvery setting, with its JNDI name and context parameter: docs/configuration.md\n");
+        return usage.toString();
+    }
+
+    /** One option: the flag, then its meaning wrapped at the description column. */
+    private static void option(StringBuilder usage, String flag, String meaning) {
+        String indent = " ".repeat(DESCRIPTION_COLUMN);
+        usage.append("  ").append(flag);
+        if (flag.length() + 2 < DESCRIPTION_COLUMN - 1) {
+            usage.append(" ".repeat(DESCRIPTION_COLUMN - 2 - flag.length()));
+        } else {
+            usage.append('\n').append(indent);
+        }
+        int column = DESCRIPTION_COLUMN;
+        boolean first = true;
+        for (String word : meaning.split(" ")) {
+            if (!first && column + 1 + word.length() > WIDTH) {
+                usage.append('\n').append(indent);
+                column = DESCRIPTION_COLUMN;
+                first = true;
+            }
+            if (!first) {
+                usage.append(' ');
+                column++;
+            }
+            usage.append(word);
+            column += word.length();
+            first = false;
+        }
+        usage.append('\n');
     }
 
     static LaunchOptions parse(String[] args) {
@@ -96,6 +102,7 @@ record LaunchOptions(ListenAddress address, String contextPath, Map<String, Stri
         String contextPath = "";
         Map<String, String> settings = new LinkedHashMap<>();
         boolean help = false;
+        Path auditLog = null;
         for (int i = 0; i < args.length; i++) {
             String arg = args[i];
             if (!arg.startsWith("-") || arg.equals("-") || arg.equals("--")) {
@@ -112,22 +119,31 @@ record LaunchOptions(ListenAddress address, String contextPath, Map<String, Stri
             switch (flag) {
                 case "help", "h" -> help = true;
                 case "proxy" -> requireNoValue(flag, value);
-                case "open-issuance" -> settings.put("open-issuance", value == null ? "true" : value);
-                case "trust-forwarded-headers" -> settings.put("trust-forwarded-headers", value == null ? "true" : value);
-                case "oidc-direct-use" -> settings.put("oidc-direct-use", value == null ? "true" : value);
                 case "addr" -> address = ListenAddress.parse(value != null ? value : next(args, ++i, flag));
                 case "context-path" -> contextPath = contextPath(value != null ? value : next(args, ++i, flag));
+                case "audit-log" -> auditLog = auditLog(value != null ? value : next(args, ++i, flag));
                 default -> {
-                    String setting = SETTING_FLAGS.get(flag);
-                    if (setting == null) {
-                        // Only the flag's name: its value may be a key.
-                        throw new IllegalArgumentException("unknown flag --" + flag);
+                    // Only the flag's name in the message: its value may be a key.
+                    String name = flag;
+                    Setting setting = Setting.forFlag(name)
+                            .orElseThrow(() -> new IllegalArgumentException("unknown flag --" + name));
+                    if (setting.flagValue() == null) {
+                        // A switch: alone it means true; --open-issuance=false is accepted too.
+                        settings.put(setting.key(), value == null ? "true" : value);
+                    } else {
+                        settings.put(setting.key(), value != null ? value : next(args, ++i, flag));
                     }
-                    settings.put(setting, value != null ? value : next(args, ++i, flag));
                 }
             }
         }
-        return new LaunchOptions(address, contextPath, Map.copyOf(settings), help);
+        return new LaunchOptions(address, contextPath, Map.copyOf(settings), help, auditLog);
+    }
+
+    private static Path auditLog(String file) {
+        if (file.isBlank()) {
+            throw new IllegalArgumentException("--audit-log needs a file name");
+        }
+        return Path.of(file);
     }
 
     private static String next(String[] args, int index, String flag) {
@@ -156,6 +172,7 @@ record LaunchOptions(ListenAddress address, String contextPath, Map<String, Stri
     @Override
     public String toString() {
         // Never print the settings: they may hold the real key.
-        return "LaunchOptions[address=" + address + ", contextPath=" + contextPath + ", settings=" + settings.keySet() + "]";
+        return "LaunchOptions[address=" + address + ", contextPath=" + contextPath + ", settings=" + settings.keySet()
+                + ", auditLog=" + auditLog + "]";
     }
 }

@@ -3,14 +3,19 @@ package dev.creddy.anthropic.standalone;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
+import java.net.BindException;
+import java.net.Inet6Address;
+import java.net.InetAddress;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.util.Comparator;
+import java.util.List;
 import java.util.Map;
 import java.util.stream.Stream;
 import org.apache.catalina.Context;
 import org.apache.catalina.LifecycleException;
+import org.apache.catalina.LifecycleState;
 import org.apache.catalina.connector.Connector;
 import org.apache.catalina.startup.Tomcat;
 
@@ -18,8 +23,16 @@ import org.apache.catalina.startup.Tomcat;
  * Runs the very Tomcat WAR that {@code package} built in an embedded Tomcat, configured from the original
  * tool's flags. The WAR travels inside this jar and is unpacked to a temporary base directory that
  * is removed again at exit.
+ *
+ * <p>Start-up says what is wrong in one line: a wrong setting ends it with exit code 2 and that
+ * setting's message (naming the flag, environment variable or JNDI name it came from), a listener
+ * that cannot bind with exit code 1 and {@code cannot listen on HOST:PORT: <reason>}. Audit lines go
+ * to stdout (or {@code --audit-log}), everything else to stderr ({@link ConsoleLogging}).
  */
 public final class Launcher {
+
+    /** The context parameter that lists the settings given as flags, so messages name the flag (web/ContextParamSettingsSource). */
+    private static final String FROM_FLAGS = "creddy.from-flags";
 
     /** The Tomcat flavour of the WAR: embedded Tomcat has no CDI or JSON-B of its own either. */
     private static final String WAR_RESOURCE = "/creddy-anthropic-tomcat.war";
@@ -47,18 +60,43 @@ public final class Launcher {
             System.out.print(LaunchOptions.usage());
             return;
         }
+        ConsoleLogging logging;
+        try {
+            logging = ConsoleLogging.install(options.auditLog());
+        } catch (IOException e) {
+            System.err.println("creddy-anthropic: --audit-log: cannot write " + options.auditLog() + ": " + e.getMessage());
+            System.exit(2);
+            return;
+        }
         try {
             Launcher launcher = new Launcher(options, Files.createTempDirectory("creddy-anthropic-"));
             Runtime.getRuntime().addShutdownHook(new Thread(launcher::stop, "creddy-shutdown"));
-            launcher.start();
+            StartFailure failure = launcher.start(logging);
+            if (failure != null) {
+                // The one line that says what is wrong; Tomcat's account of it is noise here.
+                logging.silence();
+                failure.lines().forEach(line -> System.err.println("creddy-anthropic: " + line));
+                System.exit(failure.exitCode());
+                return;
+            }
+            logging.release();
+            System.err.println("creddy-anthropic listening on " + launcher.url());
             launcher.tomcat.getServer().await();
         } catch (IOException | LifecycleException | RuntimeException e) {
+            logging.release();
             System.err.println("creddy-anthropic: could not start: " + e.getMessage());
             System.exit(1);
         }
     }
 
-    private void start() throws IOException, LifecycleException {
+    /**
+     * Why a start failed, in the lines to print and the exit code: 2 for a wrong setting (like a
+     * wrong flag: the command must change), 1 for a listener that cannot bind.
+     */
+    private record StartFailure(List<String> lines, int exitCode) {
+    }
+
+    private StartFailure start(ConsoleLogging logging) throws IOException, LifecycleException {
         tomcat.setBaseDir(baseDir.toString());
         Connector connector = new Connector("HTTP/1.1");
         connector.setPort(options.address().port());
@@ -80,13 +118,63 @@ public final class Launcher {
         for (Map.Entry<String, String> setting : options.settings().entrySet()) {
             context.addParameter("creddy." + setting.getKey(), setting.getValue());
         }
-        tomcat.start();
+        context.addParameter(FROM_FLAGS, String.join(",", options.settings().keySet()));
+        return started(context, logging);
+    }
+
+    /**
+     * Starts Tomcat and tells whether it really serves: the application started and every
+     * connector holds its address. Tomcat itself only logs a connector that cannot bind and keeps
+     * running without a listener, and answers a failed application with "a child container failed".
+     *
+     * @return null when it serves, else why not
+     */
+    private StartFailure started(Context context, ConsoleLogging logging) throws LifecycleException {
+        LifecycleException failed = null;
+        try {
+            tomcat.start();
+        } catch (LifecycleException e) {
+            failed = e;
+        }
+        List<String> problems = logging.settingProblems();
+        if (!problems.isEmpty()) {
+            return new StartFailure(problems, 2);
+        }
+        for (Connector connector : tomcat.getService().findConnectors()) {
+            if (connector.getState() != LifecycleState.STARTED || connector.getLocalPort() < 0) {
+                String reason = logging.bindFailure().map(Launcher::lowerCaseStart).orElse("the connector did not start");
+                return new StartFailure(List.of("cannot listen on " + listenAddress(connector) + ": " + reason), 1);
+            }
+        }
+        if (failed != null) {
+            throw failed;
+        }
         if (!context.getState().isAvailable()) {
             throw new IllegalStateException("the application did not start; see the log above");
         }
-        System.out.println("creddy-anthropic listening on http://" + options.address().urlHost() + ":"
-                + connector.getLocalPort() + options.contextPath());
-        System.out.flush();
+        return null;
+    }
+
+    /** The address a connector was told to listen on, as {@code --addr} takes it: {@code 127.0.0.1:8080}, {@code :8080}. */
+    private static String listenAddress(Connector connector) {
+        Object address = connector.getProperty("address");
+        String host = "";
+        if (address instanceof InetAddress inet) {
+            host = inet instanceof Inet6Address ? "[" + inet.getHostAddress() + "]" : inet.getHostAddress();
+        } else if (address != null) {
+            host = address.toString();
+        }
+        return host + ":" + connector.getPort();
+    }
+
+    private static String lowerCaseStart(BindException e) {
+        String message = e.getMessage() == null ? "cannot bind" : e.getMessage();
+        return message.isEmpty() ? message : Character.toLowerCase(message.charAt(0)) + message.substring(1);
+    }
+
+    /** Where the application serves, with the port the connector took (for {@code --addr HOST:0}). */
+    private String url() {
+        return "http://" + options.address().urlHost() + ":" + tomcat.getConnector().getLocalPort() + options.contextPath();
     }
 
     private Path extractWar() throws IOException {

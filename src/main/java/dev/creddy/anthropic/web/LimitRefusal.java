@@ -29,7 +29,8 @@ final class LimitRefusal {
         }
         Duration wait = Duration.between(now, refused.windowResetsAt());
         String message = limit.equals("rpm")
-                ? "rate limit exceeded: this token may send " + limits.rpm().orElseThrow() + " requests per minute (rpm)"
+                ? "rate limit exceeded: this token may send " + limits.rpm().orElseThrow()
+                        + (limits.rpm().orElseThrow() == 1 ? " request" : " requests") + " per minute (rpm)"
                 : "rate limit exceeded: this token may use " + limits.tpm().orElseThrow() + " tokens per minute (tpm) and has used "
                         + refused.tokensInWindow() + " this minute";
         return new ApiError(429, "rate_limit_error", message + "; the window resets at " + refused.windowResetsAt(),

@@ -1,6 +1,7 @@
 package dev.creddy.anthropic.web;
 
 import dev.creddy.anthropic.config.EnvironmentSettingsSource;
+import dev.creddy.anthropic.config.InvalidSettingsException;
 import dev.creddy.anthropic.config.JndiSettingsSource;
 import dev.creddy.anthropic.config.Setting;
 import dev.creddy.anthropic.config.Settings;
@@ -25,6 +26,11 @@ import java.util.stream.Collectors;
 public class SettingsProducer {
 
     private static final Logger LOG = Logger.getLogger(SettingsProducer.class.getName());
+    /**
+     * One SEVERE line per wrong setting, on a logger of its own: the standalone launcher prints
+     * exactly these lines (and nothing of Tomcat's) when the application does not start.
+     */
+    private static final Logger PROBLEMS = Logger.getLogger("creddy.settings");
 
     private volatile Settings settings;
 
@@ -38,7 +44,12 @@ public class SettingsProducer {
                 new JndiSettingsSource(),
                 new ContextParamSettingsSource(servletContext),
                 EnvironmentSettingsSource.system()));
-        settings = loader.load();
+        try {
+            settings = loader.load();
+        } catch (InvalidSettingsException e) {
+            e.problems().forEach(PROBLEMS::severe);
+            throw e;
+        }
         LOG.info(() -> "creddy-anthropic started with " + settings);
         // Several mechanisms can provision a setting; say which one won (names only, never values).
         LOG.info(() -> "creddy-anthropic settings from: " + describe(loader.origins()));

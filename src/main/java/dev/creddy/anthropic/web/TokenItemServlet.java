@@ -82,7 +82,8 @@ public class TokenItemServlet extends HttpServlet {
         RequestAttributes.tag(request, caller);
         if (!giveBack) {
             responses.json(response, HttpServletResponse.SC_OK,
-                    TokenSummary.of(caller, TokenUsageView.of(ledger.usageOf(caller, Instant.now()))));
+                    TokenSummary.of(caller, TokenUsageView.of(ledger.usageOf(caller, Instant.now()),
+                            caller.limits().countsBeforeForwarding())));
             return;
         }
         if (authentication.direct()) {
@@ -101,12 +102,15 @@ public class TokenItemServlet extends HttpServlet {
             responses.error(response, refused.get());
             return;
         }
+        // Looked up first, for the audit line's agent: after the revocation the record is gone.
+        Optional<TokenRecord> revoked = TokenById.find(registry, id);
         if (!registry.revoke(id)) {
             responses.error(response, ApiError.of(404, "no live token has the id " + id));
             return;
         }
         responses.noContent(response);
-        audit.record(TokenServlet.tokenEvent("token_revoked", null, id, request, HttpServletResponse.SC_NO_CONTENT));
+        audit.record(revoked.map(record -> TokenServlet.tokenEvent("token_revoked", record, request, HttpServletResponse.SC_NO_CONTENT))
+                .orElseGet(() -> TokenServlet.tokenEvent("token_revoked", null, id, request, HttpServletResponse.SC_NO_CONTENT)));
     }
 
     private void methodNotAllowed(HttpServletResponse response, String method, String allowed) throws IOException {

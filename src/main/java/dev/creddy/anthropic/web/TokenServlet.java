@@ -165,7 +165,7 @@ public class TokenServlet extends HttpServlet {
     /** The parsed body, or empty when a 4xx has been answered. */
     private Optional<TokenRequest> tokenRequest(HttpServletRequest request, HttpServletResponse response) throws IOException {
         try {
-            return Optional.of(TokenRequest.parse(body(request), settings.defaultTtl(), settings.maxTtl(),
+            return Optional.of(TokenRequest.parse(body(request, jsonRequired(request)), settings.defaultTtl(), settings.maxTtl(),
                     settings.defaultLimits()));
         } catch (BodyTooLargeException e) {
             responses.error(response, ApiError.of(413, "a token request body must be at most " + MAX_BODY_BYTES + " bytes"));
@@ -235,8 +235,25 @@ public class TokenServlet extends HttpServlet {
                 request.getMethod(), Forwarder.pathOf(request), status, record.identity().orElse(null));
     }
 
-    /** The body as text, refusing non-JSON content types and anything over the limit. */
-    private static String body(HttpServletRequest request) throws IOException {
+    /**
+     * Whether the body must declare {@code Content-Type: application/json}. A browser sends a
+     * cross-site form ({@code application/x-www-form-urlencoded}, {@code multipart/form-data},
+     * {@code text/plain}) with the user's cookie or cached Basic credentials, but never with an
+     * {@code Authorization: Bearer} header, which no page can add without CORS consent. So a caller
+     * with a bearer credential (the issuer key, an identity token), or with none at all under open
+     * issuance, may send its JSON under curl's default form type, as the original tool's examples do;
+     * a caller the container knows (a session, Basic) must declare JSON, which a cross-site form
+     * cannot, so no page it visits can mint a token with its credentials.
+     */
+    static boolean jsonRequired(HttpServletRequest request) {
+        if (ContainerCredentials.bearer(request) != null) {
+            return false;
+        }
+        return request.getUserPrincipal() != null || request.getHeader("authorization") != null;
+    }
+
+    /** The body as text, refusing anything over the limit, and non-JSON content types when JSON is required. */
+    private static String body(HttpServletRequest request, boolean jsonRequired) throws IOException {
         long declared = request.getContentLengthLong();
         if (declared > MAX_BODY_BYTES) {
             throw new BodyTooLargeException();
@@ -251,11 +268,12 @@ public class TokenServlet extends HttpServlet {
                 body.write(chunk, 0, read);
             }
         }
-        if (body.size() > 0) {
+        if (body.size() > 0 && jsonRequired) {
             String contentType = request.getContentType();
             String mediaType = contentType == null ? "" : contentType.split(";", 2)[0].strip().toLowerCase(Locale.ROOT);
             if (!mediaType.equals("application/json")) {
-                throw new IllegalArgumentException("send the token request as JSON with Content-Type: application/json");
+                throw new IllegalArgumentException("send the token request as JSON with Content-Type: application/json "
+                        + "(required with container credentials, so that no cross-site form can mint a token)");
             }
         }
         return body.toString(StandardCharsets.UTF_8);

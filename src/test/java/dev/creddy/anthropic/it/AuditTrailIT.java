@@ -240,6 +240,7 @@ class AuditTrailIT {
         assertEquals(returnedId, lines.get(2).getString("token_id"));
         assertEquals("returner", lines.get(2).getString("agent"));
         assertEquals(revokedId, lines.get(3).getString("token_id"));
+        assertEquals("revokee", lines.get(3).getString("agent"), "a revocation names the revoked token's agent");
         assertEquals(204, lines.get(3).getInt("status"));
         assertEquals("unknown", lines.get(4).getString("reason"));
         assertEquals("/v1/tokens/self", lines.get(4).getString("path"));

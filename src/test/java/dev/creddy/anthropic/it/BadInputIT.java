@@ -155,13 +155,14 @@ class BadInputIT {
         }
         cases.add(tokenBody("{\"agent_name\":\"" + "x".repeat(70_000) + "\"}", 413, "request_too_large"));
 
-        // Content types the token endpoint refuses.
+        // Bodies that are no JSON, whatever their content type says (a bearer's JSON is read as JSON under any
+        // type, as curl -d sends it; the refusal of other types under container credentials is in RoleIssuerIT).
         for (String type : List.of("text/plain", "application/x-www-form-urlencoded", "multipart/form-data; boundary=x",
                 "application/xml", "application/jsonx")) {
             cases.add(new Case("content type " + type, "POST", "/v1/tokens", headers("Authorization", ISSUER, "Content-Type", type),
-                    "{\"ttl\":\"1h\"}", 400, "invalid_request_error"));
+                    "ttl=1h", 400, "invalid_request_error"));
         }
-        cases.add(new Case("no content type", "POST", "/v1/tokens", headers("Authorization", ISSUER), "{\"ttl\":\"1h\"}", 400,
+        cases.add(new Case("no content type", "POST", "/v1/tokens", headers("Authorization", ISSUER), "<ttl>1h</ttl>", 400,
                 "invalid_request_error"));
 
         // Issuer credentials.

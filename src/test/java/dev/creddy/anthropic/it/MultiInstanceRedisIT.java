@@ -359,7 +359,9 @@ class MultiInstanceRedisIT {
                 .GET().build()));
         assertStoreUnavailable(b.send(b.request("/v1/tokens/self").header("x-api-key", token.token()).GET().build()));
         for (ProxyHttp instance : List.of(a, b)) {
-            HttpResponse<String> health = instance.send(instance.request("/health").GET().build());
+            // Liveness stays up (restarting would not bring Redis back); readiness takes the instance out.
+            assertEquals(200, instance.send(instance.request("/health").GET().build()).statusCode());
+            HttpResponse<String> health = instance.send(instance.request("/health/ready").GET().build());
             assertEquals(503, health.statusCode());
             assertTrue(health.body().contains("token store unavailable: Redis"), health.body());
         }
@@ -390,7 +392,8 @@ class MultiInstanceRedisIT {
                 assertTrue(took.compareTo(COMMAND_TIMEOUT.minusMillis(200)) >= 0 && took.compareTo(COMMAND_TIMEOUT.plus(SLACK)) < 0,
                         "waited for Redis up to the command timeout, and no longer: " + took);
             }
-            HttpResponse<String> health = b.send(b.request("/health").GET().build());
+            assertEquals(200, b.send(b.request("/health").GET().build()).statusCode());
+            HttpResponse<String> health = b.send(b.request("/health/ready").GET().build());
             assertEquals(503, health.statusCode());
             assertTrue(health.body().contains("did not answer within 2s"), health.body());
             assertNoRequestThreadWaitsOnTheStore();

@@ -1,6 +1,7 @@
 package dev.creddy.anthropic.it;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.creddy.anthropic.it.support.FakeAnthropic;
@@ -24,6 +25,7 @@ import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
+import org.junit.jupiter.params.provider.ValueSource;
 
 /**
  * Container-managed security: with a realm on the server, a user in role {@code creddy-issuer}
@@ -73,6 +75,24 @@ class RoleIssuerIT {
                 .GET().build());
         // Without an issuer key, whoever is not an issuer by role is refused as unauthorized for management.
         assertEquals(status == 201 ? 200 : 403, listed.statusCode(), listed.body());
+    }
+
+    /**
+     * A browser sends the user's Basic credentials (or session cookie) with a cross-site form, whose
+     * content type can only be a form's or {@code text/plain}: under container credentials the body
+     * must declare JSON, so no page the issuer visits can mint a token in their name.
+     */
+    @ParameterizedTest(name = "{0}")
+    @ValueSource(strings = {"application/x-www-form-urlencoded", "text/plain", "multipart/form-data; boundary=x"})
+    void containerCredentialsNeedAJsonContentType(String type) throws Exception {
+        ProxyHttp http = new ProxyHttp(base);
+        String basic = Base64.getEncoder().encodeToString("ops:ops-pass".getBytes(StandardCharsets.UTF_8));
+        HttpResponse<String> refused = http.send(http.request("/v1/tokens").header("Authorization", "Basic " + basic)
+                .header("Content-Type", type)
+                .POST(HttpRequest.BodyPublishers.ofString("{\"ttl\":\"5m\",\"agent_name\":\"cross-site\"}")).build());
+        assertEquals(400, refused.statusCode(), refused.body());
+        assertTrue(refused.body().contains("Content-Type: application/json"), refused.body());
+        assertFalse(refused.body().contains("crd_"), refused.body());
     }
 
     @ParameterizedTest(name = "{0}:{1} -> {2}")

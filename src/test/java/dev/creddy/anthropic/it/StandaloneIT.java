@@ -178,6 +178,155 @@ class StandaloneIT {
         assertEquals("", jar.stderr());
     }
 
+    /**
+     * Each wrong setting of the issue's table: exit 2, and on stderr that setting's message alone,
+     * naming the flag as typed; no stack trace, no line of Tomcat's, nothing on stdout.
+     */
+    @ParameterizedTest(name = "{0}")
+    @CsvSource(delimiter = '|', value = {
+            "--max-ttl 48x|max-ttl (from flag --max-ttl): \"48x\" is not valid: unknown unit \"x\" in duration \"48x\"",
+            "--upstream api.anthropic.com|upstream-url (from flag --upstream): \"api.anthropic.com\" is not valid: must be an absolute http:// or https:// URL",
+            "--default-limits {\"rmp\":5}|default-limits (from flag --default-limits): \"{\"rmp\":5}\" is not valid: unknown field \"rmp\"",
+            "--token-store redis|token-store (from flag --token-store) is redis, but redis-url is not set",
+    })
+    @Timeout(90)
+    void aWrongSettingExitsTwoWithItsMessageAlone(String line, String message) throws Exception {
+        List<String> args = new ArrayList<>(List.of("--addr", "127.0.0.1:0"));
+        args.addAll(List.of(line.split(" ")));
+        RunningJar jar = launch(args.toArray(String[]::new));
+        assertEquals(2, jar.awaitExit(), jar.output());
+        assertOneLine(jar, "creddy-anthropic: " + message);
+    }
+
+    @Test
+    @Timeout(90)
+    void aWrongSettingFromTheEnvironmentNamesTheVariable() throws Exception {
+        RunningJar jar = RunningJar.start(List.of("--addr", "127.0.0.1:0"), java.util.Map.of("CREDDY_MAX_TTL", "48x"));
+        started.add(jar);
+        assertEquals(2, jar.awaitExit(), jar.output());
+        assertOneLine(jar, "creddy-anthropic: max-ttl (from environment variable CREDDY_MAX_TTL): \"48x\" is not valid");
+    }
+
+    @Test
+    @Timeout(90)
+    void aPortInUseExitsOneSayingSo() throws Exception {
+        try (java.net.ServerSocket taken = new java.net.ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
+            String address = "127.0.0.1:" + taken.getLocalPort();
+            RunningJar jar = launchProxy("--addr", address);
+            assertEquals(1, jar.awaitExit(), jar.output());
+            assertOneLine(jar, "creddy-anthropic: cannot listen on " + address + ": address already in use");
+            assertFalse(jar.output().contains(":-1"), jar.output());
+        }
+    }
+
+    @Test
+    void aHealthyStartLogsNoWarning() throws Exception {
+        RunningJar jar = launchProxy();
+        String base = jar.awaitListening();
+        assertEquals(200, new ProxyHttp(base).send(new ProxyHttp(base).request("/health").GET().build()).statusCode());
+        jar.stop();
+        for (String line : jar.stderr().split("\n")) {
+            assertFalse(line.contains(" WARNING ") || line.contains(" SEVERE "), "a healthy start warned:\n" + jar.stderr());
+        }
+    }
+
+    /**
+     * The original tool's README example, exactly: {@code curl -X POST …/v1/tokens -d '{…}'}, which sends
+     * the JSON as a form, against a jar with open issuance; then a request shaped like the Python SDK's
+     * (its headers, its key order) through a raw HTTP client.
+     */
+    @Test
+    void theOriginalToolsCurlExampleAndAPythonShapedRequestWork() throws Exception {
+        RunningJar jar = launch("--addr", "127.0.0.1:0", "--api-key", ProxyWar.REAL_KEY, "--upstream", UPSTREAM.baseUrl(),
+                "--open-issuance");
+        String base = jar.awaitListening();
+        Process curl = new ProcessBuilder("curl", "-s", "-X", "POST", base + "/v1/tokens", "-d",
+                "{\"ttl\":\"1h\",\"agent_name\":\"my-agent\"}").redirectErrorStream(true).start();
+        String issued = new String(curl.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+        assertEquals(0, curl.waitFor(), issued);
+        jakarta.json.JsonObject token = jakarta.json.Json.createReader(new java.io.StringReader(issued)).readObject();
+        assertEquals("my-agent", token.getString("agent_name"), issued);
+        assertEquals("1h0m0s", token.getString("ttl"), issued);
+
+        java.net.http.HttpClient raw = java.net.http.HttpClient.newHttpClient();
+        java.net.http.HttpResponse<String> answer = raw.send(HttpRequest.newBuilder(java.net.URI.create(base + "/v1/messages"))
+                .header("x-api-key", token.getString("token"))
+                .header("anthropic-version", "2023-06-01")
+                .header("content-type", "application/json")
+                .header("accept", "application/json")
+                .header("user-agent", "Anthropic/Python 1.13.0")
+                .header("x-stainless-lang", "python")
+                .header("x-stainless-retry-count", "0")
+                .POST(HttpRequest.BodyPublishers.ofString("{\"max_tokens\":256,\"messages\":[{\"role\":\"user\","
+                        + "\"content\":\"Hello\"}],\"model\":\"claude-sonnet-5-5\"}")).build(),
+                java.net.http.HttpResponse.BodyHandlers.ofString());
+        assertEquals(200, answer.statusCode(), answer.body());
+        assertTrue(answer.body().contains("Hello from the fake"), answer.body());
+        Received forwarded = UPSTREAM.takeRequest();
+        assertForwardedWithTheRealKey(forwarded);
+        assertEquals("python", forwarded.header("x-stainless-lang"), "the client's own headers pass");
+    }
+
+    /** stdout is the audit trail alone: every line one JSON object, the token events and requests in order. */
+    @Test
+    void stdoutIsTheAuditTrailAsJsonLines() throws Exception {
+        RunningJar jar = launchProxy();
+        String base = jar.awaitListening();
+        ProxyHttp http = new ProxyHttp(base);
+        String token = http.issueToken("audited-agent", "10m");
+        assertEquals("Hello from the fake", text(sdk(base, token).messages().create(hello())));
+        UPSTREAM.takeRequest();
+        assertEquals(401, http.send(http.request("/v1/models").header("x-api-key", "crd_" + "Q".repeat(43)).GET().build())
+                .statusCode());
+        String id = jakarta.json.Json.createReader(new java.io.StringReader(http.send(http.request("/v1/tokens/self")
+                .header("x-api-key", token).GET().build()).body())).readObject().getString("id");
+        assertEquals(204, http.send(http.request("/v1/tokens/" + id).header("Authorization", "Bearer " + ProxyWar.ISSUER_KEY)
+                .DELETE().build()).statusCode());
+        jar.stop();
+
+        List<jakarta.json.JsonObject> lines = new ArrayList<>();
+        for (String line : jar.stdout().split("\n")) {
+            lines.add(jakarta.json.Json.createReader(new java.io.StringReader(line)).readObject());
+        }
+        assertEquals(List.of("token_issued", "forward", "rejected", "token_revoked"),
+                lines.stream().map(line -> line.getString("event")).toList(), jar.stdout());
+        assertEquals("completed", lines.get(1).getString("outcome"));
+        assertEquals("audited-agent", lines.get(3).getString("agent"), "the revocation names the agent");
+        assertFalse(jar.stderr().contains("\"event\":"), "no audit line on stderr:\n" + jar.stderr());
+        assertFalse(jar.output().contains(token), "never the token");
+    }
+
+    @Test
+    void auditLogWritesTheTrailToARotatedFileInstead() throws Exception {
+        java.nio.file.Path dir = java.nio.file.Files.createTempDirectory(java.nio.file.Path.of("target"), "audit-log-");
+        java.nio.file.Path file = dir.resolve("audit.jsonl");
+        RunningJar jar = launchProxy("--audit-log", file.toString());
+        String base = jar.awaitListening();
+        new ProxyHttp(base).issueToken("file-audited", "5m");
+        jar.stop();
+        assertEquals("", jar.stdout(), "the trail went to the file");
+        List<String> lines = java.nio.file.Files.readAllLines(dir.resolve("audit.jsonl.0"));
+        assertEquals(1, lines.size(), lines.toString());
+        jakarta.json.JsonObject line = jakarta.json.Json.createReader(new java.io.StringReader(lines.get(0))).readObject();
+        assertEquals("token_issued", line.getString("event"));
+        assertEquals("file-audited", line.getString("agent"));
+    }
+
+    @Test
+    @Timeout(60)
+    void anAuditLogThatCannotBeWrittenExitsTwo() throws Exception {
+        RunningJar jar = launch("--addr", "127.0.0.1:0", "--audit-log", "/nonexistent-dir/audit.jsonl");
+        assertEquals(2, jar.awaitExit(), jar.output());
+        assertOneLine(jar, "creddy-anthropic: --audit-log: cannot write /nonexistent-dir/audit.jsonl");
+    }
+
+    private static void assertOneLine(RunningJar jar, String startsWith) {
+        List<String> lines = jar.stderr().lines().toList();
+        assertEquals(1, lines.size(), "one line, not Tomcat's account:\n" + jar.output());
+        assertTrue(lines.get(0).startsWith(startsWith), jar.output());
+        assertEquals("", jar.stdout(), "nothing starts, so nothing is announced");
+    }
+
     @ParameterizedTest(name = "{0}")
     @CsvSource(delimiter = '|', value = {
             "--bogus|unknown flag --bogus",

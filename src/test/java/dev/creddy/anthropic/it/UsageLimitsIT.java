@@ -266,6 +266,10 @@ class UsageLimitsIT {
         JsonObject total = awaitRecorded(token, 3);
         assertUsage(total, 3, 1234 + 321, 56 + 11, 78 + 22, 910 + 654);
         assertEquals(0, total.getJsonNumber("errors").longValue());
+        // Without a counted limit nothing is admitted, so the window's requests are not counted: left out, not 0.
+        JsonObject minute = self(token).getJsonObject("usage").getJsonObject("current_minute");
+        assertFalse(minute.containsKey("requests"), minute.toString());
+        assertTrue(minute.containsKey("tokens") && minute.containsKey("resets_at"), minute.toString());
 
         JsonObject report = usageReport("?agent=metered-agent&window=1h");
         assertEquals("metered-agent", report.getString("agent"));
@@ -392,6 +396,8 @@ class UsageLimitsIT {
 
         assertThrows(RateLimitException.class, () -> client.messages().create(ask("claude-sonnet-4-5")),
                 "the SDK sees a rate limit error");
+        assertEquals(3, self(token).getJsonObject("usage").getJsonObject("current_minute").getJsonNumber("requests").longValue(),
+                "the admitted requests of this minute");
     }
 
     @Test

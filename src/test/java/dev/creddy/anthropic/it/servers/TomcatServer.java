@@ -1,6 +1,7 @@
 package dev.creddy.anthropic.it.servers;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.creddy.anthropic.it.support.ProxyHttp;
@@ -23,7 +24,8 @@ import org.junit.jupiter.api.Timeout;
  * operator: its own {@code CATALINA_BASE} with the distribution's {@code conf/}, the
  * {@code catalina.properties} fragment (environment variables in context files), our context file
  * unchanged (the secrets as {@code <Environment>} entries from the environment), the access-log
- * fragment inside {@code <Host>}, and the Tomcat WAR. The EE WAR is deployed beside it and must be
+ * fragment inside {@code <Host>}, the logging fragment (the audit trail as JSON lines in a file of its
+ * own), and the Tomcat WAR. The EE WAR is deployed beside it and must be
  * refused. Only the listening address and ports differ from a stock install: loopback, free ports,
  * no shutdown port (the test stops Tomcat by PID).
  */
@@ -60,6 +62,9 @@ abstract class TomcatServer extends RealServerSmoke {
         }
         Files.writeString(base.resolve("conf/catalina.properties"),
                 "\n" + Files.readString(config.resolve("tomcat-conf/catalina.properties.fragment")), StandardOpenOption.APPEND);
+        // The audit trail in a file of its own, JSON lines (tomcat-conf/logging.properties.fragment, as docs/deployment.md says).
+        Files.writeString(base.resolve("conf/logging.properties"),
+                "\n" + Files.readString(config.resolve("tomcat-conf/logging.properties.fragment")), StandardOpenOption.APPEND);
         int port = LoopbackNetwork.freePort();
         Path serverXml = base.resolve("conf/server.xml");
         String xml = Files.readString(serverXml);
@@ -105,10 +110,27 @@ abstract class TomcatServer extends RealServerSmoke {
         assertTrue(console.contains("deploy creddy-anthropic-tomcat.war instead."), tail(console));
     }
 
-    /** The access-log fragment logs each forwarded call's agent and token id (flushed when Tomcat stops). */
+    /**
+     * The access-log fragment logs each forwarded call's agent and token id (flushed when Tomcat stops);
+     * the logging fragment puts the audit trail in {@code logs/creddy-audit.<date>.jsonl}, one JSON
+     * object per line, and nowhere else.
+     */
     @Override
-    void afterStop(String logs) {
+    void afterStop(String logs) throws IOException {
         assertTrue(logs.contains("agent=servers-smoke token_id=tok_"), "no access-log line with the agent:\n" + tail(logs));
+        List<Path> audit;
+        try (Stream<Path> files = Files.list(base.resolve("logs"))) {
+            audit = files.filter(f -> f.getFileName().toString().matches("creddy-audit\\..*\\.jsonl")).toList();
+        }
+        assertEquals(1, audit.size(), "one audit file: " + audit);
+        List<String> events = new java.util.ArrayList<>();
+        for (String line : Files.readAllLines(audit.get(0))) {
+            jakarta.json.JsonObject entry = jakarta.json.Json.createReader(new java.io.StringReader(line)).readObject();
+            events.add(entry.getString("event"));
+        }
+        assertTrue(events.contains("token_issued") && events.contains("forward") && events.contains("rejected"), events.toString());
+        assertFalse(Files.readString(audit.get(0)).contains("crd_"), "never a token in the audit trail");
+        assertFalse(logs.contains("\"event\":\"forward\""), "the audit trail stays out of Tomcat's own logs");
     }
 
     private static String replaceOnce(String text, String target, String replacement) {

@@ -12,6 +12,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
@@ -21,7 +22,8 @@ import java.util.regex.Pattern;
 
 /**
  * One run of the standalone jar in its own JVM, its output read line by line as it arrives (a full
- * pipe would block the launcher). Only the flags configure it: the environment's {@code ANTHROPIC_*}
+ * pipe would block the launcher). The launcher announces where it listens on stderr (stdout carries
+ * the audit lines alone). Only the flags configure it: the environment's {@code ANTHROPIC_*}
  * and {@code CREDDY_*} variables are removed. Confined to the test thread, but for the two readers'
  * buffers.
  */
@@ -41,10 +43,15 @@ public final class RunningJar {
     private RunningJar(Process process) {
         this.process = process;
         this.stdoutReader = read(process.getInputStream(), stdout, "stdout", listening);
-        this.stderrReader = read(process.getErrorStream(), stderr, "stderr", null);
+        this.stderrReader = read(process.getErrorStream(), stderr, "stderr", listening);
     }
 
     public static RunningJar start(List<String> args) throws IOException {
+        return start(args, Map.of());
+    }
+
+    /** With these environment variables besides the flags (the test's own {@code ANTHROPIC_*}, {@code CREDDY_*} still removed). */
+    public static RunningJar start(List<String> args, Map<String, String> environment) throws IOException {
         Path jar = Path.of(System.getProperty("creddy.standalone.jar", "target/creddy-anthropic-standalone.jar"));
         assertTrue(Files.isRegularFile(jar), jar + " is missing: run mvn package first");
         List<String> command = new ArrayList<>(List.of(java(), "-jar", jar.toString()));
@@ -52,6 +59,7 @@ public final class RunningJar {
         ProcessBuilder builder = new ProcessBuilder(command);
         // The launcher reads settings from the environment too; only the flags may configure it here.
         builder.environment().keySet().removeIf(name -> name.startsWith("ANTHROPIC_") || name.startsWith("CREDDY_"));
+        builder.environment().putAll(environment);
         Process process = builder.start();
         try {
             process.getOutputStream().close();
@@ -81,7 +89,7 @@ public final class RunningJar {
                 // The stream closes under us when the process is killed: what was read is kept.
             } finally {
                 if (ready != null) {
-                    ready.completeExceptionally(new IllegalStateException("stdout closed before the launcher was listening"));
+                    ready.completeExceptionally(new IllegalStateException(name + " closed before the launcher was listening"));
                 }
             }
         }, "standalone-" + process.pid() + "-" + name);

@@ -1,0 +1,84 @@
+package dev.creddy.anthropic.docs;
+
+import dev.creddy.anthropic.api.ApiError;
+import dev.creddy.anthropic.forward.FailureKind;
+import java.util.ArrayList;
+import java.util.EnumMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Every {@code outcome} and {@code reason} an audit line can carry, with what it means, for the table
+ * in {@code docs/operations.md}. Forward outcomes come from {@link FailureKind#outcome()} (each kind
+ * must be described here, or {@link ReferenceDocsTest} fails); refusal outcomes are the Anthropic
+ * error types of the statuses the proxy refuses with ({@link ApiError#typeFor}); refusal reasons are
+ * listed here and {@link ReferenceDocsTest} checks each against the code. Stateless.
+ */
+final class AuditVocabulary {
+
+    /** One row: the event it belongs to, the field, the value, and its meaning. */
+    record Row(String event, String field, String value, String meaning) {
+    }
+
+    static final Map<FailureKind, String> FAILURES = new EnumMap<>(FailureKind.class);
+
+    static {
+        FAILURES.put(FailureKind.UPSTREAM_UNREACHABLE, "the upstream could not be reached (502)");
+        FAILURES.put(FailureKind.HEADER_TIMEOUT, "no response headers within `upstream-header-timeout` (504)");
+        FAILURES.put(FailureKind.UPSTREAM_IDLE, "the response went silent longer than `upstream-idle-timeout`");
+        FAILURES.put(FailureKind.UPSTREAM_BROKE, "the upstream connection broke, or the upstream misbehaved (502, or a mid-stream error event)");
+        FAILURES.put(FailureKind.REQUEST_TOO_LARGE, "the request body grew past `max-request-body` / `max-upload-body` (413)");
+        FAILURES.put(FailureKind.MODEL_REFUSED, "the body named a model outside the token's `models`, or none the check could read (403 or 400)");
+        FAILURES.put(FailureKind.CLIENT_GONE, "the client went away, or sent a broken body, before the end");
+        FAILURES.put(FailureKind.INTERNAL, "the proxy itself failed (a bug; 500)");
+    }
+
+    /** Statuses the proxy answers a refused request with, before anything is forwarded. */
+    private static final int[] REFUSAL_STATUSES = {400, 401, 403, 404, 413, 429, 503};
+
+    /** The {@code reason} of a {@code rejected} line: the word, and what it means. */
+    static final Map<String, String> REASONS = new LinkedHashMap<>();
+
+    static {
+        REASONS.put("missing", "no token was sent (401)");
+        REASONS.put("malformed", "not a `crd_` token, or not a bearer credential (401)");
+        REASONS.put("conflicting", "`x-api-key` and `Authorization` carry different tokens (401)");
+        REASONS.put("unknown", "the token is unknown, expired or revoked (401)");
+        REASONS.put("ip_restricted", "the client is outside the token's `ip_restriction` (403)");
+        REASONS.put("identity_invalid", "an identity token that proves nothing: forged, expired, wrong issuer or audience (401)");
+        REASONS.put("identity_forbidden", "an identity token without the required scope, or with a bad agent name (403)");
+        REASONS.put("issuer_unavailable", "the identity token's issuer cannot be reached and no keys are cached (503)");
+        REASONS.put("not_configured", "the proxy has no real key (503)");
+        REASONS.put("body_too_large", "the declared body is over the limit (413)");
+        REASONS.put("not_forwardable", "a valid token on a path the proxy does not forward (404)");
+        REASONS.put("endpoint_refused", "an endpoint outside the token's `endpoints`, or a batch created by a token that counts tokens (403)");
+        REASONS.put("rate_limited", "the token's `rpm`, `tpm` or `max_tokens_total` is reached (429)");
+        REASONS.put("token_store_unavailable", "Redis could not be asked, so the token was neither accepted nor refused (503)");
+    }
+
+    private AuditVocabulary() {
+    }
+
+    static List<Row> rows() {
+        List<Row> rows = new ArrayList<>();
+        rows.add(new Row("forward", "outcome", "completed", "the response reached the client to its last byte, whatever its status"));
+        for (FailureKind kind : FailureKind.values()) {
+            rows.add(new Row("forward", "outcome", kind.outcome(), FAILURES.get(kind)));
+        }
+        List<String> types = new ArrayList<>();
+        for (int status : REFUSAL_STATUSES) {
+            String type = ApiError.typeFor(status);
+            if (!types.contains(type)) {
+                types.add(type);
+            }
+        }
+        for (String type : types) {
+            rows.add(new Row("rejected", "outcome", type, "the Anthropic error type the client got"));
+        }
+        REASONS.forEach((reason, meaning) -> rows.add(new Row("rejected", "reason", reason, meaning)));
+        rows.add(new Row("token_issued, token_revoked, token_returned", "outcome", "ok", "the token event happened"));
+        rows.add(new Row("token_expired", "outcome", "expired", "the store dropped the token when its lifetime ran out"));
+        return rows;
+    }
+}
