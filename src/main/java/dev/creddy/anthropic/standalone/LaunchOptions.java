@@ -12,8 +12,10 @@ import java.util.Map;
  * @param contextPath the application's context path ({@code ""} for the root)
  * @param settings setting name to value, e.g. {@code max-ttl -> 8h}
  * @param help whether to print the usage and exit
+ * @param connector what the client-facing connector allows each client
  */
-record LaunchOptions(ListenAddress address, String contextPath, Map<String, String> settings, boolean help) {
+record LaunchOptions(ListenAddress address, String contextPath, Map<String, String> settings, boolean help,
+        ConnectorLimits connector) {
 
     static final String DEFAULT_ADDRESS = "127.0.0.1:8080";
 
@@ -87,6 +89,23 @@ record LaunchOptions(ListenAddress address, String contextPath, Map<String, Stri
                                           '{"rpm":60,"tpm":100000,"models":["claude-sonnet-4"]}'
                   --usage-metering on|off read token usage from responses (default on)
                   --context-path PATH     serve under PATH instead of the root, e.g. /creddy
+                  --max-client-connections N
+                                          open client connections in all (default: 40% of the heap at
+                                          64 KB each, at most 20000)
+                  --max-connections-per-address N
+                                          open connections from one client address (default 256; 0 = no
+                                          cap, e.g. behind a front proxy, whose address they all have)
+                  --connection-timeout DUR
+                                          the wait for a request's first byte and each read of its head
+                                          (default 20s)
+                  --upload-timeout DUR    the wait for each read of a request body (default 30s)
+                  --keep-alive-timeout DUR
+                                          how long an idle connection waits for its next request (default 65s)
+                  --max-keep-alive-requests N
+                                          requests per connection before it is closed (default 10000;
+                                          -1 = unlimited)
+                  --max-swallow-size SIZE the most of an unread request body read to keep a connection
+                                          (default 4KB; beyond it the connection is closed)
                   --help                  print this help
                 """;
     }
@@ -96,6 +115,7 @@ record LaunchOptions(ListenAddress address, String contextPath, Map<String, Stri
         String contextPath = "";
         Map<String, String> settings = new LinkedHashMap<>();
         boolean help = false;
+        Map<String, String> connectorFlags = new LinkedHashMap<>();
         for (int i = 0; i < args.length; i++) {
             String arg = args[i];
             if (!arg.startsWith("-") || arg.equals("-") || arg.equals("--")) {
@@ -118,6 +138,10 @@ record LaunchOptions(ListenAddress address, String contextPath, Map<String, Stri
                 case "addr" -> address = ListenAddress.parse(value != null ? value : next(args, ++i, flag));
                 case "context-path" -> contextPath = contextPath(value != null ? value : next(args, ++i, flag));
                 default -> {
+                    if (ConnectorLimits.FLAGS.contains(flag)) {
+                        connectorFlags.put(flag, value != null ? value : next(args, ++i, flag));
+                        continue;
+                    }
                     String setting = SETTING_FLAGS.get(flag);
                     if (setting == null) {
                         // Only the flag's name: its value may be a key.
@@ -127,7 +151,7 @@ record LaunchOptions(ListenAddress address, String contextPath, Map<String, Stri
                 }
             }
         }
-        return new LaunchOptions(address, contextPath, Map.copyOf(settings), help);
+        return new LaunchOptions(address, contextPath, Map.copyOf(settings), help, ConnectorLimits.parse(connectorFlags));
     }
 
     private static String next(String[] args, int index, String flag) {

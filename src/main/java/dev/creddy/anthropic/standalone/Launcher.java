@@ -52,6 +52,9 @@ public final class Launcher {
             Runtime.getRuntime().addShutdownHook(new Thread(launcher::stop, "creddy-shutdown"));
             launcher.start();
             launcher.tomcat.getServer().await();
+        } catch (SettingsFailure.MisconfiguredException e) {
+            System.err.println("creddy-anthropic: " + e.getMessage());
+            System.exit(2);
         } catch (IOException | LifecycleException | RuntimeException e) {
             System.err.println("creddy-anthropic: could not start: " + e.getMessage());
             System.exit(1);
@@ -60,16 +63,7 @@ public final class Launcher {
 
     private void start() throws IOException, LifecycleException {
         tomcat.setBaseDir(baseDir.toString());
-        Connector connector = new Connector("HTTP/1.1");
-        connector.setPort(options.address().port());
-        if (options.address().host() != null) {
-            connector.setProperty("address", options.address().host());
-        }
-        // Long streams each hold a connection; the NIO connector parks idle ones without a thread.
-        connector.setProperty("maxConnections", "20000");
-        connector.setProperty("connectionTimeout", "60000");
-        tomcat.getService().addConnector(connector);
-        tomcat.setConnector(connector);
+        Connector connector = ClientConnector.install(tomcat, options.address(), options.connector());
         tomcat.getHost().setAutoDeploy(false);
         Path appBase = Files.createDirectories(baseDir.resolve("webapps"));
         tomcat.getHost().setAppBase(appBase.toString());
@@ -80,8 +74,18 @@ public final class Launcher {
         for (Map.Entry<String, String> setting : options.settings().entrySet()) {
             context.addParameter("creddy." + setting.getKey(), setting.getValue());
         }
-        tomcat.start();
+        SettingsFailure settingsFailure = SettingsFailure.watch();
+        try {
+            tomcat.start();
+        } catch (LifecycleException e) {
+            settingsFailure.note(e);
+            settingsFailure.throwIfRefused();
+            throw e;
+        } finally {
+            settingsFailure.stopWatching();
+        }
         if (!context.getState().isAvailable()) {
+            settingsFailure.throwIfRefused();
             throw new IllegalStateException("the application did not start; see the log above");
         }
         System.out.println("creddy-anthropic listening on http://" + options.address().urlHost() + ":"
