@@ -47,7 +47,9 @@ final class AddressCappedEndpoint extends NioEndpoint {
             InetAddress address = remoteAddress(socket);
             Integer open = address == null ? null : openByAddress.get(address);
             if (open != null && open >= perAddress) {
-                // Returning false makes the acceptor close the socket and count it out of maxConnections.
+                // The acceptor closes a refused socket only if it was registered; this one never was, so it
+                // is closed (and counted out of maxConnections) here, as NioEndpoint does with sockets it fails.
+                destroySocket(socket);
                 if (refused.getAndIncrement() % 1000 == 0) {
                     LOG.warning(() -> "refusing connections from a client address over its cap of " + perAddress
                             + " open connections (" + refused.get() + " refused so far)");
