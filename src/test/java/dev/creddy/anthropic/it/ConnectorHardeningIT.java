@@ -163,6 +163,35 @@ class ConnectorHardeningIT {
         assertEquals(200, status, "the cap is released when the connections close");
     }
 
+    @Test
+    void oneConnectionServesFarMoreThanTomcatsHundredRequests() throws Exception {
+        // Issue 14: a front proxy or an SDK keeps its connections; Tomcat's default closes one every 100 requests.
+        try (Socket socket = openFrom("127.0.0.1")) {
+            socket.setSoTimeout(10_000);
+            java.io.InputStream in = new java.io.BufferedInputStream(socket.getInputStream());
+            for (int i = 1; i <= 250; i++) {
+                socket.getOutputStream().write("GET /health HTTP/1.1\r\nHost: x\r\n\r\n".getBytes(StandardCharsets.US_ASCII));
+                String head = readHead(in);
+                assertTrue(head.startsWith("HTTP/1.1 200"), "request " + i + ": " + head);
+                assertFalse(head.toLowerCase(Locale.ROOT).contains("connection: close"), "request " + i + " closed the connection");
+                int length = Integer.parseInt(head.replaceAll("(?is).*content-length:\\s*(\\d+).*", "$1"));
+                assertEquals(length, in.readNBytes(length).length);
+            }
+        }
+    }
+
+    private static String readHead(java.io.InputStream in) throws IOException {
+        StringBuilder head = new StringBuilder();
+        while (!head.toString().endsWith("\r\n\r\n")) {
+            int b = in.read();
+            if (b < 0) {
+                throw new IOException("closed after: " + head);
+            }
+            head.append((char) b);
+        }
+        return head.toString();
+    }
+
     private Socket openFrom(String source) throws IOException {
         Socket socket = new Socket();
         socket.bind(new InetSocketAddress(source, 0));
