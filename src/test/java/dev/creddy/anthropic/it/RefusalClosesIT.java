@@ -50,7 +50,7 @@ class RefusalClosesIT {
     @CsvSource({
             "POST, /v1/tokens, 401",
             "PUT, /v1/tokens, 405",
-            "POST, /v1/tokens/tok_unknown, 401",
+            "POST, /v1/tokens/tok_unknown, 404",
             "POST, /v1/usage, 405",
             "POST, /health, 405",
             "POST, /metrics, 405",
