@@ -13,7 +13,8 @@ import java.util.Set;
  * <ul>
  *   <li>{@code maxConnections}: open client connections in all; 0 means sized to the heap
  *       ({@link #PER_CONNECTION_HEAP} each in {@link #HEAP_SHARE} of {@code -Xmx}). A connection whose head
- *       never ends holds a read buffer and header state; 20,000 of them exhausted a 512 MB heap.</li>
+ *       never ends holds read buffers and header state (about 57 KB); at about 9,000 of them a 512 MB proxy ran out
+ *       of memory, when the launcher still allowed 20,000.</li>
  *   <li>{@code maxConnectionsPerAddress}: open connections from one client address; 0 switches the cap
  *       off (behind a front proxy every connection has its address).</li>
  *   <li>{@code connectionTimeout}: how long the connector waits for the first byte of a request and for

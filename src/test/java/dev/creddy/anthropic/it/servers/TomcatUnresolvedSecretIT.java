@@ -25,7 +25,9 @@ import org.junit.jupiter.api.Timeout;
  * each: the issuer key's environment variable missing, or the {@code catalina.properties} line that
  * resolves {@code ${...}} skipped. Tomcat then hands the application the literal {@code ${CREDDY_ISSUER_KEY}},
  * which used to become a public issuer key that minted working tokens. Now the deployment fails with one
- * line naming the setting and its JNDI name, and nothing is served.
+ * line naming the setting and its JNDI name, and nothing is served. With tomcat-conf's
+ * {@code server.xml.fragment} and {@code catalina.properties.fragment}, Tomcat's own refusals of malformed
+ * requests show no version and quote nothing (S11).
  */
 @Timeout(300)
 class TomcatUnresolvedSecretIT {
@@ -49,6 +51,7 @@ class TomcatUnresolvedSecretIT {
         assertTrue(refusal.contains("issuer-key (from JNDI java:comp/env/creddy/issuer-key): the configured value is an "
                 + "unresolved placeholder"), refusal);
         assertFalse(refusal.contains("anthropic-api-key"), "the key that was resolved is not named: " + refusal);
+        assertConnectorRefusalsQuoteNothing(proxyUrl);
         assertNothingServed(proxyUrl);
     }
 
@@ -62,6 +65,26 @@ class TomcatUnresolvedSecretIT {
         assertTrue(refusal.contains("issuer-key (from JNDI java:comp/env/creddy/issuer-key): the configured value is an "
                 + "unresolved placeholder"), refusal);
         assertNothingServed(proxyUrl);
+    }
+
+    /**
+     * S11 with tomcat-conf's lines on Tomcat itself: requests the connector refuses (here with the issuer
+     * key in them) get no server version and no report quoting them, and the log keeps the key out.
+     */
+    private void assertConnectorRefusalsQuoteNothing(String proxyUrl) throws Exception {
+        java.net.URI uri = java.net.URI.create(proxyUrl);
+        List<String> requests = List.of(
+                "GET /creddy-anthropic/health HTTP/1.1\r\nHost: x\r\nAuthorization Bearer " + ProxyWar.ISSUER_KEY + "\r\n\r\n",
+                "GET /creddy-anthropic/v1/a%2F" + ProxyWar.ISSUER_KEY + " HTTP/1.1\r\nHost: x\r\n\r\n",
+                "GET /creddy-anthropic/v1/" + ProxyWar.ISSUER_KEY + "{} HTTP/1.1\r\nHost: x\r\n\r\n");
+        for (String request : requests) {
+            dev.creddy.anthropic.it.support.RawHttp.Answer answer = dev.creddy.anthropic.it.support.RawHttp.exchange(
+                    uri.getHost(), uri.getPort(), request.getBytes(java.nio.charset.StandardCharsets.ISO_8859_1), Duration.ofSeconds(10));
+            assertEquals(400, answer.status(), answer.text());
+            assertFalse(answer.text().contains("Tomcat"), "no server version: " + answer.text());
+            assertFalse(answer.text().contains(ProxyWar.ISSUER_KEY), "no echo: " + answer.text());
+            assertFalse(answer.text().contains("Exception") || answer.text().contains("Message"), "no report: " + answer.text());
+        }
     }
 
     /** The literal placeholder must not work as an issuer key, nor anything else answer. */
@@ -118,7 +141,8 @@ class TomcatUnresolvedSecretIT {
         String xml = Files.readString(serverXml)
                 .replace("<Server port=\"8005\"", "<Server port=\"-1\"")
                 .replace("<Connector port=\"8080\" protocol=\"HTTP/1.1\"",
-                        "<Connector address=\"127.0.0.1\" port=\"" + port + "\" protocol=\"HTTP/1.1\"");
+                        "<Connector address=\"127.0.0.1\" port=\"" + port + "\" protocol=\"HTTP/1.1\"")
+                .replace("</Host>", Files.readString(config.resolve("tomcat-conf/server.xml.fragment")) + "\n      </Host>");
         Files.writeString(serverXml, xml);
         Files.copy(config.resolve("tomcat-conf/creddy-anthropic.xml"), base.resolve("conf/Catalina/localhost/creddy-anthropic.xml"));
         Files.copy(RealServerSmoke.required("creddy.war.tomcat"), base.resolve("webapps/creddy-anthropic.war"));
