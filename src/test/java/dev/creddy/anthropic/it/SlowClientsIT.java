@@ -89,11 +89,22 @@ class SlowClientsIT {
         return worst;
     }
 
+    /**
+     * The bound for a probe during an attack: {@code deadline} (issue 15's figure, for a quiet machine), or
+     * twice the worst of the same probes just before the attack on a machine so loaded that even those
+     * take longer. Before the fix the probes never answered during the attack, so either bound tells.
+     */
+    private static Duration allowedBeside(Duration worstBefore, Duration deadline) {
+        Duration twice = worstBefore.multipliedBy(2);
+        return twice.compareTo(deadline) > 0 ? twice : deadline;
+    }
+
     @Test
     void slowBodiesWithoutATokenDoNotPinTheWorkerThreads() throws Exception {
         URI base = launch(List.of());
-        // A first request warms the fresh JVM; what is timed below is the attack's effect, not class loading.
+        // A first request warms the fresh JVM; then the same probes without an attack, the peer in this run.
         worstHealth(base, 1);
+        Duration allowed = allowedBeside(worstHealth(base, 5), HEALTH_DEADLINE);
         int attackers = 250;
         String[] paths = {"/v1/messages", "/v1/tokens", "/v1/usage", "/v1/models"};
         for (int i = 0; i < attackers; i++) {
@@ -122,7 +133,7 @@ class SlowClientsIT {
         drip.start();
         try {
             Duration worst = worstHealth(base, 12);
-            assertTrue(worst.compareTo(HEALTH_DEADLINE) < 0, "/health took " + worst + " during the attack");
+            assertTrue(worst.compareTo(allowed) < 0, "/health took " + worst + " during the attack, allowed " + allowed);
         } finally {
             drip.interrupt();
             drip.join(5000);
@@ -142,6 +153,8 @@ class SlowClientsIT {
     void thousandsOfHalfOpenHeadsStayWithinTheHeapTheyWereSizedFor() throws Exception {
         // 512 MB: the connector allows 40% of it at 64 KB a connection, 3,276 connections.
         URI base = launch(List.of("-Xmx512m", "-XX:+ExitOnOutOfMemoryError"), "--connection-timeout", "30s");
+        worstHealth(base, 1);
+        Duration allowed = allowedBeside(worstHealth(base, 3), Duration.ofSeconds(2));
         long baseline = usedHeapAfterGc(jar.pid());
         int halfOpen = 3000;
         byte[] head = ("POST /v1/messages HTTP/1.1\r\nHost: 127.0.0.1\r\nUser-Agent: half-open\r\nX-Pad: " + "a".repeat(200))
@@ -151,7 +164,7 @@ class SlowClientsIT {
         }
         long lastByte = System.nanoTime();
         Duration worst = worstHealth(base, 5);
-        assertTrue(worst.compareTo(Duration.ofSeconds(2)) < 0, "/health took " + worst + " beside " + halfOpen + " half-open heads");
+        assertTrue(worst.compareTo(allowed) < 0, "/health took " + worst + " beside " + halfOpen + " half-open heads, allowed " + allowed);
         long held = usedHeapAfterGc(jar.pid());
         long perConnection = (held - baseline) / halfOpen;
         System.out.printf("half-open heads: %d, heap after GC %d KB -> %d KB, %d bytes each%n", halfOpen,
