@@ -6,7 +6,7 @@ import java.security.NoSuchAlgorithmException;
 import java.util.Objects;
 
 /**
- * A configured secret: the real Anthropic key or the issuer key.
+ * A configured secret: the real Anthropic key, the issuer key, the metrics key, the Redis password.
  *
  * <p>Immutable and thread-safe. {@link #toString()} never shows the value, so a secret can sit in
  * settings that are logged or printed. {@link #matches} compares digests in constant time, so
@@ -22,11 +22,15 @@ public final class Secret {
         this.digest = sha256(value);
     }
 
-    /** Wraps a non-blank secret value. */
+    /** Wraps a non-blank secret value that is not an unresolved placeholder ({@link Placeholders}). */
     public static Secret of(String value) {
         Objects.requireNonNull(value, "value");
         if (value.isBlank()) {
             throw new IllegalArgumentException("a secret cannot be blank");
+        }
+        if (Placeholders.isUnresolved(value)) {
+            // A server's ${NAME} left as is: public text from the repository, never a secret.
+            throw new IllegalArgumentException("a secret cannot be an unresolved placeholder");
         }
         return new Secret(value);
     }

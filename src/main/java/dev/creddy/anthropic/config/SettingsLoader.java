@@ -19,6 +19,11 @@ import java.util.function.Function;
  * value wins, then the setting's default. Every problem is collected, so an operator sees all of them
  * at once, each naming the setting and its source; secret values are never quoted.
  *
+ * <p>A value that still holds an unresolved placeholder ({@link Placeholders}) is a problem for every
+ * setting, and a secret ({@link Setting#isSecret()}) that a source sets to nothing or whitespace is one
+ * too: both fail the deployment. A secret that no source mentions at all stays optional (a missing real
+ * key leaves the proxy unconfigured, which {@code /health} explains).
+ *
  * <p>Immutable and thread-safe.
  */
 public final class SettingsLoader {
@@ -158,8 +163,22 @@ public final class SettingsLoader {
         }
 
         <T> Optional<T> optional(Setting setting, Function<String, T> parser) {
+            if (setting.isSecret() && isSetButBlank(setting)) {
+                // An empty secret is a provisioning step that went wrong (an empty variable in an env file,
+                // an empty JNDI binding), not an operator who chose to leave it out: fail loudly.
+                problems.add(setting.key() + " (from " + blankOrigin(setting) + ") is set but empty: give it the "
+                        + "secret's value, or remove the setting");
+                return Optional.empty();
+            }
             Optional<String> raw = rawValue(setting);
             if (raw.isEmpty()) {
+                return Optional.empty();
+            }
+            if (Placeholders.isUnresolved(raw.get())) {
+                String shown = setting.mayQuoteValue() ? "\"" + raw.get() + "\"" : "the configured value";
+                problems.add(setting.key() + " (from " + origin(setting) + "): " + shown + " is an unresolved placeholder "
+                        + "(${...}, $\\{...} or #{...}): the server did not replace it; set the variable it names in the "
+                        + "server's environment (on Tomcat also enable EnvironmentPropertySource in catalina.properties)");
                 return Optional.empty();
             }
             try {
@@ -180,6 +199,26 @@ public final class SettingsLoader {
                 }
             }
             return Optional.ofNullable(setting.defaultValue());
+        }
+
+        /** Whether the first source that has the setting at all holds only whitespace there. */
+        private boolean isSetButBlank(Setting setting) {
+            for (SettingsSource source : sources) {
+                Optional<String> value = source.lookup(setting);
+                if (value.isPresent()) {
+                    return value.get().isBlank();
+                }
+            }
+            return false;
+        }
+
+        private String blankOrigin(Setting setting) {
+            for (SettingsSource source : sources) {
+                if (source.lookup(setting).isPresent()) {
+                    return source.describe(setting);
+                }
+            }
+            return "the default";
         }
 
         boolean isExplicit(Setting setting) {

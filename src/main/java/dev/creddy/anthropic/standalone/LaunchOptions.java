@@ -18,8 +18,10 @@ import java.util.Map;
  * @param settings setting name to value, e.g. {@code max-ttl -> 8h}
  * @param help whether to print the usage and exit
  * @param auditLog where the audit lines go instead of stdout (a rotated file), or null
+ * @param connector what the client-facing connector allows each client
  */
-record LaunchOptions(ListenAddress address, String contextPath, Map<String, String> settings, boolean help, Path auditLog) {
+record LaunchOptions(ListenAddress address, String contextPath, Map<String, String> settings, boolean help, Path auditLog,
+        ConnectorLimits connector) {
 
     static final String DEFAULT_ADDRESS = "127.0.0.1:8080";
 
@@ -33,6 +35,16 @@ record LaunchOptions(ListenAddress address, String contextPath, Map<String, Stri
             List.of("--context-path PATH", "serve under PATH instead of the root, e.g. /creddy"),
             List.of("--audit-log FILE", "write the audit lines (JSON, one per line) to FILE.0, rotated at 100 MB to "
                     + "FILE.1 ... FILE.9, instead of stdout"),
+            List.of("--max-client-connections N", "open client connections in all (default: 40% of the heap at 64 KB "
+                    + "each, at most 20000)"),
+            List.of("--max-connections-per-address N", "open connections from one client address (default 256; 0 = no cap, "
+                    + "e.g. behind a front proxy, whose address they all have)"),
+            List.of("--connection-timeout DUR", "the wait for a request's first byte and each read of its head (default 20s)"),
+            List.of("--upload-timeout DUR", "the wait for each read of a request body (default 30s)"),
+            List.of("--keep-alive-timeout DUR", "how long an idle connection waits for its next request (default 65s)"),
+            List.of("--max-keep-alive-requests N", "requests per connection before it is closed (default 10000; -1 = unlimited)"),
+            List.of("--max-swallow-size SIZE", "the most of an unread request body read to keep a connection (default 4KB; "
+                    + "beyond it the connection is closed)"),
             List.of("--proxy", "accepted for compatibility with the original tool (the only mode)"),
             List.of("--help", "print this help"));
 
@@ -103,6 +115,7 @@ record LaunchOptions(ListenAddress address, String contextPath, Map<String, Stri
         Map<String, String> settings = new LinkedHashMap<>();
         boolean help = false;
         Path auditLog = null;
+        Map<String, String> connectorFlags = new LinkedHashMap<>();
         for (int i = 0; i < args.length; i++) {
             String arg = args[i];
             if (!arg.startsWith("-") || arg.equals("-") || arg.equals("--")) {
@@ -123,6 +136,10 @@ record LaunchOptions(ListenAddress address, String contextPath, Map<String, Stri
                 case "context-path" -> contextPath = contextPath(value != null ? value : next(args, ++i, flag));
                 case "audit-log" -> auditLog = auditLog(value != null ? value : next(args, ++i, flag));
                 default -> {
+                    if (ConnectorLimits.FLAGS.contains(flag)) {
+                        connectorFlags.put(flag, value != null ? value : next(args, ++i, flag));
+                        continue;
+                    }
                     // Only the flag's name in the message: its value may be a key.
                     String name = flag;
                     Setting setting = Setting.forFlag(name)
@@ -136,7 +153,7 @@ record LaunchOptions(ListenAddress address, String contextPath, Map<String, Stri
                 }
             }
         }
-        return new LaunchOptions(address, contextPath, Map.copyOf(settings), help, auditLog);
+        return new LaunchOptions(address, contextPath, Map.copyOf(settings), help, auditLog, ConnectorLimits.parse(connectorFlags));
     }
 
     private static Path auditLog(String file) {

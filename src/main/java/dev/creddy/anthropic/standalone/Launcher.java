@@ -98,16 +98,7 @@ public final class Launcher {
 
     private StartFailure start(ConsoleLogging logging) throws IOException, LifecycleException {
         tomcat.setBaseDir(baseDir.toString());
-        Connector connector = new Connector("HTTP/1.1");
-        connector.setPort(options.address().port());
-        if (options.address().host() != null) {
-            connector.setProperty("address", options.address().host());
-        }
-        // Long streams each hold a connection; the NIO connector parks idle ones without a thread.
-        connector.setProperty("maxConnections", "20000");
-        connector.setProperty("connectionTimeout", "60000");
-        tomcat.getService().addConnector(connector);
-        tomcat.setConnector(connector);
+        Connector connector = ClientConnector.install(tomcat, options.address(), options.connector());
         tomcat.getHost().setAutoDeploy(false);
         Path appBase = Files.createDirectories(baseDir.resolve("webapps"));
         tomcat.getHost().setAppBase(appBase.toString());

@@ -286,4 +286,101 @@ class SettingsLoaderTest {
         assertFalse(settings.issuerKey().orElseThrow().matches("issuer-very-secreT"));
         assertFalse(settings.issuerKey().orElseThrow().matches(null));
     }
+
+    /** Every secret the loader reads: a placeholder or an empty value in any of them fails the deployment. */
+    static List<Setting> secrets() {
+        return java.util.Arrays.stream(Setting.values()).filter(Setting::isSecret).toList();
+    }
+
+    @ParameterizedTest(name = "{0} = {1}")
+    @org.junit.jupiter.params.provider.MethodSource("secretPlaceholders")
+    void aSecretThatIsAnUnresolvedPlaceholderFailsNamingItAndItsSource(Setting secret, String value) {
+        SettingsSource jndi = new MapSource("JNDI java:comp/env/creddy/" + secret.key(), Map.of(secret.key(), value));
+        InvalidSettingsException thrown = assertThrows(InvalidSettingsException.class,
+                () -> new SettingsLoader(List.of(jndi, new EnvironmentSettingsSource(Map.of()))).load());
+        assertEquals(1, thrown.problems().size(), thrown.getMessage());
+        String problem = thrown.problems().get(0);
+        assertTrue(problem.startsWith(secret.key() + " (from JNDI java:comp/env/creddy/" + secret.key() + " "), problem);
+        assertTrue(problem.contains("unresolved placeholder"), problem);
+        assertFalse(thrown.getMessage().contains(value), "a secret's value is never quoted: " + thrown.getMessage());
+        assertFalse(thrown.getMessage().contains("\n"), "one line: " + thrown.getMessage());
+    }
+
+    static java.util.stream.Stream<org.junit.jupiter.params.provider.Arguments> secretPlaceholders() {
+        return secrets().stream().flatMap(secret -> java.util.stream.Stream.of(
+                "${" + secret.environmentVariable() + "}", "$\\{" + secret.environmentVariable() + "}",
+                "#{" + secret.environmentVariable() + "}", "${env." + secret.environmentVariable() + "}",
+                "prefix-${X}-suffix").map(value -> org.junit.jupiter.params.provider.Arguments.of(secret, value)));
+    }
+
+    @ParameterizedTest(name = "{0} = \"{1}\"")
+    @org.junit.jupiter.params.provider.MethodSource("blankSecrets")
+    void aSecretSetToNothingFailsNamingItsSource(Setting secret, String value) {
+        SettingsSource env = new EnvironmentSettingsSource(Map.of(secret.environmentVariable(), value));
+        InvalidSettingsException thrown = assertThrows(InvalidSettingsException.class,
+                () -> new SettingsLoader(List.of(env)).load());
+        assertEquals(List.of(secret.key() + " (from environment variable " + secret.environmentVariable()
+                + ") is set but empty: give it the secret's value, or remove the setting"), thrown.problems());
+    }
+
+    static java.util.stream.Stream<org.junit.jupiter.params.provider.Arguments> blankSecrets() {
+        return secrets().stream().flatMap(secret -> java.util.stream.Stream.of("", " ", "\t ")
+                .map(value -> org.junit.jupiter.params.provider.Arguments.of(secret, value)));
+    }
+
+    @Test
+    void aBlankSecretInAnEarlierSourceIsNotHiddenByALaterOne() {
+        SettingsSource params = new MapSource("context parameter", Map.of("issuer-key", ""));
+        SettingsSource env = new EnvironmentSettingsSource(Map.of("CREDDY_ISSUER_KEY", "issuer-from-env"));
+        InvalidSettingsException thrown = assertThrows(InvalidSettingsException.class,
+                () -> new SettingsLoader(List.of(params, env)).load());
+        assertTrue(thrown.getMessage().contains("issuer-key (from context parameter issuer-key) is set but empty"),
+                thrown.getMessage());
+    }
+
+    @Test
+    void aSecretNoSourceMentionsStaysOptional() {
+        Settings settings = new SettingsLoader(List.of(new MapSource("jndi", Map.of()),
+                new EnvironmentSettingsSource(Map.of()))).load();
+        assertTrue(settings.anthropicApiKey().isEmpty());
+        assertTrue(settings.issuerKey().isEmpty());
+        assertTrue(settings.unconfiguredReason().orElseThrow().contains("anthropic-api-key"));
+    }
+
+    @ParameterizedTest(name = "{0} = {1}")
+    @CsvSource(delimiter = '|', value = {
+            "max-ttl|${CREDDY_MAX_TTL}",
+            "upstream-url|${CREDDY_UPSTREAM_URL}",
+            "upstream-url|https://#{upstream.host}/v1",
+            "default-limits|{\"rpm\":${RPM}}",
+            "oidc-audience|$\\{CREDDY_OIDC_AUDIENCE}",
+            "metrics|${CREDDY_METRICS:on}",
+    })
+    void aPlainSettingThatIsAnUnresolvedPlaceholderFailsQuotingIt(String key, String value) {
+        SettingsSource jndi = new MapSource("jndi", Map.of(key, value));
+        InvalidSettingsException thrown = assertThrows(InvalidSettingsException.class,
+                () -> new SettingsLoader(List.of(jndi)).load());
+        assertEquals(1, thrown.problems().size(), thrown.getMessage());
+        assertTrue(thrown.problems().get(0).startsWith(key + " (from jndi " + key + "): \"" + value
+                + "\" is an unresolved placeholder"), thrown.problems().get(0));
+    }
+
+    @Test
+    void aRedisUrlPlaceholderIsNotQuotedForItMayHoldAPassword() {
+        SettingsSource jndi = new MapSource("jndi", Map.of("redis-url", "redis://:${REDIS_PASS}@127.0.0.1:6379/0"));
+        InvalidSettingsException thrown = assertThrows(InvalidSettingsException.class,
+                () -> new SettingsLoader(List.of(jndi)).load());
+        assertTrue(thrown.getMessage().contains("redis-url (from jndi redis-url): the configured value is an unresolved placeholder"),
+                thrown.getMessage());
+        assertFalse(thrown.getMessage().contains("REDIS_PASS"), thrown.getMessage());
+    }
+
+    @Test
+    void valuesThatOnlyLookLikePlaceholdersPass() {
+        SettingsSource env = new EnvironmentSettingsSource(Map.of("ANTHROPIC_API_KEY", "sk-ant-$abc{def",
+                "CREDDY_ISSUER_KEY", "issuer#{no-close", "CREDDY_DEFAULT_LIMITS", "{\"rpm\":5}"));
+        Settings settings = new SettingsLoader(List.of(env)).load();
+        assertEquals("sk-ant-$abc{def", settings.anthropicApiKey().orElseThrow().reveal());
+        assertEquals(5, settings.defaultLimits().rpm().getAsLong());
+    }
 }

@@ -71,6 +71,11 @@ public final class ReferenceDocs {
                 forwarding answers 503. Secrets are never logged or shown (`toString()` masks them), and the
                 start-up log says where each setting came from, never its value.
 
+                A value that still holds an unresolved placeholder (`${…}`, `$\\{…}`, `#{…}`: the server's variable
+                was not set, or Tomcat's `catalina.properties` line was skipped) fails the deployment whatever the
+                setting, and so does a secret (`anthropic-api-key`, `issuer-key`, `metrics-key`, `redis-password`)
+                that a source sets to nothing: a literal `${CREDDY_ISSUER_KEY}` is never taken as a key.
+
                 Durations use Go's syntax (`90s`, `30m`, `1h30m`); sizes take `KB`, `MB`, `GB` (binary units).
 
                 """);

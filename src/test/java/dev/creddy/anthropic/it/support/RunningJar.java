@@ -47,14 +47,27 @@ public final class RunningJar {
     }
 
     public static RunningJar start(List<String> args) throws IOException {
-        return start(args, Map.of());
+        return start(List.of(), args, Map.of());
     }
 
     /** With these environment variables besides the flags (the test's own {@code ANTHROPIC_*}, {@code CREDDY_*} still removed). */
     public static RunningJar start(List<String> args, Map<String, String> environment) throws IOException {
+        return start(List.of(), args, environment);
+    }
+
+    /** Starts the jar with options for its JVM (e.g. {@code -Xmx256m}) before {@code -jar}. */
+    public static RunningJar start(List<String> jvmOptions, List<String> args) throws IOException {
+        return start(jvmOptions, args, Map.of());
+    }
+
+    /** Starts the jar with options for its JVM before {@code -jar}, and these environment variables besides the flags. */
+    public static RunningJar start(List<String> jvmOptions, List<String> args, Map<String, String> environment)
+            throws IOException {
         Path jar = Path.of(System.getProperty("creddy.standalone.jar", "target/creddy-anthropic-standalone.jar"));
         assertTrue(Files.isRegularFile(jar), jar + " is missing: run mvn package first");
-        List<String> command = new ArrayList<>(List.of(java(), "-jar", jar.toString()));
+        List<String> command = new ArrayList<>(List.of(java()));
+        command.addAll(jvmOptions);
+        command.addAll(List.of("-jar", jar.toString()));
         command.addAll(args);
         ProcessBuilder builder = new ProcessBuilder(command);
         // The launcher reads settings from the environment too; only the flags may configure it here.
@@ -114,14 +127,24 @@ public final class RunningJar {
         process.toHandle().destroy();
     }
 
+    /** The process id, for tools that inspect the running JVM (jcmd). */
+    public long pid() {
+        return process.pid();
+    }
+
     public boolean isAlive() {
         return process.isAlive();
     }
 
     /** The exit code, waiting up to the exit deadline; afterwards the output is complete. */
     public int awaitExit() throws InterruptedException {
-        if (!process.waitFor(EXIT_DEADLINE.toSeconds(), TimeUnit.SECONDS)) {
-            throw new AssertionError("the launcher did not exit within " + EXIT_DEADLINE + "; output:\n" + output());
+        return awaitExit(EXIT_DEADLINE);
+    }
+
+    /** The exit code, waiting up to {@code deadline} (a run that starts the application first takes longer). */
+    public int awaitExit(Duration deadline) throws InterruptedException {
+        if (!process.waitFor(deadline.toMillis(), TimeUnit.MILLISECONDS)) {
+            throw new AssertionError("the launcher did not exit within " + deadline + "; output:\n" + output());
         }
         joinReaders();
         return process.exitValue();

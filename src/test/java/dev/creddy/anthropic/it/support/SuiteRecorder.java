@@ -9,7 +9,7 @@ import org.junit.platform.launcher.LauncherSessionListener;
 
 /**
  * What the whole integration suite saw, for the leak audit that runs last: every log record of
- * the JVM from the first test on, every response the raw HTTP helpers received, and every token
+ * the JVM from the first test on (and the output of processes a test hands in), every response the raw HTTP helpers received, and every token
  * issued. Registered as a JUnit Platform session listener, so it starts before any test class.
  */
 public final class SuiteRecorder implements LauncherSessionListener {
@@ -17,6 +17,7 @@ public final class SuiteRecorder implements LauncherSessionListener {
     private static final LogCapture LOGS = LogCapture.start();
     private static final List<String> RESPONSES = new CopyOnWriteArrayList<>();
     private static final Set<String> TOKENS = ConcurrentHashMap.newKeySet();
+    private static final List<String> PROCESS_LOGS = new CopyOnWriteArrayList<>();
 
     @Override
     public void launcherSessionOpened(LauncherSession session) {
@@ -33,8 +34,15 @@ public final class SuiteRecorder implements LauncherSessionListener {
         TOKENS.add(token);
     }
 
+    /** What a process the suite started (the standalone jar) logged, for the audit as well. */
+    public static void processLog(String text) {
+        PROCESS_LOGS.add(text);
+    }
+
     public static List<String> logs() {
-        return LOGS.texts();
+        List<String> all = new java.util.ArrayList<>(LOGS.texts());
+        all.addAll(PROCESS_LOGS);
+        return all;
     }
 
     public static List<String> responses() {
