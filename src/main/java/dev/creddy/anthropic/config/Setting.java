@@ -45,7 +45,10 @@ public enum Setting {
     OIDC_JWKS_REFRESH("oidc-jwks-refresh", "CREDDY_OIDC_JWKS_REFRESH", "1h", false),
     OIDC_DIRECT_USE("oidc-direct-use", "CREDDY_OIDC_DIRECT_USE", "false", false),
     /** JSON: {@code "agent:<name>"} or {@code "scope:<scope>"} to limits, for tokens obtained with identity tokens. */
-    OIDC_POLICY("oidc-policy", "CREDDY_OIDC_POLICY", null, false);
+    OIDC_POLICY("oidc-policy", "CREDDY_OIDC_POLICY", null, false),
+    /** {@code on} or {@code off}: the operator console at {@code <context>/console/}. */
+    CONSOLE("console", "CREDDY_CONSOLE", "on", false),
+    CONSOLE_SESSION_TTL("console-session-ttl", "CREDDY_CONSOLE_SESSION_TTL", "8h", false);
 
     private final String key;
     private final String environmentVariable;

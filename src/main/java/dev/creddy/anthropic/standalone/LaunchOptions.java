@@ -41,7 +41,9 @@ record LaunchOptions(ListenAddress address, String contextPath, Map<String, Stri
             Map.entry("oidc-clock-skew", "oidc-clock-skew"),
             Map.entry("oidc-jwks-refresh", "oidc-jwks-refresh"),
             Map.entry("default-limits", "default-limits"),
-            Map.entry("usage-metering", "usage-metering"));
+            Map.entry("usage-metering", "usage-metering"),
+            Map.entry("console", "console"),
+            Map.entry("console-session-ttl", "console-session-ttl"));
 
     static String usage() {
         return """
@@ -86,6 +88,9 @@ record LaunchOptions(ListenAddress address, String contextPath, Map<String, Stri
                   --default-limits JSON   limits for tokens whose request leaves them out, e.g.
                                           '{"rpm":60,"tpm":100000,"models":["claude-sonnet-4"]}'
                   --usage-metering on|off read token usage from responses (default on)
+                  --console on|off        the operator console at <context>/console/ (default on)
+                  --console-session-ttl DUR
+                                          how long a console sign-in lasts (default 8h)
                   --context-path PATH     serve under PATH instead of the root, e.g. /creddy
                   --help                  print this help
                 """;
