@@ -54,10 +54,8 @@ function enter(session) {
   setCsrf(session.csrf);
   $('nav').hidden = false;
   $('sign-out').hidden = false;
-  $('operator').textContent = `Signed in with the ${session.operator}`;
-  if (!session.operator.includes('key') && !session.operator.includes('issuance')) {
-    $('operator').textContent = `Signed in as ${session.operator}`;
-  }
+  const how = { 'issuer key': 'Signed in with the issuer key', 'open issuance': 'Open issuance: no issuer key is set' };
+  $('operator').textContent = how[session.operator] || `Signed in as ${session.operator}`;
   route();
 }
 
