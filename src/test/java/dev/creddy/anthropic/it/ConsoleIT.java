@@ -195,6 +195,25 @@ class ConsoleIT {
                 + " + document.cookie");
     }
 
+    /**
+     * Hands every response the browser received (and still holds) to the suite's leak audit, but for
+     * the one that carries a new token by design (the 201 of POST /v1/tokens): its token goes to the
+     * audit as a secret to look for everywhere else. Answers how many were handed over.
+     */
+    private int auditWhatTheBrowserReceived() {
+        int recorded = 0;
+        for (HeadlessChromium.Received response : chromium.responsesReceived()) {
+            if (response.status() == 201 && response.url().endsWith("/v1/tokens")) {
+                SuiteRecorder.token(json(response.body()).getString("token"));
+                continue;
+            }
+            SuiteRecorder.response("browser " + response.status() + " " + response.url() + " " + response.headers() + "\n"
+                    + response.body());
+            recorded++;
+        }
+        return recorded;
+    }
+
     private static JsonObject json(String text) {
         return Json.createReader(new StringReader(text)).readObject();
     }
@@ -289,6 +308,7 @@ class ConsoleIT {
         assertTrue(browser().findElement(By.id("issued-copy")).isDisplayed(), "a copy button");
         chromium.screenshot("issue");
 
+        assertTrue(auditWhatTheBrowserReceived() >= 10, "the browser's responses reach the leak audit");
         browser().navigate().refresh();
         visible("view-issue");
         String afterReload = everythingThePageHolds();
@@ -386,6 +406,7 @@ class ConsoleIT {
         assertTrue(overflow <= 0, "the page itself does not scroll sideways at 390 px (tables scroll in their box): " + overflow);
         SuiteRecorder.response("console page at the end\n" + everythingThePageHolds());
 
+        assertTrue(auditWhatTheBrowserReceived() >= 10, "the browser's responses reach the leak audit");
         onlyTheProxyWasAsked();
         for (LogEntry entry : chromium.consoleLog()) {
             assertFalse(entry.getMessage().contains("Content Security Policy"), "no CSP violation: " + entry.getMessage());

@@ -34,6 +34,7 @@ public final class HeadlessChromium implements AutoCloseable {
     private final ChromeDriver driver;
     private final Path profile;
     private final List<LogEntry> performance = new ArrayList<>();
+    private final java.util.Set<String> bodiesRead = new java.util.HashSet<>();
 
     public HeadlessChromium() {
         try {
@@ -87,6 +88,40 @@ public final class HeadlessChromium implements AutoCloseable {
     public List<LogEntry> performanceLog() {
         performance.addAll(driver.manage().logs().get(LogType.PERFORMANCE).getAll());
         return List.copyOf(performance);
+    }
+
+    /**
+     * Every response the browser received since the last call whose body it still holds, as status,
+     * URL and body, read through the DevTools protocol ({@code Network.getResponseBody}, which any
+     * Chromium version answers). Responses of pages already left may be gone: call it before a reload.
+     */
+    public List<Received> responsesReceived() {
+        List<Received> received = new ArrayList<>();
+        for (LogEntry entry : performanceLog()) {
+            jakarta.json.JsonObject message = jakarta.json.Json.createReader(new java.io.StringReader(entry.getMessage()))
+                    .readObject().getJsonObject("message");
+            if (!message.getString("method").equals("Network.responseReceived")) {
+                continue;
+            }
+            jakarta.json.JsonObject params = message.getJsonObject("params");
+            String requestId = params.getString("requestId");
+            if (!bodiesRead.add(requestId)) {
+                continue;
+            }
+            jakarta.json.JsonObject response = params.getJsonObject("response");
+            try {
+                Map<String, Object> body = driver.executeCdpCommand("Network.getResponseBody", Map.of("requestId", requestId));
+                received.add(new Received(response.getInt("status"), response.getString("url"),
+                        response.getJsonObject("headers").toString(), String.valueOf(body.get("body"))));
+            } catch (org.openqa.selenium.WebDriverException e) {
+                // No body (a 204, a redirect) or no longer kept: nothing to read.
+            }
+        }
+        return received;
+    }
+
+    /** A response as the browser received it. */
+    public record Received(int status, String url, String headers, String body) {
     }
 
     /** The console messages since the last call (CSP violations show up here). */
