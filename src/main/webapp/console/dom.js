@@ -46,3 +46,15 @@ export function countdown(until, now = Date.now()) {
 export function utc(text) {
   return text ? text.replace('T', ' ').replace(/:\d\d(\.\d+)?Z$/, ' UTC') : '';
 }
+
+/** Gives each body cell its column's name, which the narrow layout shows in front of the value. */
+export function labelCells(table) {
+  const names = Array.from(table.tHead.rows[0].cells, (cell) => cell.textContent.trim());
+  for (const row of table.tBodies[0].rows) {
+    Array.from(row.cells).forEach((cell, i) => {
+      if (names[i] && cell.colSpan === 1) {
+        cell.dataset.label = names[i];
+      }
+    });
+  }
+}

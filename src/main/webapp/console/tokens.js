@@ -2,7 +2,7 @@
 // a filter by agent, and revoke with a confirmation. Lists from GET /v1/tokens (every page) and
 // joins what each token used from GET /v1/usage over the last 7 days (the default history).
 import { call, paths } from './api.js';
-import { $, countdown, el, number, utc } from './dom.js';
+import { $, countdown, el, labelCells, number, utc } from './dom.js';
 
 const REFRESH_MS = 10000;
 let tokens = [];
@@ -92,6 +92,7 @@ function render() {
       tokens.length === 0 ? 'No live tokens.' : 'No live token of an agent matching the filter.')));
   }
   body.replaceChildren(...rows);
+  labelCells($('tokens-table'));
 }
 
 function row(token) {

@@ -4,7 +4,7 @@
 // hours; the API reports sums), fetched a few at a time. Hours that are over do not change, so they
 // are fetched once per page load; only the current hour is fetched again on each refresh.
 import { call, paths } from './api.js';
-import { $, el, number } from './dom.js';
+import { $, el, labelCells, number } from './dom.js';
 import { drawBars } from './bars.js';
 
 const HOUR_MS = 3600 * 1000;
@@ -15,6 +15,7 @@ let hours = 24;
 let refresher = null;
 let show = null;
 let loading = null;
+let again = false;
 
 export function init(app) {
   show = app.show;
@@ -41,11 +42,18 @@ function choose(windowHours) {
 }
 
 async function load() {
-  // One load at a time: a refresh that comes during a slow 7-day load waits for it.
+  // One load at a time; a change of window or agent during a slow load runs another right after it,
+  // so what is shown always ends up matching what is chosen.
   if (loading) {
+    again = true;
     return loading;
   }
-  loading = doLoad().finally(() => {
+  loading = (async () => {
+    do {
+      again = false;
+      await doLoad();
+    } while (again);
+  })().finally(() => {
     loading = null;
   });
   return loading;
@@ -129,6 +137,7 @@ function table(report) {
     rows.push(el('tr', { class: 'empty' }, el('td', { colspan: 8 }, 'No usage in this window.')));
   }
   $('usage-table').tBodies[0].replaceChildren(...rows);
+  labelCells($('usage-table'));
 }
 
 function agents(names) {

@@ -398,9 +398,12 @@ class ConsoleIT {
         waiting().until(driver -> !driver.findElements(By.cssSelector("#failures li[data-reason='unknown']")).isEmpty());
         chromium.screenshot("health");
 
+        http.issue("narrow-screen", "20m");
         chromium.size(390, 844);
         view("tokens");
         visible("agent-filter").clear();
+        browser().findElement(By.id("agent-filter")).sendKeys("narrow-screen");
+        waiting().until(driver -> driver.findElements(By.cssSelector("#tokens-table tr[data-token-id]")).size() == 1);
         chromium.screenshot("tokens-390px");
         long overflow = (Long) script("return document.documentElement.scrollWidth - document.documentElement.clientWidth");
         assertTrue(overflow <= 0, "the page itself does not scroll sideways at 390 px (tables scroll in their box): " + overflow);
