@@ -89,7 +89,13 @@ public enum Setting {
             "--oidc-direct-use", "accept identity tokens in place of `crd_` tokens on the forwarding path"),
     /** JSON: {@code "agent:<name>"} or {@code "scope:<scope>"} to limits, for tokens obtained with identity tokens. */
     OIDC_POLICY("oidc-policy", "CREDDY_OIDC_POLICY", null, false,
-            null, "JSON: limits per agent (`\"agent:<name>\"`) or scope (`\"scope:<scope>\"`) for tokens obtained with identity tokens");
+            null, "JSON: limits per agent (`\"agent:<name>\"`) or scope (`\"scope:<scope>\"`) for tokens obtained with identity tokens"),
+    /** {@code on} or {@code off}: the operator console at {@code <context>/console/}. */
+    CONSOLE("console", "CREDDY_CONSOLE", "on", false,
+            "--console on|off", "the operator console at `<context>/console/`; `off` removes it (404)"),
+    CONSOLE_SESSION_TTL("console-session-ttl", "CREDDY_CONSOLE_SESSION_TTL", "8h", false,
+            "--console-session-ttl DURATION", "how long a console sign-in lasts");
+
 
     private final String key;
     private final String environmentVariable;

@@ -34,6 +34,7 @@ import java.util.Optional;
  * @param usageMetering whether token usage is read from responses (without it, tpm and max_tokens_total count nothing)
  * @param usageRetention how long the hourly usage history is kept for reports (at least an hour)
  * @param oidc how agents prove their identity with a JWT; empty when no issuer is trusted (the feature is off)
+ * @param console the operator console: on or off, and how long its sessions last
  */
 public record Settings(
         Optional<Secret> anthropicApiKey,
@@ -59,7 +60,8 @@ public record Settings(
         TokenLimits defaultLimits,
         boolean usageMetering,
         Duration usageRetention,
-        Optional<OidcSettings> oidc) {
+        Optional<OidcSettings> oidc,
+        ConsoleSettings console) {
 
     public Settings {
         Objects.requireNonNull(anthropicApiKey, "anthropicApiKey");
@@ -81,6 +83,7 @@ public record Settings(
         Objects.requireNonNull(defaultLimits, "defaultLimits");
         Objects.requireNonNull(usageRetention, "usageRetention");
         Objects.requireNonNull(oidc, "oidc");
+        Objects.requireNonNull(console, "console");
     }
 
     /** Why the proxy cannot forward, or empty when it can. */

@@ -65,6 +65,8 @@ public final class SettingsLoader {
         Boolean usageMetering = resolution.required(Setting.USAGE_METERING, SettingsLoader::onOff);
         Duration usageRetention = resolution.required(Setting.USAGE_RETENTION, SettingsLoader::atLeastAnHour);
         Optional<OidcSettings> oidc = oidc(resolution);
+        Boolean console = resolution.required(Setting.CONSOLE, SettingsLoader::onOff);
+        Duration consoleSessionTtl = resolution.required(Setting.CONSOLE_SESSION_TTL, SettingsLoader::positiveDuration);
 
         if (maxTtl != null && defaultTtl != null && defaultTtl.compareTo(maxTtl) > 0) {
             if (resolution.isExplicit(Setting.DEFAULT_TTL)) {
@@ -84,7 +86,8 @@ public final class SettingsLoader {
         return new Settings(apiKey, upstreamUrl, issuerKey, maxTtl, defaultTtl, openIssuance,
                 connectTimeout, headerTimeout, idleTimeout, maxConnections, maxRequestBody, shutdownGrace,
                 metrics, metricsKey, metricsMaxAgents, tokenStore, redis, maxUploadBody, publicUrl, trustForwardedHeaders,
-                defaultLimits, usageMetering, usageRetention, oidc);
+                defaultLimits, usageMetering, usageRetention, oidc,
+                new ConsoleSettings(console, consoleSessionTtl));
     }
 
     /**

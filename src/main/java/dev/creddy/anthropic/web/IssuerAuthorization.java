@@ -10,8 +10,9 @@ import java.util.Optional;
 /**
  * Decides who may issue, list and revoke tokens: a caller the container authenticated in the role
  * {@value #ROLE} (an app server's security realm), a caller presenting the issuer key as a bearer
- * credential (compared in constant time), or anyone when no issuer key is set and open issuance is
- * switched on. Thread-safe.
+ * credential (compared in constant time), the operator console's browser with a live console session
+ * and its CSRF token from the console's own origin ({@link ConsoleSessions}), or anyone when no issuer
+ * key is set and open issuance is switched on. Thread-safe.
  */
 @ApplicationScoped
 public class IssuerAuthorization {
@@ -19,15 +20,21 @@ public class IssuerAuthorization {
     /** The role, declared in web.xml, that container-managed security can grant. */
     public static final String ROLE = "creddy-issuer";
 
+    /** The answer to a console session cookie sent without its CSRF token or from another origin. */
+    static final ApiError FORGED = ApiError.of(403, "a console session authorizes only the console's own calls: "
+            + "this request lacks the console's CSRF header or comes from another origin");
+
     private Settings settings;
+    private ConsoleSessions console;
 
     /** For CDI's proxy. */
     protected IssuerAuthorization() {
     }
 
     @Inject
-    public IssuerAuthorization(Settings settings) {
+    public IssuerAuthorization(Settings settings, ConsoleSessions console) {
         this.settings = settings;
+        this.console = console;
     }
 
     /**
@@ -36,13 +43,23 @@ public class IssuerAuthorization {
      */
     boolean isIssuer(HttpServletRequest request) {
         return ContainerCredentials.hasRole(request, ROLE)
-                || settings.issuerKey().filter(key -> key.matches(ContainerCredentials.bearer(request))).isPresent();
+                || settings.issuerKey().filter(key -> key.matches(ContainerCredentials.bearer(request))).isPresent()
+                || console.verdict(request) == ConsoleSessions.Verdict.VALID;
     }
 
     /** Empty when the request may manage tokens, else the error to answer. */
     Optional<ApiError> check(HttpServletRequest request) {
         if (ContainerCredentials.hasRole(request, ROLE)) {
             return Optional.empty();
+        }
+        ConsoleSessions.Verdict session = console.verdict(request);
+        if (session == ConsoleSessions.Verdict.VALID) {
+            return Optional.empty();
+        }
+        if (session == ConsoleSessions.Verdict.FORGED
+                && !settings.issuerKey().filter(key -> key.matches(ContainerCredentials.bearer(request))).isPresent()) {
+            // The console's cookie alone, as a cross-site form or a script of another origin would send it.
+            return Optional.of(FORGED);
         }
         if (settings.issuerKey().isEmpty()) {
             return settings.openIssuance() ? Optional.empty() : Optional.of(ApiError.of(403,

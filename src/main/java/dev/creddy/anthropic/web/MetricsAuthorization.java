@@ -10,8 +10,8 @@ import java.util.Optional;
 
 /**
  * Decides who may read {@code /metrics}: a scraper presenting the metrics key or the issuer key as a
- * bearer credential (compared in constant time), or a user the container knows in the role
- * {@value #ROLE}. Metrics name agents and show traffic, so they are never open to anyone.
+ * bearer credential (compared in constant time), a user the container knows in the role
+ * {@value #ROLE}, or the operator console with a live console session. Metrics name agents and show traffic, so they are never open to anyone.
  * Thread-safe.
  */
 @ApplicationScoped
@@ -21,19 +21,25 @@ public class MetricsAuthorization {
     public static final String ROLE = "creddy-metrics";
 
     private Settings settings;
+    private ConsoleSessions console;
 
     /** For CDI's proxy. */
     protected MetricsAuthorization() {
     }
 
     @Inject
-    public MetricsAuthorization(Settings settings) {
+    public MetricsAuthorization(Settings settings, ConsoleSessions console) {
         this.settings = settings;
+        this.console = console;
     }
 
     /** Empty when the request may read the metrics, else the error to answer. */
     Optional<ApiError> check(HttpServletRequest request) {
         if (ContainerCredentials.hasRole(request, ROLE)) {
+            return Optional.empty();
+        }
+        // The operator console's health view reads the same meters, as an issuer may.
+        if (console.verdict(request) == ConsoleSessions.Verdict.VALID) {
             return Optional.empty();
         }
         if (settings.metricsKey().isEmpty() && settings.issuerKey().isEmpty()) {

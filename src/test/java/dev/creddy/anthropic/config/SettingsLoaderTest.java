@@ -133,6 +133,9 @@ class SettingsLoaderTest {
             "oidc-policy|{\"agent:a\":{\"rps\":1}}|unknown field \"rps\"",
             "oidc-policy|{\"team:a\":{}}|neither agent:<name> nor scope:<scope>",
             "oidc-policy|[]|must be a JSON object",
+            "console|maybe|must be on or off",
+            "console-session-ttl|0|must be longer than zero",
+            "console-session-ttl|all day|invalid duration",
     })
     void wrongValuesNameTheSettingAndSource(String key, String value, String expected) {
         InvalidSettingsException e = assertThrows(InvalidSettingsException.class,
@@ -205,6 +208,17 @@ class SettingsLoaderTest {
     void metricsAreSwitchedOnOrOff(String value, boolean expected) {
         Settings settings = new SettingsLoader(List.of(new MapSource("jndi", Map.of("metrics", value)))).load();
         assertEquals(expected, settings.metrics());
+    }
+
+    @Test
+    void theConsoleIsOnWithEightHourSessionsUnlessSetOtherwise() {
+        Settings defaults = new SettingsLoader(List.of(new MapSource("jndi", Map.of()))).load();
+        assertTrue(defaults.console().enabled());
+        assertEquals(java.time.Duration.ofHours(8), defaults.console().sessionTtl());
+        Settings set = new SettingsLoader(List.of(new MapSource("jndi", Map.of("console", "off",
+                "console-session-ttl", "30m")))).load();
+        assertFalse(set.console().enabled());
+        assertEquals(java.time.Duration.ofMinutes(30), set.console().sessionTtl());
     }
 
     @Test

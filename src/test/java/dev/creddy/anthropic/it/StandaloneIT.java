@@ -22,6 +22,7 @@ import dev.creddy.anthropic.it.support.RunningJar;
 import dev.creddy.anthropic.it.support.Wire;
 import java.io.IOException;
 import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -166,6 +167,12 @@ class StandaloneIT {
         assertEquals(404, root.send(root.request("/v1/messages").header("x-api-key", token)
                 .POST(HttpRequest.BodyPublishers.ofString("{}")).build()).statusCode(), "nothing is served outside /creddy");
         assertEquals(0, UPSTREAM.pendingRequests());
+
+        // The jar serves the operator console from the WAR it carries.
+        ProxyHttp under = new ProxyHttp(base);
+        HttpResponse<String> console = under.send(under.request("/console/").GET().build());
+        assertEquals(200, console.statusCode());
+        assertTrue(console.body().contains("<script type=\"module\" src=\"app.js\">"), console.body());
     }
 
     @Test

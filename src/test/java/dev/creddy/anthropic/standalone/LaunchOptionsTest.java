@@ -46,6 +46,8 @@ class LaunchOptionsTest {
                 Arguments.of("--public-url https://gw.example.com/creddy --trust-forwarded-headers --max-upload-body=1GB",
                         new ListenAddress("127.0.0.1", 8080), "", Map.of("public-url", "https://gw.example.com/creddy",
                                 "trust-forwarded-headers", "true", "max-upload-body", "1GB")),
+                Arguments.of("--console off --console-session-ttl=1h", new ListenAddress("127.0.0.1", 8080), "",
+                        Map.of("console", "off", "console-session-ttl", "1h")),
                 Arguments.of("--context-path /creddy", new ListenAddress("127.0.0.1", 8080), "/creddy", Map.of()),
                 Arguments.of("--context-path=/a/b", new ListenAddress("127.0.0.1", 8080), "/a/b", Map.of()),
                 Arguments.of("--context-path /", new ListenAddress("127.0.0.1", 8080), "", Map.of()),
@@ -83,10 +85,12 @@ class LaunchOptionsTest {
         for (String flag : new String[] {"--proxy", "--addr", "--api-key", "--upstream", "--issuer-key", "--open-issuance",
                 "--max-ttl", "--default-ttl", "--header-timeout", "--idle-timeout", "--max-connections", "--token-store",
                 "--redis-url", "--context-path", "--max-upload-body", "--public-url",
+                "--console",
                 "--help"}) {
             assertTrue(usage.contains(flag + " "), flag);
         }
         assertTrue(usage.contains("--trust-forwarded-headers\n"), "--trust-forwarded-headers");
+        assertTrue(usage.contains("--console-session-ttl DUR\n"), "--console-session-ttl");
     }
 
     @ParameterizedTest(name = "[{0}]")
