@@ -45,7 +45,13 @@ public enum Setting {
     OIDC_JWKS_REFRESH("oidc-jwks-refresh", "CREDDY_OIDC_JWKS_REFRESH", "1h", false),
     OIDC_DIRECT_USE("oidc-direct-use", "CREDDY_OIDC_DIRECT_USE", "false", false),
     /** JSON: {@code "agent:<name>"} or {@code "scope:<scope>"} to limits, for tokens obtained with identity tokens. */
-    OIDC_POLICY("oidc-policy", "CREDDY_OIDC_POLICY", null, false);
+    OIDC_POLICY("oidc-policy", "CREDDY_OIDC_POLICY", null, false),
+    /** The longest a client may take to send a request body, from the request's arrival (408 after). */
+    REQUEST_BODY_TIMEOUT("request-body-timeout", "CREDDY_REQUEST_BODY_TIMEOUT", "5m", false),
+    /** How long an exchange waits for a pooled upstream connection to come free (503 with retry-after after). */
+    UPSTREAM_POOL_WAIT("upstream-pool-wait", "CREDDY_UPSTREAM_POOL_WAIT", "5s", false),
+    /** Upstream connections one token may hold at once; without a value, a quarter of upstream-max-connections. */
+    UPSTREAM_CONNECTIONS_PER_TOKEN("upstream-connections-per-token", "CREDDY_UPSTREAM_CONNECTIONS_PER_TOKEN", null, false);
 
     private final String key;
     private final String environmentVariable;

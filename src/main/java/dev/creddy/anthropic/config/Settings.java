@@ -34,6 +34,9 @@ import java.util.Optional;
  * @param usageMetering whether token usage is read from responses (without it, tpm and max_tokens_total count nothing)
  * @param usageRetention how long the hourly usage history is kept for reports (at least an hour)
  * @param oidc how agents prove their identity with a JWT; empty when no issuer is trusted (the feature is off)
+ * @param requestBodyTimeout the longest a client may take to send a request body (408 after)
+ * @param upstreamPoolWait how long an exchange waits for a pooled upstream connection (503 after)
+ * @param upstreamConnectionsPerToken how many upstream connections one token may hold at once (429 above)
  */
 public record Settings(
         Optional<Secret> anthropicApiKey,
@@ -59,7 +62,10 @@ public record Settings(
         TokenLimits defaultLimits,
         boolean usageMetering,
         Duration usageRetention,
-        Optional<OidcSettings> oidc) {
+        Optional<OidcSettings> oidc,
+        Duration requestBodyTimeout,
+        Duration upstreamPoolWait,
+        int upstreamConnectionsPerToken) {
 
     public Settings {
         Objects.requireNonNull(anthropicApiKey, "anthropicApiKey");
@@ -81,6 +87,8 @@ public record Settings(
         Objects.requireNonNull(defaultLimits, "defaultLimits");
         Objects.requireNonNull(usageRetention, "usageRetention");
         Objects.requireNonNull(oidc, "oidc");
+        Objects.requireNonNull(requestBodyTimeout, "requestBodyTimeout");
+        Objects.requireNonNull(upstreamPoolWait, "upstreamPoolWait");
     }
 
     /** Why the proxy cannot forward, or empty when it can. */

@@ -60,6 +60,10 @@ public final class SettingsLoader {
         Boolean usageMetering = resolution.required(Setting.USAGE_METERING, SettingsLoader::onOff);
         Duration usageRetention = resolution.required(Setting.USAGE_RETENTION, SettingsLoader::atLeastAnHour);
         Optional<OidcSettings> oidc = oidc(resolution);
+        Duration requestBodyTimeout = resolution.required(Setting.REQUEST_BODY_TIMEOUT, SettingsLoader::positiveDuration);
+        Duration upstreamPoolWait = resolution.required(Setting.UPSTREAM_POOL_WAIT, SettingsLoader::positiveDuration);
+        Optional<Integer> connectionsPerToken = resolution.optional(Setting.UPSTREAM_CONNECTIONS_PER_TOKEN,
+                SettingsLoader::positiveInt);
 
         if (maxTtl != null && defaultTtl != null && defaultTtl.compareTo(maxTtl) > 0) {
             if (resolution.isExplicit(Setting.DEFAULT_TTL)) {
@@ -79,7 +83,9 @@ public final class SettingsLoader {
         return new Settings(apiKey, upstreamUrl, issuerKey, maxTtl, defaultTtl, openIssuance,
                 connectTimeout, headerTimeout, idleTimeout, maxConnections, maxRequestBody, shutdownGrace,
                 metrics, metricsKey, metricsMaxAgents, tokenStore, redis, maxUploadBody, publicUrl, trustForwardedHeaders,
-                defaultLimits, usageMetering, usageRetention, oidc);
+                defaultLimits, usageMetering, usageRetention, oidc,
+                requestBodyTimeout, upstreamPoolWait,
+                connectionsPerToken.orElse(Math.max(1, maxConnections / 4)));
     }
 
     /**

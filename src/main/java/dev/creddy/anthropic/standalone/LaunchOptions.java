@@ -41,7 +41,10 @@ record LaunchOptions(ListenAddress address, String contextPath, Map<String, Stri
             Map.entry("oidc-clock-skew", "oidc-clock-skew"),
             Map.entry("oidc-jwks-refresh", "oidc-jwks-refresh"),
             Map.entry("default-limits", "default-limits"),
-            Map.entry("usage-metering", "usage-metering"));
+            Map.entry("usage-metering", "usage-metering"),
+            Map.entry("request-body-timeout", "request-body-timeout"),
+            Map.entry("pool-wait", "upstream-pool-wait"),
+            Map.entry("connections-per-token", "upstream-connections-per-token"));
 
     static String usage() {
         return """
@@ -86,6 +89,10 @@ record LaunchOptions(ListenAddress address, String contextPath, Map<String, Stri
                   --default-limits JSON   limits for tokens whose request leaves them out, e.g.
                                           '{"rpm":60,"tpm":100000,"models":["claude-sonnet-4"]}'
                   --usage-metering on|off read token usage from responses (default on)
+                  --request-body-timeout DUR  the longest a request body may take to arrive (default 5m)
+                  --pool-wait DUR         how long a request waits for a free upstream connection (default 5s)
+                  --connections-per-token N  upstream connections one token may hold (default: a quarter of
+                                          --max-connections)
                   --context-path PATH     serve under PATH instead of the root, e.g. /creddy
                   --help                  print this help
                 """;
