@@ -17,7 +17,6 @@ import java.util.LinkedHashMap;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
-import java.util.concurrent.Future;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledFuture;
 import java.util.logging.Level;
@@ -66,8 +65,7 @@ final class Exchange implements ClientRequestReader.Events, ClientResponseWriter
     private ClientRequestReader reader;
     private ClientResponseWriter writer;
     private UpstreamResponseConsumer consumer;
-    private volatile Future<Void> upstreamExchange;
-    private volatile boolean cancelRequested;
+    private final UpstreamCall upstreamExchange = new UpstreamCall();
     private volatile ScheduledFuture<?> headerDeadline;
     private volatile ScheduledFuture<?> bodyDeadline;
     private volatile String upstreamRequestId;
@@ -133,19 +131,12 @@ final class Exchange implements ClientRequestReader.Events, ClientResponseWriter
             headerDeadline = context.upstream().schedule(this::headerDeadlinePassed, context.headerTimeout());
             AsyncResponseConsumer<Void> upstreamResponse = batchUrls == null ? consumer
                     : new BatchMetadataResponse(this, consumer, batchUrls);
-            upstreamExchange = context.upstream().execute(new BasicRequestProducer(upstreamRequest, reader),
-                    upstreamResponse, new UpstreamOutcome());
+            upstreamExchange.start(() -> context.upstream().execute(new BasicRequestProducer(upstreamRequest, reader),
+                    upstreamResponse, new UpstreamOutcome()));
         } catch (RuntimeException e) {
             // Past startAsync the container's error page cannot answer; the exchange's own exit must.
             LOG.log(Level.SEVERE, "exchange " + id + " could not start: " + e.getClass().getName());
             fail(Outcome.PROXY_FAILED, e);
-            return;
-        }
-        if (cancelRequested) {
-            // Failed while execute() was still returning: make sure nothing stays in flight. (Not on the
-            // end alone: a small response can complete normally before execute() returns, and cancelling
-            // that finished exchange would report a failure for a whole response.)
-            upstreamExchange.cancel(true);
         }
     }
 
@@ -318,12 +309,8 @@ final class Exchange implements ClientRequestReader.Events, ClientResponseWriter
      * the reader and the consumer end it instead by failing their next callback (see {@link #isEnded()}).
      */
     private void cancelUpstream() {
-        cancelRequested = true;
         cancel(headerDeadline);
-        Future<Void> inFlight = upstreamExchange;
-        if (inFlight != null) {
-            inFlight.cancel(true);
-        }
+        upstreamExchange.cancel();
     }
 
     private void headerDeadlinePassed() {
