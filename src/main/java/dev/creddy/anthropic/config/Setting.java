@@ -48,9 +48,9 @@ public enum Setting {
     OIDC_POLICY("oidc-policy", "CREDDY_OIDC_POLICY", null, false),
     /** The longest a client may take to send a request body, from the request's arrival (408 after). */
     REQUEST_BODY_TIMEOUT("request-body-timeout", "CREDDY_REQUEST_BODY_TIMEOUT", "5m", false),
-    /** How long an exchange waits for a pooled upstream connection to come free (503 with retry-after after). */
-    UPSTREAM_POOL_WAIT("upstream-pool-wait", "CREDDY_UPSTREAM_POOL_WAIT", "5s", false),
-    /** Upstream connections one token may hold at once; without a value, a quarter of upstream-max-connections. */
+    /** How long an exchange waits for a pooled upstream connection (503 with retry-after after); without a value, upstream-connect-timeout. */
+    UPSTREAM_POOL_WAIT("upstream-pool-wait", "CREDDY_UPSTREAM_POOL_WAIT", null, false),
+    /** Upstream connections one token may hold at once; without a value, a quarter of upstream-max-connections, at least 2. */
     UPSTREAM_CONNECTIONS_PER_TOKEN("upstream-connections-per-token", "CREDDY_UPSTREAM_CONNECTIONS_PER_TOKEN", null, false);
 
     private final String key;

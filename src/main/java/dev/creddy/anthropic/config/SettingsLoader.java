@@ -61,7 +61,7 @@ public final class SettingsLoader {
         Duration usageRetention = resolution.required(Setting.USAGE_RETENTION, SettingsLoader::atLeastAnHour);
         Optional<OidcSettings> oidc = oidc(resolution);
         Duration requestBodyTimeout = resolution.required(Setting.REQUEST_BODY_TIMEOUT, SettingsLoader::positiveDuration);
-        Duration upstreamPoolWait = resolution.required(Setting.UPSTREAM_POOL_WAIT, SettingsLoader::positiveDuration);
+        Optional<Duration> upstreamPoolWait = resolution.optional(Setting.UPSTREAM_POOL_WAIT, SettingsLoader::positiveDuration);
         Optional<Integer> connectionsPerToken = resolution.optional(Setting.UPSTREAM_CONNECTIONS_PER_TOKEN,
                 SettingsLoader::positiveInt);
 
@@ -84,8 +84,8 @@ public final class SettingsLoader {
                 connectTimeout, headerTimeout, idleTimeout, maxConnections, maxRequestBody, shutdownGrace,
                 metrics, metricsKey, metricsMaxAgents, tokenStore, redis, maxUploadBody, publicUrl, trustForwardedHeaders,
                 defaultLimits, usageMetering, usageRetention, oidc,
-                requestBodyTimeout, upstreamPoolWait,
-                connectionsPerToken.orElse(Math.max(1, maxConnections / 4)));
+                requestBodyTimeout, upstreamPoolWait.orElse(connectTimeout),
+                connectionsPerToken.orElse(Math.max(2, maxConnections / 4)));
     }
 
     /**

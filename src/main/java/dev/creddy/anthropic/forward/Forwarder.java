@@ -71,16 +71,15 @@ public class Forwarder {
         this.publicUrl = new PublicUrl(settings.publicUrl(), settings.trustForwardedHeaders());
         // Looked up here, where the application's class loader is current; reactor threads may have another.
         this.jsonProvider = JsonProvider.provider();
-        this.ends = new ThreadPoolExecutor(1, 1, 0, TimeUnit.MILLISECONDS, new ArrayBlockingQueue<>(END_QUEUE), runnable -> {
-            Thread thread = new Thread(runnable, "creddy-exchange-ends");
-            thread.setDaemon(true);
-            return thread;
-        }, (task, executor) -> task.run());
+        this.ends = new ThreadPoolExecutor(1, 1, 0, TimeUnit.MILLISECONDS, new ArrayBlockingQueue<>(END_QUEUE),
+                UpstreamClient.appThreads("creddy-exchange-ends"), (task, executor) -> task.run());
         // Usage first: a client that saw its response end must find it counted; the audit line last.
-        this.context = new ExchangeContext(new HeaderPolicy(), upstream, settings.upstreamHeaderTimeout(),
-                settings.requestBodyTimeout(), new ErrorExit(settings), json,
-                List.of(new UsageRecorder(ledger), metrics, new AuditObserver(audit)), ends, settings.usageMetering(),
-                new TokenConnections(settings.upstreamConnectionsPerToken()));
+        // The beans behind their client proxies: every exchange calls them (see ContextualInstances).
+        this.context = new ExchangeContext(new HeaderPolicy(), ContextualInstances.unwrap(upstream),
+                settings.upstreamHeaderTimeout(), settings.requestBodyTimeout(), new ErrorExit(settings),
+                ContextualInstances.unwrap(json), List.of(new UsageRecorder(ContextualInstances.unwrap(ledger)),
+                        ContextualInstances.unwrap(metrics), new AuditObserver(ContextualInstances.unwrap(audit))),
+                ends, settings.usageMetering(), new TokenConnections(settings.upstreamConnectionsPerToken()));
     }
 
     /**

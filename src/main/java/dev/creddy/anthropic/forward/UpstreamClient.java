@@ -84,6 +84,7 @@ public class UpstreamClient implements UpstreamPoolMXBean {
                 .build();
         client = HttpAsyncClients.custom()
                 .setConnectionManager(pool)
+                .setThreadFactory(appThreads("httpclient-dispatch"))
                 .setHttp1Config(Http1Config.custom()
                         // An upstream head beyond these fails the exchange with a 502 instead of buffering
                         // without end (Anthropic sends about 30 headers, none longer than a few hundred bytes).
@@ -113,15 +114,27 @@ public class UpstreamClient implements UpstreamPoolMXBean {
                 .disableConnectionState()
                 .build();
         client.start();
-        ScheduledThreadPoolExecutor timer = new ScheduledThreadPoolExecutor(1, runnable -> {
-            Thread thread = new Thread(runnable, "creddy-upstream-deadlines");
-            thread.setDaemon(true);
-            return thread;
-        });
+        ScheduledThreadPoolExecutor timer = new ScheduledThreadPoolExecutor(1, appThreads("creddy-upstream-deadlines"));
         // Nearly every deadline is cancelled when the headers arrive; a cancelled one must not stay
         // queued (holding its exchange) until its time would have come.
         timer.setRemoveOnCancelPolicy(true);
         deadlines = timer;
+    }
+
+    /**
+     * Threads whose context class loader is the application's, whichever thread happens to create them:
+     * the meters and the error exit look JSON providers up through it (a reactor thread that inherited
+     * another loader finds Parsson under the wrong one, and the meter's class never initialises).
+     */
+    static java.util.concurrent.ThreadFactory appThreads(String name) {
+        ClassLoader application = UpstreamClient.class.getClassLoader();
+        java.util.concurrent.atomic.AtomicInteger count = new java.util.concurrent.atomic.AtomicInteger();
+        return runnable -> {
+            Thread thread = new Thread(runnable, name + "-" + count.incrementAndGet());
+            thread.setDaemon(true);
+            thread.setContextClassLoader(application);
+            return thread;
+        };
     }
 
     /** Sends one exchange; the consumer streams the response, the callback hears the outcome. */

@@ -90,9 +90,10 @@ record LaunchOptions(ListenAddress address, String contextPath, Map<String, Stri
                                           '{"rpm":60,"tpm":100000,"models":["claude-sonnet-4"]}'
                   --usage-metering on|off read token usage from responses (default on)
                   --request-body-timeout DUR  the longest a request body may take to arrive (default 5m)
-                  --pool-wait DUR         how long a request waits for a free upstream connection (default 5s)
+                  --pool-wait DUR         how long a request waits for a free upstream connection (default:
+                                          the connect timeout, 10s)
                   --connections-per-token N  upstream connections one token may hold (default: a quarter of
-                                          --max-connections)
+                                          --max-connections, at least 2)
                   --context-path PATH     serve under PATH instead of the root, e.g. /creddy
                   --help                  print this help
                 """;
