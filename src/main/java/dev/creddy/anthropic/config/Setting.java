@@ -94,7 +94,16 @@ public enum Setting {
     CONSOLE("console", "CREDDY_CONSOLE", "on", false,
             "--console on|off", "the operator console at `<context>/console/`; `off` removes it (404)"),
     CONSOLE_SESSION_TTL("console-session-ttl", "CREDDY_CONSOLE_SESSION_TTL", "8h", false,
-            "--console-session-ttl DURATION", "how long a console sign-in lasts");
+            "--console-session-ttl DURATION", "how long a console sign-in lasts"),
+    /** The longest a client may take to send a request body, from the request's arrival (408 after). */
+    REQUEST_BODY_TIMEOUT("request-body-timeout", "CREDDY_REQUEST_BODY_TIMEOUT", "5m", false,
+            "--request-body-timeout DURATION", "the longest a request body may take to arrive; `408` after"),
+    /** How long an exchange waits for a pooled upstream connection (503 with retry-after after); without a value, upstream-connect-timeout. */
+    UPSTREAM_POOL_WAIT("upstream-pool-wait", "CREDDY_UPSTREAM_POOL_WAIT", null, false,
+            "--pool-wait DURATION", "how long a request waits for a free upstream connection (`503` with `retry-after` after); without a value `upstream-connect-timeout`"),
+    /** Upstream connections one token may hold at once; without a value, a quarter of upstream-max-connections, at least 2. */
+    UPSTREAM_CONNECTIONS_PER_TOKEN("upstream-connections-per-token", "CREDDY_UPSTREAM_CONNECTIONS_PER_TOKEN", null, false,
+            "--connections-per-token N", "upstream connections one token may hold at once (`429` above); without a value a quarter of `upstream-max-connections`, at least 2");
 
 
     private final String key;

@@ -35,6 +35,9 @@ import java.util.Optional;
  * @param usageRetention how long the hourly usage history is kept for reports (at least an hour)
  * @param oidc how agents prove their identity with a JWT; empty when no issuer is trusted (the feature is off)
  * @param console the operator console: on or off, and how long its sessions last
+ * @param requestBodyTimeout the longest a client may take to send a request body (408 after)
+ * @param upstreamPoolWait how long an exchange waits for a pooled upstream connection (503 after)
+ * @param upstreamConnectionsPerToken how many upstream connections one token may hold at once (429 above)
  */
 public record Settings(
         Optional<Secret> anthropicApiKey,
@@ -61,7 +64,10 @@ public record Settings(
         boolean usageMetering,
         Duration usageRetention,
         Optional<OidcSettings> oidc,
-        ConsoleSettings console) {
+        ConsoleSettings console,
+        Duration requestBodyTimeout,
+        Duration upstreamPoolWait,
+        int upstreamConnectionsPerToken) {
 
     public Settings {
         Objects.requireNonNull(anthropicApiKey, "anthropicApiKey");
@@ -84,6 +90,8 @@ public record Settings(
         Objects.requireNonNull(usageRetention, "usageRetention");
         Objects.requireNonNull(oidc, "oidc");
         Objects.requireNonNull(console, "console");
+        Objects.requireNonNull(requestBodyTimeout, "requestBodyTimeout");
+        Objects.requireNonNull(upstreamPoolWait, "upstreamPoolWait");
     }
 
     /** Why the proxy cannot forward, or empty when it can. */

@@ -67,6 +67,10 @@ public final class SettingsLoader {
         Optional<OidcSettings> oidc = oidc(resolution);
         Boolean console = resolution.required(Setting.CONSOLE, SettingsLoader::onOff);
         Duration consoleSessionTtl = resolution.required(Setting.CONSOLE_SESSION_TTL, SettingsLoader::positiveDuration);
+        Duration requestBodyTimeout = resolution.required(Setting.REQUEST_BODY_TIMEOUT, SettingsLoader::positiveDuration);
+        Optional<Duration> upstreamPoolWait = resolution.optional(Setting.UPSTREAM_POOL_WAIT, SettingsLoader::positiveDuration);
+        Optional<Integer> connectionsPerToken = resolution.optional(Setting.UPSTREAM_CONNECTIONS_PER_TOKEN,
+                SettingsLoader::positiveInt);
 
         if (maxTtl != null && defaultTtl != null && defaultTtl.compareTo(maxTtl) > 0) {
             if (resolution.isExplicit(Setting.DEFAULT_TTL)) {
@@ -87,7 +91,9 @@ public final class SettingsLoader {
                 connectTimeout, headerTimeout, idleTimeout, maxConnections, maxRequestBody, shutdownGrace,
                 metrics, metricsKey, metricsMaxAgents, tokenStore, redis, maxUploadBody, publicUrl, trustForwardedHeaders,
                 defaultLimits, usageMetering, usageRetention, oidc,
-                new ConsoleSettings(console, consoleSessionTtl));
+                new ConsoleSettings(console, consoleSessionTtl),
+                requestBodyTimeout, upstreamPoolWait.orElse(connectTimeout),
+                connectionsPerToken.orElse(Math.max(2, maxConnections / 4)));
     }
 
     /**

@@ -19,7 +19,7 @@ import org.apache.hc.core5.http.protocol.HttpContext;
 /**
  * The upstream's answer to a batch metadata call: held whole (it is small JSON), its
  * {@code results_url}s re-pointed by a {@link BatchUrlRewriter}, then handed to the
- * {@link ResponseBodyPump} as if the upstream had sent it that way, with a corrected length. Anything
+ * {@link UpstreamResponseConsumer} as if the upstream had sent it that way, with a corrected length. Anything
  * else (an error status, a body that is not JSON, a compressed one, one over
  * {@link BatchUrlRewriter#MAX_BODY}) goes to the pump unchanged as it arrives, so the pump's streaming
  * path is the same for every exchange.
@@ -47,7 +47,7 @@ final class BatchMetadataResponse implements AsyncResponseConsumer<Void> {
     }
 
     private final Exchange exchange;
-    private final ResponseBodyPump pump;
+    private final UpstreamResponseConsumer pump;
     private final BatchUrlRewriter rewriter;
     private final Object lock = new Object();
     private final DebtCapacity pumpCapacity = new DebtCapacity();
@@ -62,7 +62,7 @@ final class BatchMetadataResponse implements AsyncResponseConsumer<Void> {
     /** Bytes held before the capacity channel arrived, to be credited when it does. */
     private int uncredited;
 
-    BatchMetadataResponse(Exchange exchange, ResponseBodyPump pump, BatchUrlRewriter rewriter) {
+    BatchMetadataResponse(Exchange exchange, UpstreamResponseConsumer pump, BatchUrlRewriter rewriter) {
         this.exchange = exchange;
         this.pump = pump;
         this.rewriter = rewriter;
@@ -230,7 +230,7 @@ final class BatchMetadataResponse implements AsyncResponseConsumer<Void> {
 
     /** Like the pump: a consumer that throws ends the upstream exchange and discards its connection. */
     private void abortIfFinished() throws CancelledExchangeException {
-        if (exchange.isFinished()) {
+        if (exchange.isEnded()) {
             throw new CancelledExchangeException();
         }
     }

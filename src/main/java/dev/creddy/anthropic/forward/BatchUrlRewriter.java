@@ -14,7 +14,6 @@ import java.net.URI;
 import java.net.URISyntaxException;
 import java.util.Locale;
 import java.util.Map;
-import java.util.regex.Pattern;
 
 /**
  * Points the {@code results_url} of Message Batches at the proxy. Anthropic answers batch calls with
@@ -33,7 +32,6 @@ final class BatchUrlRewriter {
     static final int MAX_BODY = 16 * 1024 * 1024;
 
     private static final String RESULTS_URL = "results_url";
-    private static final Pattern BATCH_METADATA = Pattern.compile("/v1/messages/batches(/[^/]+(/cancel)?)?");
 
     private final URI upstream;
     private final String upstreamPath;
@@ -60,15 +58,7 @@ final class BatchUrlRewriter {
      * @param path the decoded, normalised path within the application
      */
     static boolean isBatchMetadata(String method, String path) {
-        var matcher = BATCH_METADATA.matcher(path);
-        if (!matcher.matches()) {
-            return false;
-        }
-        return switch (method.toUpperCase(Locale.ROOT)) {
-            case "GET" -> matcher.group(2) == null;
-            case "POST" -> matcher.group(1) == null || matcher.group(2) != null;
-            default -> false;
-        };
+        return Endpoint.of(path).isBatchMetadata(method);
     }
 
     /** The body with every {@code results_url} under the upstream re-pointed at the proxy, or {@code body} itself when none was (or it is not JSON). */

@@ -1,9 +1,7 @@
 package dev.creddy.anthropic.forward;
 
 import dev.creddy.anthropic.api.ApiError;
-import dev.creddy.anthropic.observe.AuditEntry;
-import dev.creddy.anthropic.token.TokenRecord;
-import dev.creddy.anthropic.usage.Admission;
+import dev.creddy.anthropic.token.TokenLimits;
 import dev.creddy.anthropic.usage.RateLimitHeaders;
 import dev.creddy.anthropic.usage.ResponseMeter;
 import dev.creddy.anthropic.usage.ResponseMeters;
@@ -15,14 +13,16 @@ import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
 import java.io.IOException;
 import java.time.Instant;
+import java.util.LinkedHashMap;
 import java.util.Locale;
-import java.util.concurrent.Future;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledFuture;
-import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.concurrent.atomic.AtomicReference;
 import java.util.logging.Level;
 import java.util.logging.Logger;
 import org.apache.hc.core5.concurrent.FutureCallback;
+import org.apache.hc.core5.http.EntityDetails;
 import org.apache.hc.core5.http.Header;
 import org.apache.hc.core5.http.HttpRequest;
 import org.apache.hc.core5.http.HttpResponse;
@@ -31,278 +31,311 @@ import org.apache.hc.core5.http.nio.support.BasicRequestProducer;
 
 /**
  * One forwarded request: owns both legs ({@code clientRequest}/{@code clientResponse} on the servlet
- * side, {@code upstreamRequest}/{@code upstreamResponse} on the HttpClient side), the deadline for
- * the upstream's headers, the one error exit and the one completion.
+ * side through its {@link ClientRequestReader} and {@link ClientResponseWriter}, {@code upstreamRequest}/
+ * {@code upstreamResponse} on the HttpClient side), the deadlines, the one error exit and the one end.
+ *
+ * <p>Its {@link ExchangeState} says where it is; every decision (the head won, the exchange failed,
+ * the client left) is a {@link ExchangeState#transition}, and the loser of a race does nothing. The
+ * end is reported once, when the writer has finished: on the context's end executor, to every
+ * observer (usage, metrics, audit), and only then is the client's response completed, so a client
+ * that saw its response end finds its usage already counted.
  *
  * <p>Thread-safety: callbacks arrive on container threads, HttpClient's reactor threads and the
- * deadline timer. The {@link Stage} moves only by compare-and-set, so exactly one of "the upstream
- * answered" and "the exchange failed" wins, and the {@code AsyncContext} is completed exactly once.
+ * deadline timer. The fields set in {@link #start} are written before any listener that could read
+ * them is registered.
  */
-final class Exchange {
+final class Exchange implements ClientRequestReader.Events, ClientResponseWriter.Events {
 
     private static final Logger LOG = Logger.getLogger(Exchange.class.getName());
-
-    /** Where the exchange is; it only moves forward. */
-    private enum Stage {
-        /** Sent (or sending); the client has been told nothing yet. */
-        AWAITING_RESPONSE,
-        /** The upstream's status and headers went to the client; the body is streaming. */
-        STREAMING,
-        /** Completed or failed; nothing more may be written. */
-        FINISHED
-    }
+    private static final Set<String> METHODS_WITH_BODY = Set.of("POST", "PUT", "PATCH");
 
     private final String id;
+    private final ForwardedRequest request;
+    private final ExchangeContext context;
     private final HttpServletRequest clientRequest;
     private final HttpServletResponse clientResponse;
-    private final TokenRecord caller;
-    private final Forwarder forwarder;
+    private final HttpRequest upstreamRequest;
+    private final BatchUrlRewriter batchUrls;
+    private final TokenConnections.Permit permit;
     private final long startNanos = System.nanoTime();
-    /** Read up front: once the async context completes, the container recycles the request object. */
-    private final String clientAddress;
-    private final String method;
-    private final String path;
     private final ExchangeObserver.Observation observed;
-    private final long bodyLimit;
-    /** How the token stood against its limits when admitted; null for a token without counted limits. */
-    private final Admission admission;
-    private final AtomicReference<Stage> stage = new AtomicReference<>(Stage.AWAITING_RESPONSE);
-    private final AtomicBoolean completed = new AtomicBoolean();
 
-    private AsyncContext asyncContext;
-    private ResponseBodyPump responsePump;
-    private ModelCheck modelCheck;
-    private volatile Future<Void> upstreamExchange;
-    private volatile boolean cancelRequested;
+    private ExchangeState state;
+    /** Null when the request has no body. */
+    private ClientRequestReader reader;
+    private ClientResponseWriter writer;
+    private UpstreamResponseConsumer consumer;
+    private final UpstreamCall upstreamExchange = new UpstreamCall();
     private volatile ScheduledFuture<?> headerDeadline;
-    private volatile int status;
-    private volatile String outcome = "completed";
+    private volatile ScheduledFuture<?> bodyDeadline;
     private volatile String upstreamRequestId;
 
-    Exchange(String id, HttpServletRequest clientRequest, HttpServletResponse clientResponse, TokenRecord caller,
-            Admission admission, Forwarder forwarder) {
+    /**
+     * @param batchUrls for a batch metadata call, what re-points its {@code results_url}s; otherwise null
+     * @param permit the exchange's place in its token's count of upstream connections; released at the end
+     */
+    Exchange(String id, ForwardedRequest request, ExchangeContext context, HttpServletRequest clientRequest,
+            HttpServletResponse clientResponse, HttpRequest upstreamRequest, BatchUrlRewriter batchUrls,
+            TokenConnections.Permit permit) {
         this.id = id;
+        this.request = request;
+        this.context = context;
         this.clientRequest = clientRequest;
         this.clientResponse = clientResponse;
-        this.caller = caller;
-        this.admission = admission;
-        this.forwarder = forwarder;
-        this.clientAddress = clientRequest.getRemoteAddr();
-        this.method = clientRequest.getMethod();
-        this.path = Forwarder.pathOf(clientRequest);
-        this.observed = forwarder.observer().started(caller, method, path);
-        this.bodyLimit = forwarder.bodyLimits().limitFor(method, path);
+        this.upstreamRequest = upstreamRequest;
+        this.batchUrls = batchUrls;
+        this.permit = permit;
+        this.observed = context.started(request);
     }
 
-    /**
-     * Goes asynchronous and sends {@code upstreamRequest}; returns at once, on the container thread.
-     *
-     * @param batchUrls for a batch metadata call, what re-points its {@code results_url}s; otherwise null
-     */
-    void start(HttpRequest upstreamRequest, BatchUrlRewriter batchUrls) throws IOException {
-        asyncContext = clientRequest.startAsync(clientRequest, clientResponse);
+    /** Goes asynchronous and starts reading and, unless the model gate holds it, sending; returns at once. */
+    void start() throws IOException {
+        AsyncContext asyncContext = clientRequest.startAsync(clientRequest, clientResponse);
         // Only the upstream leg owns timeouts: streams of extended thinking run for many minutes.
         asyncContext.setTimeout(0);
+        writer = new ClientResponseWriter(new ServletClientLeg(clientResponse, asyncContext), this);
+        consumer = new UpstreamResponseConsumer(this, writer);
+        reader = readerFor(clientRequest);
+        state = new ExchangeState(reader != null && reader.isGated() ? ExchangeState.Phase.GATED
+                : ExchangeState.Phase.AWAITING_HEAD);
         asyncContext.addListener(new ClientListener());
-        modelCheck = ModelCheck.forRequest(caller.limits(), method, path);
-        RequestBodyPump requestBody = RequestBodyPump.forRequest(this, clientRequest, bodyLimit, modelCheck);
-        responsePump = new ResponseBodyPump(this, clientResponse);
-        AsyncResponseConsumer<Void> upstreamResponseConsumer = batchUrls == null ? responsePump
-                : new BatchMetadataResponse(this, responsePump, batchUrls);
-        // Both listeners are set here, on the container thread: see ResponseBodyPump.start.
-        responsePump.start();
-        if (requestBody != null) {
-            clientRequest.getInputStream().setReadListener(requestBody);
+        // Both listeners are set here, on the container thread: see ClientResponseWriter.start.
+        writer.start();
+        if (reader != null) {
+            bodyDeadline = context.upstream().schedule(this::bodyDeadlinePassed, context.bodyTimeout());
+            clientRequest.getInputStream().setReadListener(reader);
         }
+        if (state.phase() == ExchangeState.Phase.AWAITING_HEAD) {
+            sendUpstream();
+        }
+    }
+
+    private ClientRequestReader readerFor(HttpServletRequest clientRequest) throws IOException {
+        long length = clientRequest.getContentLengthLong();
+        boolean chunked = clientRequest.getHeader("transfer-encoding") != null;
+        if (length < 0 && !chunked) {
+            // No framing means no body (RFC 9112 §6.3); POST and friends still get an explicit empty one.
+            if (!METHODS_WITH_BODY.contains(request.method().toUpperCase(Locale.ROOT))) {
+                return null;
+            }
+            length = 0;
+        }
+        ModelCheck modelCheck = ModelCheck.forRequest(request.caller().limits(), request.method(), request.path());
+        return new ClientRequestReader(this, clientRequest.getInputStream(), chunked ? -1 : length, request.bodyLimit(),
+                modelCheck);
+    }
+
+    /** Sends {@code upstreamRequest}; the exchange is {@link ExchangeState.Phase#AWAITING_HEAD}. */
+    private void sendUpstream() {
         try {
-            headerDeadline = forwarder.upstream().schedule(this::headerDeadlinePassed, forwarder.headerTimeout());
-            upstreamExchange = forwarder.upstream().execute(
-                    new BasicRequestProducer(upstreamRequest, requestBody), upstreamResponseConsumer, new UpstreamOutcome());
+            headerDeadline = context.upstream().schedule(this::headerDeadlinePassed, context.headerTimeout());
+            AsyncResponseConsumer<Void> upstreamResponse = batchUrls == null ? consumer
+                    : new BatchMetadataResponse(this, consumer, batchUrls);
+            upstreamExchange.start(() -> context.upstream().execute(new BasicRequestProducer(upstreamRequest, reader),
+                    upstreamResponse, new UpstreamOutcome()));
         } catch (RuntimeException e) {
             // Past startAsync the container's error page cannot answer; the exchange's own exit must.
             LOG.log(Level.SEVERE, "exchange " + id + " could not start: " + e.getClass().getName());
-            fail(FailureKind.INTERNAL, e);
-            return;
-        }
-        if (cancelRequested) {
-            // Failed while execute() was still returning: make sure nothing stays in flight. (Not on
-            // FINISHED alone: a small response can complete normally before execute() returns, and
-            // cancelling that finished exchange would report a failure for a whole response.)
-            upstreamExchange.cancel(true);
+            fail(Outcome.PROXY_FAILED, e);
         }
     }
 
+    // --- the reader's events ----------------------------------------------------------------------
+
+    @Override
+    public void gateOpened() {
+        if (state.transition(ExchangeState.Phase.AWAITING_HEAD, 0, null) != null) {
+            sendUpstream();
+        }
+    }
+
+    @Override
+    public void bodyRead(int bytes) {
+        observed.requestBodyRead(bytes);
+    }
+
+    @Override
+    public void bodyEnded() {
+        cancel(bodyDeadline);
+    }
+
+    @Override
+    public void bodyFailed(Outcome outcome, Throwable cause) {
+        fail(outcome, cause);
+    }
+
+    @Override
+    public boolean isEnded() {
+        return state.isEnded();
+    }
+
+    // --- the upstream's events --------------------------------------------------------------------
+
     /**
-     * The upstream answered: copy status and headers to the client. Called once, on a reactor
-     * thread; false when the exchange has already failed (the deadline won the race).
+     * The upstream answered: its status and headers go to the client. Called once, on a reactor thread;
+     * false when the exchange has already ended (a deadline or the client won the race).
      */
-    boolean beginResponse(HttpResponse upstreamResponse, long contentLength, boolean sse) {
-        if (!stage.compareAndSet(Stage.AWAITING_RESPONSE, Stage.STREAMING)) {
+    boolean responseHead(HttpResponse upstreamResponse, EntityDetails entity) {
+        int status = upstreamResponse.getCode();
+        if (state.transition(ExchangeState.Phase.STREAMING, status, null) == null) {
             return false;
         }
-        cancelDeadline();
-        status = upstreamResponse.getCode();
+        cancel(headerDeadline);
         observed.responseHead(status, System.nanoTime() - startNanos);
-        Header requestId = upstreamResponse.getFirstHeader("request-id");
-        upstreamRequestId = requestId == null ? null : requestId.getValue();
-        clientResponse.setStatus(status);
-        for (Header header : forwarder.headers().forClient(upstreamResponse.getHeaders())) {
-            clientResponse.addHeader(header.getName(), header.getValue());
-        }
-        if (contentLength >= 0) {
-            clientResponse.setContentLengthLong(contentLength);
-        }
+        upstreamRequestId = headerValue(upstreamResponse, "request-id");
+        boolean sse = isEventStream(headerValue(upstreamResponse, "content-type"));
+        Map<String, String> extra = new LinkedHashMap<>();
         if (sse) {
             // Tells an nginx in front of us not to buffer the stream.
-            clientResponse.setHeader("X-Accel-Buffering", "no");
+            extra.put("X-Accel-Buffering", "no");
         }
-        if (admission != null) {
-            RateLimitHeaders.of(caller.limits(), admission).forEach(clientResponse::setHeader);
+        if (request.admission() != null) {
+            extra.putAll(RateLimitHeaders.of(request.caller().limits(), request.admission()));
         }
-        return true;
+        if (reader != null && !reader.wholeBodyRead()) {
+            // The upstream answered before the client finished its body: the rest is never read.
+            extra.put("Connection", "close");
+        }
+        long length = entity == null ? 0 : entity.getContentLength();
+        return writer.head(status, context.headers().forClient(upstreamResponse.getHeaders()), length, extra, sse,
+                entity != null);
     }
 
     /** What reads the usage from the upstream's response body, chosen by its head. */
     ResponseMeter meterFor(HttpResponse upstreamResponse) {
-        if (!forwarder.settings().usageMetering()) {
+        if (!context.usageMetering()) {
             return ResponseMeter.NONE;
         }
-        return ResponseMeters.forResponse(method, path, upstreamResponse.getCode(), headerValue(upstreamResponse, "content-type"),
-                headerValue(upstreamResponse, "content-encoding"));
-    }
-
-    private static String headerValue(HttpResponse response, String name) {
-        Header header = response.getFirstHeader(name);
-        return header == null ? null : header.getValue();
-    }
-
-    /** The exchange ended normally: complete the client's response. Idempotent. */
-    void complete() {
-        end(false);
+        return ResponseMeters.forResponse(request.method(), request.path(), upstreamResponse.getCode(),
+                headerValue(upstreamResponse, "content-type"), headerValue(upstreamResponse, "content-encoding"),
+                unreadableCharge(request.caller().limits()));
     }
 
     /**
-     * Ends a committed, non-SSE response that cannot be finished (the upstream broke mid-body) by
-     * breaking the client's connection: completing it would pass a truncated body off as whole (a
-     * chunked one ends cleanly; one with a Content-Length leaves the client waiting). There is no
-     * Servlet API for this, so the exchange dispatches to a target that fails after commit, which
-     * containers answer by closing the connection.
+     * What a metered answer the meters cannot read is charged: enough to reach the token's tightest
+     * counted limit, so it cannot run on unmetered; nothing when the token counts no tokens.
      */
-    void abortConnection() {
-        end(true);
-    }
-
-    private void end(boolean abort) {
-        stage.set(Stage.FINISHED);
-        if (!completed.compareAndSet(false, true)) {
-            return;
+    private static long unreadableCharge(TokenLimits limits) {
+        long charge = 0;
+        if (limits.maxTokensTotal().isPresent()) {
+            charge = Math.max(charge, limits.maxTokensTotal().getAsLong());
         }
-        Usage used = responsePump.usage().plus(new Usage(1, 0, 0, 0, 0, isError() ? 1 : 0));
-        observed.used(used);
-        observed.completed(status, outcome, System.nanoTime() - startNanos);
-        cancelDeadline();
-        forwarder.recordUsage(caller, used);
-        try {
-            if (abort) {
-                clientRequest.setAttribute(Forwarder.ABORT_ATTRIBUTE, Boolean.TRUE);
-                asyncContext.dispatch(Forwarder.ABORT_PATH);
-            } else {
-                asyncContext.complete();
-            }
-        } catch (IllegalStateException e) {
-            // The container already ended the request after a client error; there is nothing to complete.
-            LOG.log(Level.FINE, "exchange " + id + ": async context already ended", e);
+        if (limits.tpm().isPresent()) {
+            charge = Math.max(charge, limits.tpm().getAsLong());
         }
-        forwarder.audit().record(AuditEntry.forwarded(Instant.now().toString(), id, caller.agentName(),
-                caller.id().value(), clientAddress, method, path, status, outcome, elapsedMillis(), upstreamRequestId,
-                modelCheck == null ? null : modelCheck.model(), used, caller.identity().orElse(null)));
-    }
-
-    /** Whether the client got an error (or nothing whole): what the usage counts as errors. */
-    private boolean isError() {
-        return status >= 400 || status == 0 || !outcome.equals("completed");
-    }
-
-    /**
-     * The one error exit. Before the upstream answered, the client gets an Anthropic JSON error; after,
-     * the stream is ended (with an SSE {@code error} event where the response is SSE). The upstream
-     * exchange is cancelled, which discards its connection rather than returning it to the pool.
-     */
-    void fail(FailureKind kind, Throwable cause) {
-        // Decide first, cancel second: cancelling reports back through the upstream callbacks, and
-        // those must find the exchange already failed for this reason.
-        if (stage.compareAndSet(Stage.AWAITING_RESPONSE, Stage.FINISHED)) {
-            outcome = kind.outcome();
-            cancelUpstream();
-            LOG.log(Level.FINE, "exchange " + id + " failed before the response: " + kind, cause);
-            if (kind == FailureKind.CLIENT_GONE) {
-                complete();
-            } else {
-                // The body limit depends on the endpoint, which only the exchange knows; a refused model names itself.
-                ApiError error = kind == FailureKind.REQUEST_TOO_LARGE ? BodyLimits.tooLarge(bodyLimit)
-                        : cause instanceof RequestRefusedException refused ? refused.error()
-                        : kind.toApiError(forwarder.settings());
-                status = error.status();
-                responsePump.respond(error, forwarder.json().errorJson(error));
-            }
-        } else if (stage.compareAndSet(Stage.STREAMING, Stage.FINISHED)) {
-            outcome = kind.outcome();
-            cancelUpstream();
-            LOG.log(Level.FINE, "exchange " + id + " failed while streaming: " + kind, cause);
-            responsePump.abort(kind == FailureKind.CLIENT_GONE ? null : kind.toApiError(forwarder.settings()));
-        }
-    }
-
-    /**
-     * Cancels the upstream exchange, which discards its connection instead of pooling it. HttpClient
-     * (5.5, 5.6) can only cancel an exchange that started on an already-open connection; on a new
-     * one, the pumps end it instead by failing their next callback (see {@link #isFinished()}).
-     */
-    private void cancelUpstream() {
-        cancelRequested = true;
-        cancelDeadline();
-        Future<Void> inFlight = upstreamExchange;
-        if (inFlight != null) {
-            inFlight.cancel(true);
-        }
-    }
-
-    /** Whether the exchange is over; a pump called back after that aborts the upstream connection. */
-    boolean isFinished() {
-        return stage.get() == Stage.FINISHED;
-    }
-
-    private void headerDeadlinePassed() {
-        fail(FailureKind.HEADER_TIMEOUT, new HeaderTimeoutException());
-    }
-
-    private void cancelDeadline() {
-        ScheduledFuture<?> deadline = headerDeadline;
-        if (deadline != null) {
-            deadline.cancel(false);
-        }
-    }
-
-    private double elapsedMillis() {
-        return Math.round((System.nanoTime() - startNanos) / 10_000.0) / 100.0;
-    }
-
-    String id() {
-        return id;
-    }
-
-    /** The pumps report the body bytes they move; counted only, never held. */
-    void requestBodyRead(int bytes) {
-        observed.requestBodyRead(bytes);
+        return charge;
     }
 
     void responseBodyReceived(int bytes) {
         observed.responseBodyReceived(bytes);
     }
 
-    /** The bytes of an SSE {@code error} event for a stream that fails after its headers went out. */
-    byte[] errorEvent(ApiError error) {
-        return forwarder.json().errorEvent(error);
+    /** The upstream exchange failed; a failure after the whole response arrived concerns only the connection. */
+    void upstreamFailed(Exception cause) {
+        if (!consumer.hasWholeResponse()) {
+            fail(Outcome.ofUpstream(cause), cause);
+        }
+    }
+
+    // --- the writer's events ----------------------------------------------------------------------
+
+    @Override
+    public void clientFailed(Throwable cause) {
+        fail(Outcome.CLIENT_DISCONNECTED, cause);
+    }
+
+    /**
+     * The writer is done: the exchange ends here (completed, unless a failure ended it first), and its
+     * end is reported off the reactor before the client's response is completed.
+     */
+    @Override
+    public void finished(boolean broken) {
+        state.end(Outcome.COMPLETED, 0);
+        cancel(headerDeadline);
+        cancel(bodyDeadline);
+        permit.release();
+        ExchangeState.Snapshot ended = state.get();
+        Usage used = consumer.usage().plus(new Usage(1, 0, 0, 0, 0,
+                ended.status() >= 400 || ended.status() == 0 || ended.outcome() != Outcome.COMPLETED ? 1 : 0));
+        ExchangeEnd end = new ExchangeEnd(id, request, ended.status(), ended.outcome(), System.nanoTime() - startNanos,
+                Instant.now(), upstreamRequestId, reader == null ? null : reader.model(), used);
+        Runnable report = () -> {
+            observed.ended(end);
+            if (reader == null) {
+                writer.release(broken);
+            } else {
+                reader.closeThen(() -> writer.release(broken));
+            }
+        };
+        try {
+            context.ends().execute(report);
+        } catch (RejectedExecutionException e) {
+            // Shutting down: the end is still reported, here.
+            report.run();
+        }
+    }
+
+    // --- the one error exit -----------------------------------------------------------------------
+
+    /**
+     * Ends the exchange with {@code outcome}. Before the upstream's head, the client gets an Anthropic
+     * JSON error (with {@code Connection: close} when its body was not read to its end); after, the
+     * stream is ended (with an SSE {@code error} event where the response is SSE, with a broken
+     * connection otherwise). The upstream exchange is cancelled, which discards its connection rather
+     * than returning it to the pool. Whichever failure comes first wins; the rest do nothing.
+     */
+    void fail(Outcome outcome, Throwable cause) {
+        ApiError error = outcome == Outcome.CLIENT_DISCONNECTED ? null : context.errors().errorFor(outcome, cause, request);
+        // Decide first, cancel second: cancelling reports back through the upstream callbacks, and those
+        // must find the exchange already ended for this reason.
+        ExchangeState.Phase was = state.fail(outcome, error == null ? 0 : error.status());
+        if (was == null) {
+            return;
+        }
+        cancelUpstream();
+        cancel(bodyDeadline);
+        LOG.log(Level.FINE, "exchange " + id + " failed in " + was + ": " + outcome.wireName(), cause);
+        if (error == null) {
+            writer.clientGone();
+        } else {
+            boolean closeConnection = reader != null && !reader.wholeBodyRead();
+            writer.error(error, context.errorJson(error), context.errorEvent(error), closeConnection);
+        }
+    }
+
+    /**
+     * Cancels the upstream exchange, which discards its connection instead of pooling it. HttpClient
+     * (5.5, 5.6) can only cancel an exchange that started on an already-open connection; on a new one,
+     * the reader and the consumer end it instead by failing their next callback (see {@link #isEnded()}).
+     */
+    private void cancelUpstream() {
+        cancel(headerDeadline);
+        upstreamExchange.cancel();
+    }
+
+    private void headerDeadlinePassed() {
+        fail(Outcome.UPSTREAM_TIMEOUT, new HeaderTimeoutException());
+    }
+
+    private void bodyDeadlinePassed() {
+        if (reader != null && !reader.wholeBodyRead()) {
+            fail(Outcome.REQUEST_BODY_TIMEOUT, null);
+        }
+    }
+
+    private static void cancel(ScheduledFuture<?> deadline) {
+        if (deadline != null) {
+            deadline.cancel(false);
+        }
+    }
+
+    String id() {
+        return id;
+    }
+
+    private static String headerValue(HttpResponse response, String name) {
+        Header header = response.getFirstHeader(name);
+        return header == null ? null : header.getValue();
     }
 
     /** Whether a content type is an SSE stream. */
@@ -319,12 +352,12 @@ final class Exchange {
 
         @Override
         public void onTimeout(AsyncEvent event) {
-            fail(FailureKind.CLIENT_GONE, event.getThrowable());
+            fail(Outcome.CLIENT_DISCONNECTED, event.getThrowable());
         }
 
         @Override
         public void onError(AsyncEvent event) {
-            fail(FailureKind.CLIENT_GONE, event.getThrowable());
+            fail(Outcome.CLIENT_DISCONNECTED, event.getThrowable());
         }
 
         @Override
@@ -333,18 +366,16 @@ final class Exchange {
         }
     }
 
-    /** Hears the upstream exchange's end; failures go to the error exit, success is the pump's. */
+    /** Hears the upstream exchange's end; failures go to the error exit, success is the writer's. */
     private final class UpstreamOutcome implements FutureCallback<Void> {
         @Override
         public void completed(Void result) {
-            // The response pump completes the client's response once it has written everything.
+            // The writer finishes the client's response once it has written everything.
         }
 
         @Override
         public void failed(Exception cause) {
-            if (!responsePump.hasWholeResponse()) {
-                fail(FailureKind.ofUpstream(cause), cause);
-            }
+            upstreamFailed(cause);
         }
 
         @Override

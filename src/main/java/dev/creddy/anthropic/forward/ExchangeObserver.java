@@ -1,48 +1,39 @@
 package dev.creddy.anthropic.forward;
 
-import dev.creddy.anthropic.token.TokenRecord;
-import dev.creddy.anthropic.usage.Usage;
-
 /**
- * Hears the life of each forwarded exchange, for metrics: the exchange calls it at points it already
- * has, and the observer must return at once (count, never block, never throw).
+ * Hears the life of each forwarded exchange: metrics, the audit trail and the usage ledger are
+ * observers. The in-flight calls ({@link Observation#responseHead}, the byte counts) arrive on the
+ * threads that move the bytes, HttpClient's reactor threads included, and must only count; the end
+ * ({@link Observation#ended}) is reported exactly once, on the exchanges' end executor, never on a
+ * reactor thread, so an observer may take a lock or write a log line there.
  *
- * <p>Implementations are thread-safe: the calls of one exchange arrive on container threads,
- * HttpClient's reactor threads and the deadline timer.
+ * <p>Implementations are thread-safe and never throw.
  */
 public interface ExchangeObserver {
 
     /**
      * A new exchange, before anything is sent. Called once, on the container thread.
      *
-     * @param caller the authenticated token
-     * @param method the client's method
-     * @param path the decoded, normalised path within the application
      * @return what hears the rest of this exchange
      */
-    Observation started(TokenRecord caller, String method, String path);
+    Observation started(ForwardedRequest request);
 
     /** The rest of one exchange. */
     interface Observation {
 
         /** The upstream's status and headers arrived, {@code nanos} after the exchange started. At most once. */
-        void responseHead(int status, long nanos);
+        default void responseHead(int status, long nanos) {
+        }
 
         /** {@code bytes} of the client's body were read (on their way up). */
-        void requestBodyRead(int bytes);
+        default void requestBodyRead(int bytes) {
+        }
 
         /** {@code bytes} of the upstream's body were taken for the client (on their way down). */
-        void responseBodyReceived(int bytes);
+        default void responseBodyReceived(int bytes) {
+        }
 
-        /** What the exchange used, as the response reported it; called once, just before {@link #completed}. */
-        void used(Usage used);
-
-        /**
-         * The exchange is over, {@code nanos} after it started. Exactly once.
-         *
-         * @param status what the client got, 0 when it left before any status
-         * @param outcome how it ended, as the audit line says ({@code completed}, {@code client_disconnected}, …)
-         */
-        void completed(int status, String outcome, long nanos);
+        /** The exchange is over. Exactly once, off the reactor threads, before the client's response is completed. */
+        void ended(ExchangeEnd end);
     }
 }

@@ -1,14 +1,15 @@
 package dev.creddy.anthropic.forward;
 
+import dev.creddy.anthropic.api.ApiError;
 import dev.creddy.anthropic.api.JsonCodec;
 import dev.creddy.anthropic.config.Settings;
 import dev.creddy.anthropic.observe.AuditLog;
+import dev.creddy.anthropic.observe.AuditObserver;
+import dev.creddy.anthropic.observe.UsageRecorder;
 import dev.creddy.anthropic.token.TokenRecord;
-import dev.creddy.anthropic.usage.AcceptEncoding;
-import dev.creddy.anthropic.usage.Admission;
 import dev.creddy.anthropic.usage.ResponseMeters;
-import dev.creddy.anthropic.usage.Usage;
 import dev.creddy.anthropic.usage.UsageLedger;
+import jakarta.annotation.PreDestroy;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
 import jakarta.json.spi.JsonProvider;
@@ -16,112 +17,123 @@ import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
 import java.io.IOException;
 import java.time.Duration;
-import java.time.Instant;
 import java.util.ArrayList;
-import java.util.Collections;
+import java.util.Enumeration;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Optional;
+import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.ThreadLocalRandom;
-import java.util.logging.Level;
-import java.util.logging.Logger;
+import java.util.concurrent.ThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
 import org.apache.hc.core5.http.Header;
 import org.apache.hc.core5.http.HttpHost;
 import org.apache.hc.core5.http.message.BasicHeader;
 import org.apache.hc.core5.http.message.BasicHttpRequest;
 
 /**
- * Forwards authenticated requests to the upstream: chooses the target, copies the headers through
- * the {@link HeaderPolicy} and starts an {@link Exchange}. The collaborators every exchange shares
- * live here. Thread-safe.
+ * Forwards authenticated requests to the upstream: builds the upstream request through the
+ * {@link HeaderPolicy} and starts an {@link Exchange} with the one {@link ExchangeContext} every
+ * exchange shares. The servlet calls only this class's public methods, and nothing below it goes
+ * through a CDI client proxy. Thread-safe.
  */
 @ApplicationScoped
 public class Forwarder {
 
-    /** Where an exchange dispatches to break a committed response's connection (Exchange.abortConnection). */
+    /** Where an exchange dispatches to break a committed response's connection (see ServletClientLeg.abort). */
     public static final String ABORT_PATH = "/_creddy/abort";
     /** The request attribute that tells the abort target the dispatch is an exchange's. */
     public static final String ABORT_ATTRIBUTE = "creddy.abort";
 
-    private static final Logger LOG = Logger.getLogger(Forwarder.class.getName());
+    /** Ends waiting to be reported; past this the reporting thread is behind by seconds and ends run where they happen. */
+    private static final int END_QUEUE = 16_384;
 
-    private final HeaderPolicy headers = new HeaderPolicy();
     private Settings settings;
     private BodyLimits bodyLimits;
     private PublicUrl publicUrl;
     private JsonProvider jsonProvider;
-    private UpstreamClient upstream;
     private UpstreamTarget target;
-    private JsonCodec json;
-    private AuditLog audit;
-    private ExchangeObserver observer;
-    private UsageLedger ledger;
+    private HttpHost upstreamHost;
+    private ExchangeContext context;
+    private ThreadPoolExecutor ends;
 
     /** For CDI's proxy. */
     protected Forwarder() {
     }
 
     @Inject
-    public Forwarder(Settings settings, UpstreamClient upstream, JsonCodec json, AuditLog audit, ExchangeObserver observer,
+    public Forwarder(Settings settings, UpstreamClient upstream, JsonCodec json, AuditLog audit, ExchangeObserver metrics,
             UsageLedger ledger) {
         this.settings = settings;
-        this.upstream = upstream;
         this.target = new UpstreamTarget(settings.upstreamUrl());
-        this.json = json;
-        this.audit = audit;
-        this.observer = observer;
-        this.ledger = ledger;
+        this.upstreamHost = HttpHost.create(target.base());
         this.bodyLimits = new BodyLimits(settings);
         this.publicUrl = new PublicUrl(settings.publicUrl(), settings.trustForwardedHeaders());
         // Looked up here, where the application's class loader is current; reactor threads may have another.
         this.jsonProvider = JsonProvider.provider();
+        this.ends = new ThreadPoolExecutor(1, 1, 0, TimeUnit.MILLISECONDS, new ArrayBlockingQueue<>(END_QUEUE),
+                UpstreamClient.appThreads("creddy-exchange-ends"), (task, executor) -> task.run());
+        // Usage first: a client that saw its response end must find it counted; the audit line last.
+        // The beans behind their client proxies: every exchange calls them (see ContextualInstances).
+        this.context = new ExchangeContext(new HeaderPolicy(), ContextualInstances.unwrap(upstream),
+                settings.upstreamHeaderTimeout(), settings.requestBodyTimeout(), new ErrorExit(settings),
+                ContextualInstances.unwrap(json), List.of(new UsageRecorder(ContextualInstances.unwrap(ledger)),
+                        ContextualInstances.unwrap(metrics), new AuditObserver(ContextualInstances.unwrap(audit))),
+                ends, settings.usageMetering(), new TokenConnections(settings.upstreamConnectionsPerToken()));
     }
 
     /**
-     * The upstream request-target for a client request, or empty when its path may not be forwarded.
+     * The upstream request-target for a path and the client's raw query, or empty when the path may
+     * not be forwarded.
      */
-    public Optional<String> requestTarget(HttpServletRequest clientRequest) {
-        return target.requestTarget(pathOf(clientRequest), clientRequest.getQueryString());
+    public Optional<String> requestTarget(String path, String rawQuery) {
+        return target.requestTarget(path, rawQuery);
+    }
+
+    /** The largest body forwarded for a request (see {@link BodyLimits}). */
+    public long bodyLimit(String method, String path) {
+        return bodyLimits.limitFor(method, path);
     }
 
     /**
      * Starts forwarding: goes async and returns at once. The caller has authenticated the request,
-     * checked the target and admitted it under the token's limits; from here every outcome is the exchange's.
+     * checked the target and admitted it under the token's limits; from here every outcome is the
+     * exchange's.
      *
-     * @param admission how the token stood against its counted limits, or null when it has none
+     * @return empty when the exchange started; the refusal when the token already holds as many
+     *     upstream connections as it may ({@code upstream-connections-per-token})
      */
-    public void forward(HttpServletRequest clientRequest, HttpServletResponse clientResponse, TokenRecord caller,
-            String requestTarget, Admission admission) throws IOException {
-        BasicHttpRequest upstreamRequest = new BasicHttpRequest(clientRequest.getMethod(),
-                HttpHost.create(target.base()), requestTarget);
-        BatchUrlRewriter batchUrls = BatchUrlRewriter.isBatchMetadata(clientRequest.getMethod(), pathOf(clientRequest))
-                ? new BatchUrlRewriter(target.base(), publicUrl.of(clientRequest), jsonProvider) : null;
-        List<Header> clientHeaders = new ArrayList<>();
-        for (String name : Collections.list(clientRequest.getHeaderNames())) {
-            for (String value : Collections.list(clientRequest.getHeaders(name))) {
-                clientHeaders.add(new BasicHeader(name, value));
+    public Optional<ApiError> forward(HttpServletRequest clientRequest, HttpServletResponse clientResponse,
+            ForwardedRequest request) throws IOException {
+        TokenConnections.Permit permit = context.connections().tryAcquire(request.caller());
+        if (permit == null) {
+            return Optional.of(ApiError.retryAfter(429, "this token already has " + context.connections().perToken()
+                    + " requests in flight to the Anthropic API (upstream-connections-per-token); try again when one ends",
+                    ErrorExit.BUSY_RETRY));
+        }
+        try {
+            boolean batchMetadata = request.isBatchMetadata();
+            BasicHttpRequest upstreamRequest = new BasicHttpRequest(request.method(), upstreamHost, request.target());
+            HeaderPolicy.Encodings encodings = batchMetadata
+                    // The proxy never decompresses what it forwards; asking for an uncompressed answer is how it
+                    // can read the results_url of these few small bodies.
+                    ? HeaderPolicy.Encodings.IDENTITY
+                    : settings.usageMetering() && ResponseMeters.meters(request.method(), request.path())
+                    // The meter reads usage from a decompressed copy; it can only do so for codings it knows.
+                    ? HeaderPolicy.Encodings.METERABLE : HeaderPolicy.Encodings.AS_SENT;
+            for (Header header : context.headers().forUpstream(clientHeaders(clientRequest),
+                    settings.anthropicApiKey().orElseThrow(), encodings)) {
+                upstreamRequest.addHeader(header);
             }
+            BatchUrlRewriter batchUrls = batchMetadata
+                    ? new BatchUrlRewriter(target.base(), publicUrl.of(clientRequest), jsonProvider) : null;
+            new Exchange(newExchangeId(), request, context, clientRequest, clientResponse, upstreamRequest, batchUrls,
+                    permit).start();
+        } catch (IOException | RuntimeException e) {
+            permit.release();
+            throw e;
         }
-        for (Header header : headers.forUpstream(clientHeaders, settings.anthropicApiKey().orElseThrow())) {
-            upstreamRequest.addHeader(header);
-        }
-        if (batchUrls != null) {
-            // The proxy never decompresses what it forwards; asking for an uncompressed answer is how it
-            // can read the results_url of these few small bodies. Identity is acceptable to every client.
-            upstreamRequest.setHeader("Accept-Encoding", "identity");
-        } else if (settings.usageMetering() && ResponseMeters.meters(clientRequest.getMethod(), pathOf(clientRequest))) {
-            // The meter reads usage from a decompressed copy; it can only do so for codings it knows.
-            Header acceptEncoding = upstreamRequest.getFirstHeader("Accept-Encoding");
-            if (acceptEncoding != null) {
-                upstreamRequest.setHeader("Accept-Encoding", AcceptEncoding.meterable(acceptEncoding.getValue()));
-            }
-        }
-        new Exchange(newExchangeId(), clientRequest, clientResponse, caller, admission, this).start(upstreamRequest, batchUrls);
-    }
-
-    /** The largest body forwarded for a client request (see {@link BodyLimits}). */
-    public long bodyLimit(HttpServletRequest clientRequest) {
-        return bodyLimits.limitFor(clientRequest.getMethod(), pathOf(clientRequest));
+        return Optional.empty();
     }
 
     /** The decoded, normalised path of a request within the application, as logs show it. */
@@ -130,48 +142,37 @@ public class Forwarder {
         return pathInfo == null ? request.getServletPath() : request.getServletPath() + pathInfo;
     }
 
-    /** Adds a finished exchange's usage to the ledger; never throws, never waits for a remote store. */
-    void recordUsage(TokenRecord caller, Usage used) {
-        try {
-            ledger.record(caller, used, Instant.now());
-        } catch (RuntimeException e) {
-            LOG.log(Level.WARNING, "usage of an exchange could not be recorded: {0}", e.getClass().getName());
+    /** How many upstream exchanges a token has in flight now. */
+    public int inFlight(TokenRecord caller) {
+        return context.connections().inFlight(caller);
+    }
+
+    private static List<Header> clientHeaders(HttpServletRequest clientRequest) {
+        List<Header> headers = new ArrayList<>(16);
+        for (Enumeration<String> names = clientRequest.getHeaderNames(); names.hasMoreElements(); ) {
+            String name = names.nextElement();
+            for (Enumeration<String> values = clientRequest.getHeaders(name); values.hasMoreElements(); ) {
+                headers.add(new BasicHeader(name, values.nextElement()));
+            }
         }
+        return headers;
     }
 
     private static String newExchangeId() {
         return HexFormat.of().toHexDigits(ThreadLocalRandom.current().nextLong());
     }
 
-    BodyLimits bodyLimits() {
-        return bodyLimits;
-    }
-
-    HeaderPolicy headers() {
-        return headers;
-    }
-
-    UpstreamClient upstream() {
-        return upstream;
-    }
-
-    Duration headerTimeout() {
-        return settings.upstreamHeaderTimeout();
-    }
-
-    Settings settings() {
-        return settings;
-    }
-
-    JsonCodec json() {
-        return json;
-    }
-
-    AuditLog audit() {
-        return audit;
-    }
-
-    ExchangeObserver observer() {
-        return observer;
+    /** Reports the ends still queued, then stops the reporting thread. */
+    @PreDestroy
+    void stop() {
+        ends.shutdown();
+        try {
+            if (!ends.awaitTermination(Duration.ofSeconds(5).toMillis(), TimeUnit.MILLISECONDS)) {
+                ends.shutdownNow();
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            ends.shutdownNow();
+        }
     }
 }

@@ -1,6 +1,7 @@
 package dev.creddy.anthropic.forward;
 
 import dev.creddy.anthropic.config.Secret;
+import dev.creddy.anthropic.usage.AcceptEncoding;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
@@ -44,8 +45,29 @@ public final class HeaderPolicy {
      * @param apiKey the real key
      */
     public List<Header> forUpstream(List<Header> clientHeaders, Secret apiKey) {
+        return forUpstream(clientHeaders, apiKey, Encodings.AS_SENT);
+    }
+
+    /** Which response codings the upstream may use. */
+    public enum Encodings {
+        /** Whatever the client accepts: the proxy does not read the body. */
+        AS_SENT,
+        /** Only codings the usage meters can read, narrowed from everything the client accepts. */
+        METERABLE,
+        /** None: the proxy rewrites the body (batch metadata). */
+        IDENTITY
+    }
+
+    /**
+     * The upstream request's headers, with the {@code Accept-Encoding} the proxy needs. When the proxy
+     * reads the response, every {@code Accept-Encoding} line the client sent is removed and one is set,
+     * built from all of them (RFC 9110 §5.3: several lines are one list), so a second line cannot
+     * bring back a coding the meters cannot read.
+     */
+    public List<Header> forUpstream(List<Header> clientHeaders, Secret apiKey, Encodings encodings) {
         Set<String> dropped = connectionNamed(clientHeaders);
-        List<Header> upstream = new ArrayList<>(clientHeaders.size() + 2);
+        List<Header> upstream = new ArrayList<>(clientHeaders.size() + 3);
+        List<String> acceptEncodings = encodings == Encodings.METERABLE ? new ArrayList<>(2) : null;
         boolean hasVersion = false;
         for (Header header : clientHeaders) {
             String name = header.getName().toLowerCase(Locale.ROOT);
@@ -53,8 +75,20 @@ public final class HeaderPolicy {
                     || dropped.contains(name)) {
                 continue;
             }
+            if (encodings != Encodings.AS_SENT && name.equals("accept-encoding")) {
+                if (acceptEncodings != null) {
+                    acceptEncodings.add(header.getValue());
+                }
+                continue;
+            }
             hasVersion |= name.equals("anthropic-version");
             upstream.add(header);
+        }
+        if (encodings == Encodings.METERABLE) {
+            upstream.add(new BasicHeader("Accept-Encoding", AcceptEncoding.meterable(acceptEncodings)));
+        } else if (encodings == Encodings.IDENTITY) {
+            // Identity is acceptable to every client (RFC 9110 §12.5.3).
+            upstream.add(new BasicHeader("Accept-Encoding", "identity"));
         }
         upstream.add(new BasicHeader("x-api-key", apiKey.reveal(), true));
         if (!hasVersion) {

@@ -22,6 +22,7 @@ import org.apache.hc.client5.http.impl.async.HttpAsyncClients;
 import org.apache.hc.client5.http.impl.nio.PoolingAsyncClientConnectionManager;
 import org.apache.hc.client5.http.impl.nio.PoolingAsyncClientConnectionManagerBuilder;
 import org.apache.hc.core5.concurrent.FutureCallback;
+import org.apache.hc.core5.http.config.Http1Config;
 import org.apache.hc.core5.http.nio.AsyncRequestProducer;
 import org.apache.hc.core5.http.nio.AsyncResponseConsumer;
 import org.apache.hc.core5.http2.HttpVersionPolicy;
@@ -45,6 +46,13 @@ import org.apache.hc.core5.util.Timeout;
 public class UpstreamClient implements UpstreamPoolMXBean {
 
     private static final Logger LOG = Logger.getLogger(UpstreamClient.class.getName());
+
+    /** The most header lines an upstream response may have. */
+    static final int MAX_RESPONSE_HEADERS = 200;
+    /** The longest line (status line or header) an upstream response may have, in bytes. */
+    static final int MAX_HEADER_LINE = 16 * 1024;
+    /** The upstream connection's receive window per exchange, in bytes. */
+    static final int WINDOW = 64 * 1024;
 
     private Settings settings;
     private PoolingAsyncClientConnectionManager pool;
@@ -76,6 +84,16 @@ public class UpstreamClient implements UpstreamPoolMXBean {
                 .build();
         client = HttpAsyncClients.custom()
                 .setConnectionManager(pool)
+                .setThreadFactory(appThreads("httpclient-dispatch"))
+                .setHttp1Config(Http1Config.custom()
+                        // An upstream head beyond these fails the exchange with a 502 instead of buffering
+                        // without end (Anthropic sends about 30 headers, none longer than a few hundred bytes).
+                        .setMaxHeaderCount(MAX_RESPONSE_HEADERS)
+                        .setMaxLineLength(MAX_HEADER_LINE)
+                        // The window a stalled client can hold per stream: what the writer may buffer
+                        // before it stops crediting the upstream (the documented 64 KB per direction).
+                        .setInitialWindowSize(WINDOW)
+                        .build())
                 .setIOReactorConfig(IOReactorConfig.custom()
                         .setIoThreadCount(Math.max(1, Runtime.getRuntime().availableProcessors()))
                         .setTcpNoDelay(true)
@@ -83,7 +101,9 @@ public class UpstreamClient implements UpstreamPoolMXBean {
                         .build())
                 .setDefaultRequestConfig(RequestConfig.custom()
                         .setResponseTimeout(idle)
-                        .setConnectionRequestTimeout(Timeout.of(settings.upstreamConnectTimeout()))
+                        // The pool's wait is bounded: an exchange that gets no connection in time fails with
+                        // 503 and retry-after (Outcome.UPSTREAM_BUSY) instead of queueing without end.
+                        .setConnectionRequestTimeout(Timeout.of(settings.upstreamPoolWait()))
                         .setRedirectsEnabled(false)
                         .setExpectContinueEnabled(false)
                         .build())
@@ -94,15 +114,27 @@ public class UpstreamClient implements UpstreamPoolMXBean {
                 .disableConnectionState()
                 .build();
         client.start();
-        ScheduledThreadPoolExecutor timer = new ScheduledThreadPoolExecutor(1, runnable -> {
-            Thread thread = new Thread(runnable, "creddy-upstream-deadlines");
-            thread.setDaemon(true);
-            return thread;
-        });
+        ScheduledThreadPoolExecutor timer = new ScheduledThreadPoolExecutor(1, appThreads("creddy-upstream-deadlines"));
         // Nearly every deadline is cancelled when the headers arrive; a cancelled one must not stay
         // queued (holding its exchange) until its time would have come.
         timer.setRemoveOnCancelPolicy(true);
         deadlines = timer;
+    }
+
+    /**
+     * Threads whose context class loader is the application's, whichever thread happens to create them:
+     * the meters and the error exit look JSON providers up through it (a reactor thread that inherited
+     * another loader finds Parsson under the wrong one, and the meter's class never initialises).
+     */
+    static java.util.concurrent.ThreadFactory appThreads(String name) {
+        ClassLoader application = UpstreamClient.class.getClassLoader();
+        java.util.concurrent.atomic.AtomicInteger count = new java.util.concurrent.atomic.AtomicInteger();
+        return runnable -> {
+            Thread thread = new Thread(runnable, name + "-" + count.incrementAndGet());
+            thread.setDaemon(true);
+            thread.setContextClassLoader(application);
+            return thread;
+        };
     }
 
     /** Sends one exchange; the consumer streams the response, the callback hears the outcome. */

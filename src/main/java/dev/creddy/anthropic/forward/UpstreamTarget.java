@@ -58,11 +58,16 @@ public final class UpstreamTarget {
         return Optional.of(target.toString());
     }
 
-    /** RFC 3986 pchar: unreserved, sub-delims, ':' and '@' stay; everything else is percent-encoded as UTF-8. */
+    /**
+     * RFC 3986 pchar: unreserved, sub-delims but {@code ;}, {@code =} and {@code ,}, ':' and '@' stay;
+     * everything else is percent-encoded as UTF-8. The three are encoded because servers give them
+     * meaning inside a segment (path parameters, {@code ;jsessionid=}): a {@code %3B} the client sent,
+     * which the container decoded, must not reach the upstream as a raw {@code ;}.
+     */
     private static void appendEncoded(StringBuilder out, String segment) {
         for (byte b : segment.getBytes(StandardCharsets.UTF_8)) {
             int c = b & 0xff;
-            if (c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || "-._~!$&'()*+,;=:@".indexOf(c) >= 0) {
+            if (c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || "-._~!$&'()*+:@".indexOf(c) >= 0) {
                 out.append((char) c);
             } else {
                 out.append('%').append(Character.toUpperCase(Character.forDigit(c >> 4, 16)))

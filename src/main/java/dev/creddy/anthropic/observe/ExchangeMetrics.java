@@ -1,8 +1,8 @@
 package dev.creddy.anthropic.observe;
 
+import dev.creddy.anthropic.forward.ExchangeEnd;
 import dev.creddy.anthropic.forward.ExchangeObserver;
-import dev.creddy.anthropic.token.TokenRecord;
-import dev.creddy.anthropic.usage.Usage;
+import dev.creddy.anthropic.forward.ForwardedRequest;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.Timer;
@@ -20,7 +20,9 @@ import java.util.concurrent.atomic.AtomicInteger;
  * The metrics of forwarded exchanges: streams open now, time to the upstream's response head, the
  * whole exchange's duration, body bytes each way, and the request count once each exchange ends.
  *
- * <p>Thread-safe: counters and timers are, and each exchange's tags are fixed when it starts.
+ * <p>Thread-safe: counters and timers are, and each exchange's tags are fixed when it starts. The end
+ * arrives off the reactor threads, once per exchange, whatever ended it, so {@code creddy.streams.open}
+ * always comes back down.
  */
 @ApplicationScoped
 public class ExchangeMetrics implements ExchangeObserver {
@@ -63,9 +65,9 @@ public class ExchangeMetrics implements ExchangeObserver {
     }
 
     @Override
-    public Observation started(TokenRecord caller, String method, String path) {
+    public Observation started(ForwardedRequest request) {
         openStreams.incrementAndGet();
-        return new Observed(caller.agentName(), method, path);
+        return new Observed(request.caller().agentName(), request.method(), request.path());
     }
 
     /** One exchange; its endpoint class is worked out once. */
@@ -102,20 +104,16 @@ public class ExchangeMetrics implements ExchangeObserver {
         }
 
         @Override
-        public void used(Usage used) {
-            metrics.tokensUsed(agentName, used);
-        }
-
-        @Override
-        public void completed(int status, String outcome, long nanos) {
+        public void ended(ExchangeEnd end) {
             openStreams.decrementAndGet();
+            metrics.tokensUsed(agentName, end.used());
             Timer.builder("creddy.exchange.duration")
                     .description("From a forwarded request's arrival to its end: the last byte to the client, or a failure")
                     .tag("endpoint", endpoint)
-                    .tag("outcome", outcome)
+                    .tag("outcome", end.outcome().wireName())
                     .register(metrics.registry())
-                    .record(nanos, TimeUnit.NANOSECONDS);
-            metrics.requestCompleted(path, method, status, agentName);
+                    .record(end.nanos(), TimeUnit.NANOSECONDS);
+            metrics.requestCompleted(path, method, end.status(), agentName);
         }
     }
 }

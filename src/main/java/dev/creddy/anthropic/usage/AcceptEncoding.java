@@ -27,6 +27,26 @@ public final class AcceptEncoding {
      * (which would allow any coding), the answer is {@code identity}.
      */
     public static String meterable(String clientAcceptEncoding) {
+        return meterable(clientAcceptEncoding == null ? java.util.List.<String>of() : java.util.List.of(clientAcceptEncoding));
+    }
+
+    /**
+     * The same for every {@code Accept-Encoding} header the client sent: RFC 9110 §5.3 makes several
+     * field lines of one name one comma-separated list, so all of them are read, and the caller sends
+     * the answer as the only {@code Accept-Encoding} (replacing one of several would let the others
+     * switch metering off).
+     */
+    public static String meterable(java.util.List<String> clientValues) {
+        StringBuilder joined = new StringBuilder();
+        for (String value : clientValues) {
+            if (value != null && !value.isBlank()) {
+                if (joined.length() > 0) {
+                    joined.append(',');
+                }
+                joined.append(value);
+            }
+        }
+        String clientAcceptEncoding = joined.toString();
         if (clientAcceptEncoding == null || clientAcceptEncoding.isBlank()) {
             return "identity";
         }

@@ -30,6 +30,19 @@ public final class ResponseMeters {
      */
     public static ResponseMeter forResponse(String method, String path, int status, String contentType,
             String contentEncoding) {
+        return forResponse(method, path, status, contentType, contentEncoding, 0);
+    }
+
+    /**
+     * The same, for a response whose usage must never count as zero when it cannot be read: a metered
+     * 2xx in a coding the meters do not know ({@code br}, {@code zstd}, a list of several; the proxy
+     * asked for none of them, see {@link AcceptEncoding}) is charged {@code unreadableCharge} tokens, as
+     * its input, instead of nothing.
+     *
+     * @param unreadableCharge the tokens to charge for such a response (the caller's conservative guess)
+     */
+    public static ResponseMeter forResponse(String method, String path, int status, String contentType,
+            String contentEncoding, long unreadableCharge) {
         if (!meters(method, path) || status < 200 || status > 299
                 || contentType == null) {
             return ResponseMeter.NONE;
@@ -50,7 +63,20 @@ public final class ResponseMeters {
             case "", "identity" -> meter;
             case "gzip", "x-gzip" -> InflatingMeter.gzip(meter);
             case "deflate" -> InflatingMeter.deflate(meter);
-            default -> ResponseMeter.NONE;
+            default -> unreadableCharge > 0 ? new Unreadable(unreadableCharge) : ResponseMeter.NONE;
         };
+    }
+
+    /** A response whose usage cannot be read: charged a fixed, conservative amount. Immutable. */
+    private record Unreadable(long charge) implements ResponseMeter {
+        @Override
+        public void accept(java.nio.ByteBuffer chunk) {
+            // unreadable by definition
+        }
+
+        @Override
+        public Usage usage() {
+            return Usage.ofTokens(charge, 0, 0, 0);
+        }
     }
 }

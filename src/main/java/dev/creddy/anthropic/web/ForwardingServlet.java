@@ -4,9 +4,13 @@ import dev.creddy.anthropic.api.ApiError;
 import dev.creddy.anthropic.api.ApiResponses;
 import dev.creddy.anthropic.config.Settings;
 import dev.creddy.anthropic.forward.BodyLimits;
+import dev.creddy.anthropic.forward.Endpoint;
+import dev.creddy.anthropic.forward.ForwardedRequest;
 import dev.creddy.anthropic.forward.Forwarder;
+import dev.creddy.anthropic.forward.QueryCredentials;
 import dev.creddy.anthropic.observe.AuditEntry;
 import dev.creddy.anthropic.observe.AuditLog;
+import dev.creddy.anthropic.token.TokenLimits;
 import dev.creddy.anthropic.token.TokenRecord;
 import dev.creddy.anthropic.token.TokenStoreUnavailableException;
 import dev.creddy.anthropic.usage.Admission;
@@ -60,24 +64,42 @@ public class ForwardingServlet extends HttpServlet {
                     "not_configured");
             return;
         }
-        long bodyLimit = forwarder.bodyLimit(clientRequest);
+        // Each fact about the request is worked out once, here, and travels as a ForwardedRequest.
+        String method = clientRequest.getMethod();
+        String path = Forwarder.pathOf(clientRequest);
+        long bodyLimit = forwarder.bodyLimit(method, path);
         if (clientRequest.getContentLengthLong() > bodyLimit) {
             refuse(clientRequest, clientResponse, caller, BodyLimits.tooLarge(bodyLimit), "body_too_large");
             return;
         }
-        Optional<String> target = forwarder.requestTarget(clientRequest);
+        String rawQuery = clientRequest.getQueryString();
+        Optional<String> target = forwarder.requestTarget(path, rawQuery);
         if (target.isEmpty()) {
             refuse(clientRequest, clientResponse, caller,
                     ApiError.of(404, "not found: the proxy forwards only paths under /v1/"), "not_forwardable");
             return;
         }
-        Optional<ApiError> closed = EndpointRefusal.of(caller, clientRequest.getMethod(), Forwarder.pathOf(clientRequest));
+        if (QueryCredentials.present(rawQuery)) {
+            refuse(clientRequest, clientResponse, caller, ApiError.of(400,
+                    "credentials do not belong in the query string: send the token in the x-api-key header"),
+                    "query_credentials");
+            return;
+        }
+        Optional<ApiError> closed = EndpointRefusal.of(caller, method, path);
         if (closed.isPresent()) {
             refuse(clientRequest, clientResponse, caller, closed.get(), "endpoint_refused");
             return;
         }
+        TokenLimits limits = caller.limits();
+        if ((limits.restrictsModels() || limits.countsBeforeForwarding()) && Endpoint.of(path) == Endpoint.UNKNOWN) {
+            // Fail closed: the allowlist and the meters know each endpoint by one spelling only.
+            refuse(clientRequest, clientResponse, caller, ApiError.of(404,
+                    "not found: " + path + " is not an Anthropic API endpoint the proxy knows (check the spelling)"),
+                    "unknown_endpoint");
+            return;
+        }
         Admission admission = null;
-        if (caller.limits().countsBeforeForwarding()) {
+        if (limits.countsBeforeForwarding()) {
             try {
                 admission = ledger.admit(caller, Instant.now());
             } catch (TokenStoreUnavailableException e) {
@@ -85,17 +107,26 @@ public class ForwardingServlet extends HttpServlet {
                 return;
             }
             if (!admission.admitted()) {
-                RateLimitHeaders.of(caller.limits(), admission).forEach(clientResponse::setHeader);
+                RateLimitHeaders.of(limits, admission).forEach(clientResponse::setHeader);
                 refuse(clientRequest, clientResponse, caller, LimitRefusal.of(caller, admission, Instant.now()), "rate_limited");
                 return;
             }
         }
-        forwarder.forward(clientRequest, clientResponse, caller, target.get(), admission);
+        ForwardedRequest request = new ForwardedRequest(method, path, target.get(), bodyLimit, caller, admission,
+                clientRequest.getRemoteAddr());
+        Optional<ApiError> tooMany = forwarder.forward(clientRequest, clientResponse, request);
+        if (tooMany.isPresent()) {
+            refuse(clientRequest, clientResponse, caller, tooMany.get(), "connections_per_token");
+        }
     }
 
     /** Answers {@code error} and writes the audit line of a refusal; {@code caller} is null when no valid token was found. */
     private void refuse(HttpServletRequest clientRequest, HttpServletResponse clientResponse, TokenRecord caller,
             ApiError error, String reason) throws IOException {
+        if (clientRequest.getContentLengthLong() > 0 || clientRequest.getHeader("transfer-encoding") != null) {
+            // The body is never read: keeping the connection would make the container read (swallow) it first.
+            clientResponse.setHeader("Connection", "close");
+        }
         responses.error(clientResponse, error);
         audit.record(rejection(clientRequest, caller, error, reason));
     }

@@ -1,7 +1,7 @@
 package dev.creddy.anthropic.docs;
 
 import dev.creddy.anthropic.api.ApiError;
-import dev.creddy.anthropic.forward.FailureKind;
+import dev.creddy.anthropic.forward.Outcome;
 import java.util.ArrayList;
 import java.util.EnumMap;
 import java.util.LinkedHashMap;
@@ -10,7 +10,7 @@ import java.util.Map;
 
 /**
  * Every {@code outcome} and {@code reason} an audit line can carry, with what it means, for the table
- * in {@code docs/operations.md}. Forward outcomes come from {@link FailureKind#outcome()} (each kind
+ * in {@code docs/operations.md}. Forward outcomes come from {@link Outcome#wireName()} (each kind
  * must be described here, or {@link ReferenceDocsTest} fails); refusal outcomes are the Anthropic
  * error types of the statuses the proxy refuses with ({@link ApiError#typeFor}); refusal reasons are
  * listed here and {@link ReferenceDocsTest} checks each against the code. Stateless.
@@ -21,17 +21,21 @@ final class AuditVocabulary {
     record Row(String event, String field, String value, String meaning) {
     }
 
-    static final Map<FailureKind, String> FAILURES = new EnumMap<>(FailureKind.class);
+    static final Map<Outcome, String> FAILURES = new EnumMap<>(Outcome.class);
 
     static {
-        FAILURES.put(FailureKind.UPSTREAM_UNREACHABLE, "the upstream could not be reached (502)");
-        FAILURES.put(FailureKind.HEADER_TIMEOUT, "no response headers within `upstream-header-timeout` (504)");
-        FAILURES.put(FailureKind.UPSTREAM_IDLE, "the response went silent longer than `upstream-idle-timeout`");
-        FAILURES.put(FailureKind.UPSTREAM_BROKE, "the upstream connection broke, or the upstream misbehaved (502, or a mid-stream error event)");
-        FAILURES.put(FailureKind.REQUEST_TOO_LARGE, "the request body grew past `max-request-body` / `max-upload-body` (413)");
-        FAILURES.put(FailureKind.MODEL_REFUSED, "the body named a model outside the token's `models`, or none the check could read (403 or 400)");
-        FAILURES.put(FailureKind.CLIENT_GONE, "the client went away, or sent a broken body, before the end");
-        FAILURES.put(FailureKind.INTERNAL, "the proxy itself failed (a bug; 500)");
+        FAILURES.put(Outcome.UPSTREAM_UNREACHABLE, "the upstream could not be reached (502)");
+        FAILURES.put(Outcome.UPSTREAM_TIMEOUT, "no response headers within `upstream-header-timeout` (504)");
+        FAILURES.put(Outcome.UPSTREAM_IDLE, "the response went silent longer than `upstream-idle-timeout`");
+        FAILURES.put(Outcome.UPSTREAM_FAILED, "the upstream connection broke, or the upstream misbehaved (502, or a mid-stream error event)");
+        FAILURES.put(Outcome.UPSTREAM_HEAD_TOO_LARGE, "the upstream's response head had too many headers or too long a line (502)");
+        FAILURES.put(Outcome.UPSTREAM_BUSY, "no upstream connection came free within `upstream-pool-wait` (503 with `retry-after`)");
+        FAILURES.put(Outcome.REQUEST_TOO_LARGE, "the request body grew past `max-request-body` / `max-upload-body` (413)");
+        FAILURES.put(Outcome.REQUEST_BODY_TIMEOUT, "the request body took longer than `request-body-timeout` to arrive (408)");
+        FAILURES.put(Outcome.REQUEST_BODY_MALFORMED, "the request body's chunked framing was broken (400)");
+        FAILURES.put(Outcome.MODEL_REFUSED, "the body named a model outside the token's `models`, or none the check could read (403 or 400)");
+        FAILURES.put(Outcome.CLIENT_DISCONNECTED, "the client went away before the end; it is charged what the upstream reported");
+        FAILURES.put(Outcome.PROXY_FAILED, "the proxy itself failed (a bug; 500)");
     }
 
     /** Statuses the proxy answers a refused request with, before anything is forwarded. */
@@ -53,6 +57,9 @@ final class AuditVocabulary {
         REASONS.put("body_too_large", "the declared body is over the limit (413)");
         REASONS.put("not_forwardable", "a valid token on a path the proxy does not forward (404)");
         REASONS.put("endpoint_refused", "an endpoint outside the token's `endpoints`, or a batch created by a token that counts tokens (403)");
+        REASONS.put("query_credentials", "a credential in the query string, which would be forwarded upstream (400)");
+        REASONS.put("unknown_endpoint", "a token with model or counted limits on a path that is not exactly a known endpoint (404)");
+        REASONS.put("connections_per_token", "the token already holds `upstream-connections-per-token` upstream connections (429)");
         REASONS.put("rate_limited", "the token's `rpm`, `tpm` or `max_tokens_total` is reached (429)");
         REASONS.put("token_store_unavailable", "Redis could not be asked, so the token was neither accepted nor refused (503)");
     }
@@ -62,9 +69,10 @@ final class AuditVocabulary {
 
     static List<Row> rows() {
         List<Row> rows = new ArrayList<>();
-        rows.add(new Row("forward", "outcome", "completed", "the response reached the client to its last byte, whatever its status"));
-        for (FailureKind kind : FailureKind.values()) {
-            rows.add(new Row("forward", "outcome", kind.outcome(), FAILURES.get(kind)));
+        rows.add(new Row("forward", "outcome", Outcome.COMPLETED.wireName(),
+                "the response reached the client to its last byte, whatever its status"));
+        for (Map.Entry<Outcome, String> failure : FAILURES.entrySet()) {
+            rows.add(new Row("forward", "outcome", failure.getKey().wireName(), failure.getValue()));
         }
         List<String> types = new ArrayList<>();
         for (int status : REFUSAL_STATUSES) {
