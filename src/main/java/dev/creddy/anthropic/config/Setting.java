@@ -44,6 +44,8 @@ public enum Setting {
     OIDC_CLOCK_SKEW("oidc-clock-skew", "CREDDY_OIDC_CLOCK_SKEW", "60s", false),
     OIDC_JWKS_REFRESH("oidc-jwks-refresh", "CREDDY_OIDC_JWKS_REFRESH", "1h", false),
     OIDC_DIRECT_USE("oidc-direct-use", "CREDDY_OIDC_DIRECT_USE", "false", false),
+    /** JSON: issuer to {@code {"audience": "…", "required_scope": "…" or false}}, for issuers that differ from the defaults. */
+    OIDC_ISSUER_OPTIONS("oidc-issuer-options", "CREDDY_OIDC_ISSUER_OPTIONS", null, false),
     /** JSON: {@code "agent:<name>"} or {@code "scope:<scope>"} to limits, for tokens obtained with identity tokens. */
     OIDC_POLICY("oidc-policy", "CREDDY_OIDC_POLICY", null, false);
 

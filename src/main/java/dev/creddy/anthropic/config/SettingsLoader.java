@@ -131,6 +131,11 @@ public final class SettingsLoader {
         Duration jwksRefresh = resolution.required(Setting.OIDC_JWKS_REFRESH, SettingsLoader::jwksRefresh);
         Boolean directUse = resolution.required(Setting.OIDC_DIRECT_USE, SettingsLoader::bool);
         Optional<IdentityPolicy> policy = resolution.optional(Setting.OIDC_POLICY, IdentityPolicy::parse);
+        Optional<Map<String, OidcSettings.IssuerOptions>> issuerOptions = resolution.optional(Setting.OIDC_ISSUER_OPTIONS,
+                OidcSettings::parseIssuerOptions);
+        if (issuers.isPresent()) {
+            workloadIssuers(resolution, issuers.get(), policy.orElse(IdentityPolicy.NONE), issuerOptions.orElse(Map.of()));
+        }
         if (issuers.isEmpty()) {
             return Optional.empty();
         }
@@ -143,11 +148,38 @@ public final class SettingsLoader {
             return Optional.empty();
         }
         if (requiredScope == null || agentClaim == null || clockSkew == null || jwksRefresh == null || directUse == null
-                || (policy.isEmpty() && resolution.isExplicit(Setting.OIDC_POLICY))) {
+                || (policy.isEmpty() && resolution.isExplicit(Setting.OIDC_POLICY))
+                || (issuerOptions.isEmpty() && resolution.isExplicit(Setting.OIDC_ISSUER_OPTIONS))) {
             return Optional.empty();
         }
         return Optional.of(new OidcSettings(issuers.get(), audience.get(), requiredScope, agentClaim, scopesClaim,
-                clockSkew, jwksRefresh, directUse, policy.orElse(IdentityPolicy.NONE)));
+                clockSkew, jwksRefresh, directUse, policy.orElse(IdentityPolicy.NONE), issuerOptions.orElse(Map.of())));
+    }
+
+    /**
+     * Claim rules and issuer options name trusted issuers only, and an issuer whose tokens need no scope
+     * has claim rules: without one, every token it mints for the audience would pass (GitHub Actions
+     * mints one for any repository in the world that asks).
+     */
+    private static void workloadIssuers(Resolution resolution, List<URI> issuers, IdentityPolicy policy,
+            Map<String, OidcSettings.IssuerOptions> options) {
+        List<String> trusted = issuers.stream().map(URI::toString).toList();
+        for (String issuer : policy.claimRuleIssuers()) {
+            if (!trusted.contains(issuer)) {
+                resolution.problems.add("oidc-policy (from " + resolution.origin(Setting.OIDC_POLICY) + ") has a claim rule "
+                        + "for " + issuer + ", which oidc-issuer does not list");
+            }
+        }
+        options.forEach((issuer, option) -> {
+            if (!trusted.contains(issuer)) {
+                resolution.problems.add("oidc-issuer-options (from " + resolution.origin(Setting.OIDC_ISSUER_OPTIONS)
+                        + ") names " + issuer + ", which oidc-issuer does not list");
+            } else if (option.scopeOff() && !policy.hasClaimRulesFor(issuer)) {
+                resolution.problems.add("oidc-issuer-options (from " + resolution.origin(Setting.OIDC_ISSUER_OPTIONS)
+                        + ") turns the required scope off for " + issuer + ", but oidc-policy has no claim rule for it: "
+                        + "add one ({\"match\":{\"iss\":\"" + issuer + "\",…}}) so that only the workloads it names are admitted");
+            }
+        });
     }
 
     private final class Resolution {

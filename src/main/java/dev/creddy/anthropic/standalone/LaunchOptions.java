@@ -40,6 +40,8 @@ record LaunchOptions(ListenAddress address, String contextPath, Map<String, Stri
             Map.entry("oidc-scopes-claim", "oidc-scopes-claim"),
             Map.entry("oidc-clock-skew", "oidc-clock-skew"),
             Map.entry("oidc-jwks-refresh", "oidc-jwks-refresh"),
+            Map.entry("oidc-issuer-options", "oidc-issuer-options"),
+            Map.entry("oidc-policy", "oidc-policy"),
             Map.entry("default-limits", "default-limits"),
             Map.entry("usage-metering", "usage-metering"));
 
@@ -83,6 +85,10 @@ record LaunchOptions(ListenAddress address, String contextPath, Map<String, Stri
                   --oidc-clock-skew DUR   tolerated clock difference for exp/nbf/iat (default 60s)
                   --oidc-jwks-refresh DUR how often the issuers' keys are fetched again (default 1h)
                   --oidc-direct-use       accept identity tokens in place of crd_ tokens when forwarding
+                  --oidc-issuer-options JSON
+                                          per-issuer audience and required scope, e.g.
+                                          '{"https://token.actions.githubusercontent.com":{"required_scope":false}}'
+                  --oidc-policy JSON      limits by agent, scope or group, and claim rules for workload identities
                   --default-limits JSON   limits for tokens whose request leaves them out, e.g.
                                           '{"rpm":60,"tpm":100000,"models":["claude-sonnet-4"]}'
                   --usage-metering on|off read token usage from responses (default on)
