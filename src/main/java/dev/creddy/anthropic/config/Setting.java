@@ -44,6 +44,11 @@ public enum Setting {
     OIDC_CLOCK_SKEW("oidc-clock-skew", "CREDDY_OIDC_CLOCK_SKEW", "60s", false),
     OIDC_JWKS_REFRESH("oidc-jwks-refresh", "CREDDY_OIDC_JWKS_REFRESH", "1h", false),
     OIDC_DIRECT_USE("oidc-direct-use", "CREDDY_OIDC_DIRECT_USE", "false", false),
+    /** {@code on}: Claude Code's gateway sign-in (device authorization) and the approval page at {@code /device}. */
+    DEVICE_SIGN_IN("device-sign-in", "CREDDY_DEVICE_SIGN_IN", "off", false),
+    DEVICE_USER_ROLE("device-user-role", "CREDDY_DEVICE_USER_ROLE", "creddy-user", false),
+    DEVICE_ACCESS_TTL("device-access-ttl", "CREDDY_DEVICE_ACCESS_TTL", "1h", false),
+    DEVICE_SESSION_MAX("device-session-max", "CREDDY_DEVICE_SESSION_MAX", "720h", false),
     /** JSON: issuer to {@code {"audience": "…", "required_scope": "…" or false}}, for issuers that differ from the defaults. */
     OIDC_ISSUER_OPTIONS("oidc-issuer-options", "CREDDY_OIDC_ISSUER_OPTIONS", null, false),
     /** JSON: {@code "agent:<name>"} or {@code "scope:<scope>"} to limits, for tokens obtained with identity tokens. */

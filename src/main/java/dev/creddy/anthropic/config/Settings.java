@@ -34,6 +34,7 @@ import java.util.Optional;
  * @param usageMetering whether token usage is read from responses (without it, tpm and max_tokens_total count nothing)
  * @param usageRetention how long the hourly usage history is kept for reports (at least an hour)
  * @param oidc how agents prove their identity with a JWT; empty when no issuer is trusted (the feature is off)
+ * @param deviceSignIn Claude Code's gateway sign-in; empty when {@code device-sign-in} is off
  */
 public record Settings(
         Optional<Secret> anthropicApiKey,
@@ -59,7 +60,21 @@ public record Settings(
         TokenLimits defaultLimits,
         boolean usageMetering,
         Duration usageRetention,
-        Optional<OidcSettings> oidc) {
+        Optional<OidcSettings> oidc,
+        Optional<DeviceSignInSettings> deviceSignIn) {
+
+    /** The settings without the gateway sign-in. */
+    public Settings(Optional<Secret> anthropicApiKey, URI upstreamUrl, Optional<Secret> issuerKey, Duration maxTtl,
+            Duration defaultTtl, boolean openIssuance, Duration upstreamConnectTimeout, Duration upstreamHeaderTimeout,
+            Duration upstreamIdleTimeout, int upstreamMaxConnections, long maxRequestBody, Duration shutdownGrace,
+            boolean metrics, Optional<Secret> metricsKey, int metricsMaxAgents, TokenStoreKind tokenStore,
+            Optional<RedisSettings> redis, long maxUploadBody, Optional<URI> publicUrl, boolean trustForwardedHeaders,
+            TokenLimits defaultLimits, boolean usageMetering, Duration usageRetention, Optional<OidcSettings> oidc) {
+        this(anthropicApiKey, upstreamUrl, issuerKey, maxTtl, defaultTtl, openIssuance, upstreamConnectTimeout,
+                upstreamHeaderTimeout, upstreamIdleTimeout, upstreamMaxConnections, maxRequestBody, shutdownGrace, metrics,
+                metricsKey, metricsMaxAgents, tokenStore, redis, maxUploadBody, publicUrl, trustForwardedHeaders,
+                defaultLimits, usageMetering, usageRetention, oidc, Optional.empty());
+    }
 
     public Settings {
         Objects.requireNonNull(anthropicApiKey, "anthropicApiKey");
@@ -81,6 +96,7 @@ public record Settings(
         Objects.requireNonNull(defaultLimits, "defaultLimits");
         Objects.requireNonNull(usageRetention, "usageRetention");
         Objects.requireNonNull(oidc, "oidc");
+        Objects.requireNonNull(deviceSignIn, "deviceSignIn");
     }
 
     /** Why the proxy cannot forward, or empty when it can. */

@@ -60,6 +60,7 @@ public final class SettingsLoader {
         Boolean usageMetering = resolution.required(Setting.USAGE_METERING, SettingsLoader::onOff);
         Duration usageRetention = resolution.required(Setting.USAGE_RETENTION, SettingsLoader::atLeastAnHour);
         Optional<OidcSettings> oidc = oidc(resolution);
+        Optional<DeviceSignInSettings> deviceSignIn = deviceSignIn(resolution, maxTtl);
 
         if (maxTtl != null && defaultTtl != null && defaultTtl.compareTo(maxTtl) > 0) {
             if (resolution.isExplicit(Setting.DEFAULT_TTL)) {
@@ -79,7 +80,40 @@ public final class SettingsLoader {
         return new Settings(apiKey, upstreamUrl, issuerKey, maxTtl, defaultTtl, openIssuance,
                 connectTimeout, headerTimeout, idleTimeout, maxConnections, maxRequestBody, shutdownGrace,
                 metrics, metricsKey, metricsMaxAgents, tokenStore, redis, maxUploadBody, publicUrl, trustForwardedHeaders,
-                defaultLimits, usageMetering, usageRetention, oidc);
+                defaultLimits, usageMetering, usageRetention, oidc, deviceSignIn);
+    }
+
+    /** The gateway sign-in, when it is on; an access token may live no longer than {@code max-ttl}. */
+    private static Optional<DeviceSignInSettings> deviceSignIn(Resolution resolution, Duration maxTtl) {
+        Boolean on = resolution.required(Setting.DEVICE_SIGN_IN, SettingsLoader::onOff);
+        String role = resolution.required(Setting.DEVICE_USER_ROLE, SettingsLoader::roleName);
+        Duration accessTtl = resolution.required(Setting.DEVICE_ACCESS_TTL, SettingsLoader::positiveDuration);
+        Duration sessionMax = resolution.required(Setting.DEVICE_SESSION_MAX, SettingsLoader::positiveDuration);
+        if (on == null || !on || role == null || accessTtl == null || sessionMax == null) {
+            return Optional.empty();
+        }
+        if (maxTtl != null && accessTtl.compareTo(maxTtl) > 0) {
+            resolution.problems.add("device-access-ttl (" + GoDuration.format(accessTtl) + ", from "
+                    + resolution.origin(Setting.DEVICE_ACCESS_TTL) + ") is longer than max-ttl (" + GoDuration.format(maxTtl) + ")");
+        }
+        if (sessionMax.compareTo(accessTtl) < 0) {
+            resolution.problems.add("device-session-max (" + GoDuration.format(sessionMax) + ", from "
+                    + resolution.origin(Setting.DEVICE_SESSION_MAX) + ") is shorter than device-access-ttl");
+        }
+        IdentityPolicy policy = IdentityPolicy.NONE;
+        try {
+            policy = resolution.rawValue(Setting.OIDC_POLICY).map(IdentityPolicy::parse).orElse(IdentityPolicy.NONE);
+        } catch (IllegalArgumentException e) {
+            // Already reported, naming oidc-policy, by the identity token settings.
+        }
+        return Optional.of(new DeviceSignInSettings(role, accessTtl, sessionMax, policy));
+    }
+
+    private static String roleName(String raw) {
+        if (!raw.matches("[A-Za-z0-9_.:-]{1,100}")) {
+            throw new IllegalArgumentException("must be a role name such as creddy-user");
+        }
+        return raw;
     }
 
     /**

@@ -42,6 +42,9 @@ record LaunchOptions(ListenAddress address, String contextPath, Map<String, Stri
             Map.entry("oidc-jwks-refresh", "oidc-jwks-refresh"),
             Map.entry("oidc-issuer-options", "oidc-issuer-options"),
             Map.entry("oidc-policy", "oidc-policy"),
+            Map.entry("device-user-role", "device-user-role"),
+            Map.entry("device-access-ttl", "device-access-ttl"),
+            Map.entry("device-session-max", "device-session-max"),
             Map.entry("default-limits", "default-limits"),
             Map.entry("usage-metering", "usage-metering"));
 
@@ -89,6 +92,11 @@ record LaunchOptions(ListenAddress address, String contextPath, Map<String, Stri
                                           per-issuer audience and required scope, e.g.
                                           '{"https://token.actions.githubusercontent.com":{"required_scope":false}}'
                   --oidc-policy JSON      limits by agent, scope or group, and claim rules for workload identities
+                  --device-sign-in        serve Claude Code's gateway sign-in (/login, "Cloud gateway")
+                  --device-user-role R    the container role that may approve a sign-in (default creddy-user)
+                  --device-access-ttl DUR the lifetime of a signed-in access token (default 1h)
+                  --device-session-max DUR
+                                          how long a sign-in lasts, refreshes included (default 720h)
                   --default-limits JSON   limits for tokens whose request leaves them out, e.g.
                                           '{"rpm":60,"tpm":100000,"models":["claude-sonnet-4"]}'
                   --usage-metering on|off read token usage from responses (default on)
@@ -121,6 +129,7 @@ record LaunchOptions(ListenAddress address, String contextPath, Map<String, Stri
                 case "open-issuance" -> settings.put("open-issuance", value == null ? "true" : value);
                 case "trust-forwarded-headers" -> settings.put("trust-forwarded-headers", value == null ? "true" : value);
                 case "oidc-direct-use" -> settings.put("oidc-direct-use", value == null ? "true" : value);
+                case "device-sign-in" -> settings.put("device-sign-in", value == null ? "on" : value);
                 case "addr" -> address = ListenAddress.parse(value != null ? value : next(args, ++i, flag));
                 case "context-path" -> contextPath = contextPath(value != null ? value : next(args, ++i, flag));
                 default -> {

@@ -165,6 +165,11 @@ public final class IdentityPolicy {
         return Optional.empty();
     }
 
+    /** The group names {@code group:} rules are written for, in their order. */
+    public List<String> groupNames() {
+        return List.copyOf(byGroup.keySet());
+    }
+
     /** Whether some claim rule is written for {@code issuer}. */
     public boolean hasClaimRulesFor(String issuer) {
         return claimRules.stream().anyMatch(rule -> rule.issuer().equals(issuer));
