@@ -295,6 +295,19 @@ class WorkloadIdentityIT {
         assertEquals(issuedLine.getString("token_id"), forwardLine.getString("token_id"));
     }
 
+    /** With device-sign-in off, the gateway sign-in's paths are not served: 404 in Anthropic's shape. */
+    @Test
+    void theGatewaySignInIsOffByDefault() throws Exception {
+        for (String path : List.of("/.well-known/oauth-authorization-server", "/oauth/device_authorization", "/oauth/token")) {
+            HttpRequest.Builder request = http.request(path);
+            HttpResponse<String> response = http.send(path.startsWith("/.well-known") ? request.GET().build()
+                    : request.header("Content-Type", "application/x-www-form-urlencoded")
+                            .POST(HttpRequest.BodyPublishers.ofString("surface=claude_code")).build());
+            assertEquals(404, response.statusCode(), path + ": " + response.body());
+            assertEquals("not_found_error", json(response.body()).getJsonObject("error").getString("type"), response.body());
+        }
+    }
+
     /** The exchange's refusals are OAuth-shaped (RFC 6749 §5.2), and quote no token. */
     @ParameterizedTest(name = "{0}")
     @CsvSource(delimiter = '|', value = {

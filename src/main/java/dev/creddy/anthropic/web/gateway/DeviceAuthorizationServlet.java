@@ -19,7 +19,7 @@ public class DeviceAuthorizationServlet extends GatewayServlet {
 
     @Override
     protected void doPost(HttpServletRequest request, HttpServletResponse response) throws IOException {
-        if (!enabled(response)) {
+        if (!enabled(request, response)) {
             return;
         }
         if (!PER_ADDRESS.allow(request.getRemoteAddr())) {

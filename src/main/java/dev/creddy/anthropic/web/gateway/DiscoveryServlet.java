@@ -18,7 +18,7 @@ public class DiscoveryServlet extends GatewayServlet {
 
     @Override
     protected void doGet(HttpServletRequest request, HttpServletResponse response) throws IOException {
-        if (!enabled(response)) {
+        if (!enabled(request, response)) {
             return;
         }
         String base = base(request);

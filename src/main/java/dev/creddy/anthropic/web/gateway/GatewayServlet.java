@@ -1,5 +1,7 @@
 package dev.creddy.anthropic.web.gateway;
 
+import dev.creddy.anthropic.api.ApiError;
+import dev.creddy.anthropic.api.ApiResponses;
 import dev.creddy.anthropic.config.Settings;
 import dev.creddy.anthropic.forward.PublicUrl;
 import dev.creddy.anthropic.signin.DeviceSignIn;
@@ -22,18 +24,23 @@ abstract class GatewayServlet extends HttpServlet {
     transient DeviceSignIn signIn;
     @Inject
     transient Settings settings;
+    @Inject
+    transient ApiResponses responses;
 
     /** The base URL Claude Code resolves every path against: scheme, host, port and context path. */
     String base(HttpServletRequest request) {
         return new PublicUrl(settings.publicUrl(), settings.trustForwardedHeaders()).of(request);
     }
 
-    /** Answers 404 and returns false when the sign-in is off (RFC 8414 clients then know there is none). */
-    boolean enabled(HttpServletResponse response) throws IOException {
+    /**
+     * Answers 404, as for any path the proxy does not serve (Anthropic's error shape), and returns false
+     * when the sign-in is off; RFC 8414 clients then know there is none.
+     */
+    boolean enabled(HttpServletRequest request, HttpServletResponse response) throws IOException {
         if (signIn.settings().isPresent()) {
             return true;
         }
-        OAuthResponses.error(response, 404, "not_found", "sign-in is not enabled on this proxy (device-sign-in is off)");
+        responses.error(response, ApiError.of(404, "sign-in is not enabled on this proxy (device-sign-in is off)"));
         return false;
     }
 }

@@ -24,7 +24,7 @@ public class RevocationServlet extends GatewayServlet {
 
     @Override
     protected void doPost(HttpServletRequest request, HttpServletResponse response) throws IOException {
-        if (!enabled(response)) {
+        if (!enabled(request, response)) {
             return;
         }
         String token = request.getParameter("token");

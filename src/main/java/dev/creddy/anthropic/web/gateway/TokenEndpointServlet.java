@@ -25,7 +25,7 @@ public class TokenEndpointServlet extends GatewayServlet {
 
     @Override
     protected void doPost(HttpServletRequest request, HttpServletResponse response) throws IOException {
-        if (!enabled(response)) {
+        if (!enabled(request, response)) {
             return;
         }
         String grant = request.getParameter("grant_type");
