@@ -87,9 +87,21 @@ public enum Setting {
             "--oidc-jwks-refresh DURATION", "how often the issuers' keys are fetched again (at least `1m`)"),
     OIDC_DIRECT_USE("oidc-direct-use", "CREDDY_OIDC_DIRECT_USE", "false", false,
             "--oidc-direct-use", "accept identity tokens in place of `crd_` tokens on the forwarding path"),
+    /** {@code on}: Claude Code's gateway sign-in (device authorization) and the approval page at {@code /device}. */
+    DEVICE_SIGN_IN("device-sign-in", "CREDDY_DEVICE_SIGN_IN", "off", false,
+            "--device-sign-in on|off", "serve Claude Code's gateway sign-in (OAuth device authorization) and its approval page at `/device`"),
+    DEVICE_USER_ROLE("device-user-role", "CREDDY_DEVICE_USER_ROLE", "creddy-user", false,
+            "--device-user-role ROLE", "the container role whose users may approve a sign-in on `/device`"),
+    DEVICE_ACCESS_TTL("device-access-ttl", "CREDDY_DEVICE_ACCESS_TTL", "1h", false,
+            "--device-access-ttl DURATION", "the lifetime of a signed-in developer's access token (at most `max-ttl`)"),
+    DEVICE_SESSION_MAX("device-session-max", "CREDDY_DEVICE_SESSION_MAX", "720h", false,
+            "--device-session-max DURATION", "how long a sign-in lasts, refreshes included"),
+    /** JSON: issuer to {@code {"audience": "…", "required_scope": "…" or false}}, for issuers that differ from the defaults. */
+    OIDC_ISSUER_OPTIONS("oidc-issuer-options", "CREDDY_OIDC_ISSUER_OPTIONS", null, false,
+            "--oidc-issuer-options JSON", "per-issuer `audience` and `required_scope` (or `false` for an issuer whose tokens claim rules admit), e.g. `{\"https://token.actions.githubusercontent.com\":{\"required_scope\":false}}`"),
     /** JSON: {@code "agent:<name>"} or {@code "scope:<scope>"} to limits, for tokens obtained with identity tokens. */
     OIDC_POLICY("oidc-policy", "CREDDY_OIDC_POLICY", null, false,
-            null, "JSON: limits per agent (`\"agent:<name>\"`) or scope (`\"scope:<scope>\"`) for tokens obtained with identity tokens"),
+            "--oidc-policy JSON", "JSON: limits per agent (`\"agent:<name>\"`) or scope (`\"scope:<scope>\"`) for tokens obtained with identity tokens"),
     /** {@code on} or {@code off}: the operator console at {@code <context>/console/}. */
     CONSOLE("console", "CREDDY_CONSOLE", "on", false,
             "--console on|off", "the operator console at `<context>/console/`; `off` removes it (404)"),

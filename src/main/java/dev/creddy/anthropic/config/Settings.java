@@ -38,6 +38,7 @@ import java.util.Optional;
  * @param requestBodyTimeout the longest a client may take to send a request body (408 after)
  * @param upstreamPoolWait how long an exchange waits for a pooled upstream connection (503 after)
  * @param upstreamConnectionsPerToken how many upstream connections one token may hold at once (429 above)
+ * @param deviceSignIn Claude Code's gateway sign-in; empty when {@code device-sign-in} is off
  */
 public record Settings(
         Optional<Secret> anthropicApiKey,
@@ -67,7 +68,9 @@ public record Settings(
         ConsoleSettings console,
         Duration requestBodyTimeout,
         Duration upstreamPoolWait,
-        int upstreamConnectionsPerToken) {
+        int upstreamConnectionsPerToken,
+
+        Optional<DeviceSignInSettings> deviceSignIn) {
 
     public Settings {
         Objects.requireNonNull(anthropicApiKey, "anthropicApiKey");
@@ -92,6 +95,7 @@ public record Settings(
         Objects.requireNonNull(console, "console");
         Objects.requireNonNull(requestBodyTimeout, "requestBodyTimeout");
         Objects.requireNonNull(upstreamPoolWait, "upstreamPoolWait");
+        Objects.requireNonNull(deviceSignIn, "deviceSignIn");
     }
 
     /** Why the proxy cannot forward, or empty when it can. */

@@ -71,6 +71,7 @@ public final class SettingsLoader {
         Optional<Duration> upstreamPoolWait = resolution.optional(Setting.UPSTREAM_POOL_WAIT, SettingsLoader::positiveDuration);
         Optional<Integer> connectionsPerToken = resolution.optional(Setting.UPSTREAM_CONNECTIONS_PER_TOKEN,
                 SettingsLoader::positiveInt);
+        Optional<DeviceSignInSettings> deviceSignIn = deviceSignIn(resolution, maxTtl);
 
         if (maxTtl != null && defaultTtl != null && defaultTtl.compareTo(maxTtl) > 0) {
             if (resolution.isExplicit(Setting.DEFAULT_TTL)) {
@@ -93,7 +94,40 @@ public final class SettingsLoader {
                 defaultLimits, usageMetering, usageRetention, oidc,
                 new ConsoleSettings(console, consoleSessionTtl),
                 requestBodyTimeout, upstreamPoolWait.orElse(connectTimeout),
-                connectionsPerToken.orElse(Math.max(2, maxConnections / 4)));
+                connectionsPerToken.orElse(Math.max(2, maxConnections / 4)), deviceSignIn);
+    }
+
+    /** The gateway sign-in, when it is on; an access token may live no longer than {@code max-ttl}. */
+    private static Optional<DeviceSignInSettings> deviceSignIn(Resolution resolution, Duration maxTtl) {
+        Boolean on = resolution.required(Setting.DEVICE_SIGN_IN, SettingsLoader::onOff);
+        String role = resolution.required(Setting.DEVICE_USER_ROLE, SettingsLoader::roleName);
+        Duration accessTtl = resolution.required(Setting.DEVICE_ACCESS_TTL, SettingsLoader::positiveDuration);
+        Duration sessionMax = resolution.required(Setting.DEVICE_SESSION_MAX, SettingsLoader::positiveDuration);
+        if (on == null || !on || role == null || accessTtl == null || sessionMax == null) {
+            return Optional.empty();
+        }
+        if (maxTtl != null && accessTtl.compareTo(maxTtl) > 0) {
+            resolution.problems.add("device-access-ttl (" + GoDuration.format(accessTtl) + ", from "
+                    + resolution.origin(Setting.DEVICE_ACCESS_TTL) + ") is longer than max-ttl (" + GoDuration.format(maxTtl) + ")");
+        }
+        if (sessionMax.compareTo(accessTtl) < 0) {
+            resolution.problems.add("device-session-max (" + GoDuration.format(sessionMax) + ", from "
+                    + resolution.origin(Setting.DEVICE_SESSION_MAX) + ") is shorter than device-access-ttl");
+        }
+        IdentityPolicy policy = IdentityPolicy.NONE;
+        try {
+            policy = resolution.rawValue(Setting.OIDC_POLICY).map(IdentityPolicy::parse).orElse(IdentityPolicy.NONE);
+        } catch (IllegalArgumentException e) {
+            // Already reported, naming oidc-policy, by the identity token settings.
+        }
+        return Optional.of(new DeviceSignInSettings(role, accessTtl, sessionMax, policy));
+    }
+
+    private static String roleName(String raw) {
+        if (!raw.matches("[A-Za-z0-9_.:-]{1,100}")) {
+            throw new IllegalArgumentException("must be a role name such as creddy-user");
+        }
+        return raw;
     }
 
     /**
@@ -145,6 +179,11 @@ public final class SettingsLoader {
         Duration jwksRefresh = resolution.required(Setting.OIDC_JWKS_REFRESH, SettingsLoader::jwksRefresh);
         Boolean directUse = resolution.required(Setting.OIDC_DIRECT_USE, SettingsLoader::bool);
         Optional<IdentityPolicy> policy = resolution.optional(Setting.OIDC_POLICY, IdentityPolicy::parse);
+        Optional<Map<String, OidcSettings.IssuerOptions>> issuerOptions = resolution.optional(Setting.OIDC_ISSUER_OPTIONS,
+                OidcSettings::parseIssuerOptions);
+        if (issuers.isPresent()) {
+            workloadIssuers(resolution, issuers.get(), policy.orElse(IdentityPolicy.NONE), issuerOptions.orElse(Map.of()));
+        }
         if (issuers.isEmpty()) {
             return Optional.empty();
         }
@@ -157,11 +196,38 @@ public final class SettingsLoader {
             return Optional.empty();
         }
         if (requiredScope == null || agentClaim == null || clockSkew == null || jwksRefresh == null || directUse == null
-                || (policy.isEmpty() && resolution.isExplicit(Setting.OIDC_POLICY))) {
+                || (policy.isEmpty() && resolution.isExplicit(Setting.OIDC_POLICY))
+                || (issuerOptions.isEmpty() && resolution.isExplicit(Setting.OIDC_ISSUER_OPTIONS))) {
             return Optional.empty();
         }
         return Optional.of(new OidcSettings(issuers.get(), audience.get(), requiredScope, agentClaim, scopesClaim,
-                clockSkew, jwksRefresh, directUse, policy.orElse(IdentityPolicy.NONE)));
+                clockSkew, jwksRefresh, directUse, policy.orElse(IdentityPolicy.NONE), issuerOptions.orElse(Map.of())));
+    }
+
+    /**
+     * Claim rules and issuer options name trusted issuers only, and an issuer whose tokens need no scope
+     * has claim rules: without one, every token it mints for the audience would pass (GitHub Actions
+     * mints one for any repository in the world that asks).
+     */
+    private static void workloadIssuers(Resolution resolution, List<URI> issuers, IdentityPolicy policy,
+            Map<String, OidcSettings.IssuerOptions> options) {
+        List<String> trusted = issuers.stream().map(URI::toString).toList();
+        for (String issuer : policy.claimRuleIssuers()) {
+            if (!trusted.contains(issuer)) {
+                resolution.problems.add("oidc-policy (from " + resolution.origin(Setting.OIDC_POLICY) + ") has a claim rule "
+                        + "for " + issuer + ", which oidc-issuer does not list");
+            }
+        }
+        options.forEach((issuer, option) -> {
+            if (!trusted.contains(issuer)) {
+                resolution.problems.add("oidc-issuer-options (from " + resolution.origin(Setting.OIDC_ISSUER_OPTIONS)
+                        + ") names " + issuer + ", which oidc-issuer does not list");
+            } else if (option.scopeOff() && !policy.hasClaimRulesFor(issuer)) {
+                resolution.problems.add("oidc-issuer-options (from " + resolution.origin(Setting.OIDC_ISSUER_OPTIONS)
+                        + ") turns the required scope off for " + issuer + ", but oidc-policy has no claim rule for it: "
+                        + "add one ({\"match\":{\"iss\":\"" + issuer + "\",…}}) so that only the workloads it names are admitted");
+            }
+        });
     }
 
     private final class Resolution {

@@ -13,6 +13,7 @@ import com.nimbusds.jwt.SignedJWT;
 import dev.creddy.anthropic.config.OidcSettings;
 import dev.creddy.anthropic.token.AgentIdentity;
 import dev.creddy.anthropic.token.AgentNames;
+import dev.creddy.anthropic.token.ClaimRule;
 import dev.creddy.anthropic.token.TokenLimits;
 import java.io.Closeable;
 import java.net.URI;
@@ -34,8 +35,13 @@ import java.util.regex.Pattern;
 /**
  * Verifies an agent's identity token (a JWT from a Creddy server or another OpenID Connect provider)
  * and says who it proves: signature with the issuer's published key (RS256 or ES256 only), issuer,
- * audience, {@code exp}/{@code nbf}/{@code iat} within the clock skew, the required scope, and the
- * claims the proxy records. Everything JOSE is nimbus-jose-jwt's; nothing is checked by hand.
+ * audience (the issuer's own, when {@code oidc-issuer-options} sets one), {@code exp}/{@code nbf}/{@code iat}
+ * within the clock skew, the required scope, and the claims the proxy records. Everything JOSE is
+ * nimbus-jose-jwt's; nothing is checked by hand.
+ *
+ * <p>Workload identities (Kubernetes service accounts, GitHub Actions jobs, SPIFFE workloads) carry no
+ * scope: for an issuer whose scope requirement is off, a token is admitted only by the first
+ * {@code oidc-policy} claim rule that matches its claims, which may also name the agent and set its limits.
  *
  * <p>Messages never quote the token. Thread-safe; {@link #close()} stops the background key refresh.
  */
@@ -113,14 +119,31 @@ public final class AgentTokenVerifier implements Closeable {
         if (claims.getIssueTime() != null && claims.getIssueTime().toInstant().isAfter(now.plus(settings.clockSkew()))) {
             throw unauthenticated("it was issued in the future (iat); check the clocks");
         }
-        List<String> granted = scopes.satisfying(grantedScopes(claims));
-        if (granted.isEmpty()) {
-            throw forbidden("the identity token does not grant the scope \"" + scopes + "\" (or a narrower "
-                    + scopes + ":… scope) that this proxy requires");
+        String issuer = claims.getIssuer();
+        Map<String, Object> claimValues = claims.toJSONObject();
+        Optional<ClaimRule> rule = settings.policy().claimRuleFor(issuer, claimValues);
+        Optional<String> requiredScope = settings.requiredScopeFor(issuer);
+        List<String> granted;
+        if (requiredScope.isPresent()) {
+            ScopeRule scopes = requiredScope.get().equals(this.scopes.toString()) ? this.scopes : new ScopeRule(requiredScope.get());
+            granted = scopes.satisfying(grantedScopes(claims));
+            if (granted.isEmpty()) {
+                throw forbidden("the identity token does not grant the scope \"" + scopes + "\" (or a narrower "
+                        + scopes + ":… scope) that this proxy requires");
+            }
+        } else {
+            granted = List.of();
+            if (rule.isEmpty()) {
+                // No scope to grant the right: only a rule that names this workload's claims does.
+                throw forbidden("no oidc-policy rule admits the identity token: its claims match none of the rules for "
+                        + "its issuer");
+            }
         }
         String subject = claims.getSubject();
-        String agentName = text(claims, settings.agentClaim()).orElse(subject);
+        String agentName;
         try {
+            Optional<String> named = rule.isPresent() ? rule.get().agentName(claimValues) : Optional.empty();
+            agentName = named.isPresent() ? named.get() : text(claims, settings.agentClaim()).orElse(subject);
             AgentNames.check("the agent name claim", agentName);
             AgentNames.check("the sub claim", subject);
         } catch (IllegalArgumentException e) {
@@ -136,8 +159,8 @@ public final class AgentTokenVerifier implements Closeable {
         }
         AgentIdentity identity = new AgentIdentity(claims.getIssuer(), subject, text(claims, "task_id").orElse(null),
                 text(claims, "parent_agent_id").orElse(null), granted, ipRestriction);
-        return new VerifiedAgent(agentName, claims.getExpirationTime().toInstant(), identity,
-                settings.policy().limitsFor(agentName, granted).orElse(defaultLimits));
+        TokenLimits limits = rule.flatMap(ClaimRule::limits).orElseGet(() -> settings.policy().limitsFor(agentName, granted));
+        return new VerifiedAgent(agentName, claims.getExpirationTime().toInstant(), identity, limits.orElse(defaultLimits));
     }
 
     private static SignedJWT parse(String jwt) throws AgentTokenRefusedException {

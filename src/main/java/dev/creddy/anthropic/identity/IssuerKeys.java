@@ -43,6 +43,8 @@ final class IssuerKeys implements Closeable {
     private static final Logger LOG = Logger.getLogger(IssuerKeys.class.getName());
     /** RFC 9068 access tokens say {@code at+jwt}; Creddy's and most providers' say {@code JWT} or nothing. */
     private static final JOSEObjectType ACCESS_TOKEN = new JOSEObjectType("at+jwt");
+    /** The JWT-SVID specification (§2) allows {@code JOSE} as well as {@code JWT}. */
+    private static final JOSEObjectType JOSE = JOSEObjectType.JOSE;
     private static final Set<JWSAlgorithm> ALGORITHMS = Set.of(JWSAlgorithm.RS256, JWSAlgorithm.ES256);
     private static final Duration UNKNOWN_KEY_REFRESH_INTERVAL = Duration.ofSeconds(30);
     private static final Duration REFRESH_TIMEOUT = Duration.ofSeconds(15);
@@ -136,11 +138,12 @@ final class IssuerKeys implements Closeable {
 
     private ConfigurableJWTProcessor<SecurityContext> processor(JWKSource<SecurityContext> source) {
         DefaultJWTProcessor<SecurityContext> jwtProcessor = new DefaultJWTProcessor<>();
-        jwtProcessor.setJWSTypeVerifier(new DefaultJOSEObjectTypeVerifier<>(JOSEObjectType.JWT, ACCESS_TOKEN, null));
+        jwtProcessor.setJWSTypeVerifier(new DefaultJOSEObjectTypeVerifier<>(JOSEObjectType.JWT, ACCESS_TOKEN, JOSE, null));
         // Only asymmetric algorithms: "none" is never a signature, and HMAC with the published public key
         // as its secret is the classic forgery.
         jwtProcessor.setJWSKeySelector(new JWSVerificationKeySelector<>(ALGORITHMS, source));
-        DefaultJWTClaimsVerifier<SecurityContext> claims = new DefaultJWTClaimsVerifier<>(Set.of(settings.audience()),
+        DefaultJWTClaimsVerifier<SecurityContext> claims = new DefaultJWTClaimsVerifier<>(
+                Set.of(settings.audienceFor(issuer.toString())),
                 new JWTClaimsSet.Builder().issuer(issuer.toString()).build(), Set.of("iss", "sub", "aud", "exp"), null);
         claims.setMaxClockSkew((int) settings.clockSkew().toSeconds());
         jwtProcessor.setJWTClaimsSetVerifier(claims);

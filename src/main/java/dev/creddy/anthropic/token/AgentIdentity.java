@@ -28,23 +28,37 @@ import java.util.Set;
  * @param parentAgentId its {@code parent_agent_id}, or null
  * @param scopes the granted scopes that satisfied the proxy's required scope
  * @param ipRestriction its {@code ip_restriction} (an address or CIDR block, already checked), or null
+ * @param groups the person's groups, for a token of a person signed in at {@code /device}; null otherwise
  */
-@JsonbPropertyOrder({"issuer", "subject", "taskId", "parentAgentId", "scopes", "ipRestriction"})
+@JsonbPropertyOrder({"issuer", "subject", "taskId", "parentAgentId", "scopes", "ipRestriction", "groups"})
 public record AgentIdentity(
         String issuer,
         String subject,
         @JsonbProperty("task_id") String taskId,
         @JsonbProperty("parent_agent_id") String parentAgentId,
         List<String> scopes,
-        @JsonbProperty("ip_restriction") String ipRestriction) {
+        @JsonbProperty("ip_restriction") String ipRestriction,
+        List<String> groups) {
 
     private static final Set<String> FIELDS = Set.of("issuer", "subject", "task_id", "parent_agent_id", "scopes",
-            "ip_restriction");
+            "ip_restriction", "groups");
 
     public AgentIdentity {
         Objects.requireNonNull(issuer, "issuer");
         Objects.requireNonNull(subject, "subject");
         scopes = List.copyOf(scopes);
+        groups = groups == null ? null : List.copyOf(groups);
+    }
+
+    /** An identity without groups: an agent's or a workload's. */
+    public AgentIdentity(String issuer, String subject, String taskId, String parentAgentId, List<String> scopes,
+            String ipRestriction) {
+        this(issuer, subject, taskId, parentAgentId, scopes, ipRestriction, null);
+    }
+
+    /** The groups, empty when it has none. */
+    public List<String> groupsOrNone() {
+        return groups == null ? List.of() : groups;
     }
 
     /** The address binding, when the identity token had one. */
@@ -66,6 +80,11 @@ public record AgentIdentity(
         json.add("scopes", granted);
         if (ipRestriction != null) {
             json.add("ip_restriction", ipRestriction);
+        }
+        if (groups != null) {
+            JsonArrayBuilder list = Json.createArrayBuilder();
+            groups.forEach(list::add);
+            json.add("groups", list);
         }
         return json.build().toString();
     }
@@ -100,7 +119,21 @@ public record AgentIdentity(
         }
         return new AgentIdentity(text(object, "issuer", true), text(object, "subject", true),
                 text(object, "task_id", false), text(object, "parent_agent_id", false), scopes,
-                text(object, "ip_restriction", false));
+                text(object, "ip_restriction", false), object.containsKey("groups") ? strings(object, "groups") : null);
+    }
+
+    private static List<String> strings(JsonObject object, String field) {
+        if (!(object.get(field) instanceof JsonArray array)) {
+            throw new IllegalArgumentException(field + " is not an array");
+        }
+        List<String> values = new ArrayList<>();
+        for (JsonValue value : array) {
+            if (!(value instanceof JsonString text)) {
+                throw new IllegalArgumentException("an entry of " + field + " is not a string");
+            }
+            values.add(text.getString());
+        }
+        return values;
     }
 
     private static String text(JsonObject object, String field, boolean required) {

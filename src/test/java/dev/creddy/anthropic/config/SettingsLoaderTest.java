@@ -136,12 +136,44 @@ class SettingsLoaderTest {
             "console|maybe|must be on or off",
             "console-session-ttl|0|must be longer than zero",
             "console-session-ttl|all day|invalid duration",
+            "oidc-issuer-options|[]|must be a JSON object",
+            "oidc-issuer-options|{\"https://a.example\":{\"aud\":\"x\"}}|unknown field \"aud\"",
+            "oidc-issuer-options|{\"https://a.example\":{\"required_scope\":true}}|or false for an issuer whose tokens claim rules admit",
     })
     void wrongValuesNameTheSettingAndSource(String key, String value, String expected) {
         InvalidSettingsException e = assertThrows(InvalidSettingsException.class,
                 () -> new SettingsLoader(List.of(new MapSource("jndi", Map.of(key, value)))).load());
         assertTrue(e.getMessage().contains(key), e.getMessage());
         assertTrue(e.getMessage().contains(expected), e.getMessage());
+    }
+
+    /** Per-issuer options and claim rules name trusted issuers, and an issuer without a scope has claim rules. */
+    @ParameterizedTest
+    @CsvSource(delimiter = '|', value = {
+            "{\"https://other.example\":{\"audience\":\"x\"}}|[{\"match\":{\"iss\":\"https://gh.example\"}}]|oidc-issuer-options (from jndi oidc-issuer-options) names https://other.example, which oidc-issuer does not list",
+            "{\"https://gh.example\":{\"required_scope\":false}}|{\"agent:a\":{}}|turns the required scope off for https://gh.example, but oidc-policy has no claim rule for it",
+            "{}|[{\"match\":{\"iss\":\"https://other.example\"}}]|oidc-policy (from jndi oidc-policy) has a claim rule for https://other.example, which oidc-issuer does not list",
+    })
+    void workloadIssuersAreCheckedAgainstTheTrustedOnes(String options, String policy, String expected) {
+        InvalidSettingsException e = assertThrows(InvalidSettingsException.class, () -> new SettingsLoader(List.of(
+                new MapSource("jndi", Map.of("oidc-issuer", "https://gh.example", "oidc-audience", "creddy",
+                        "oidc-issuer-options", options, "oidc-policy", policy)))).load());
+        assertTrue(e.getMessage().contains(expected), e.getMessage());
+    }
+
+    @Test
+    void anIssuerMayHaveItsOwnAudienceAndNoScope() {
+        OidcSettings oidc = new SettingsLoader(List.of(new MapSource("jndi", Map.of(
+                "oidc-issuer", "https://gh.example https://creddy.example", "oidc-audience", "creddy",
+                "oidc-issuer-options", "{\"https://gh.example\":{\"audience\":\"https://github.com/acme\",\"required_scope\":false},"
+                        + "\"https://creddy.example\":{\"required_scope\":\"llm\"}}",
+                "oidc-policy", "[{\"match\":{\"iss\":\"https://gh.example\",\"repository\":\"acme/*\"}}]"))))
+                .load().oidc().orElseThrow();
+        assertEquals("https://github.com/acme", oidc.audienceFor("https://gh.example"));
+        assertEquals(Optional.empty(), oidc.requiredScopeFor("https://gh.example"));
+        assertEquals("creddy", oidc.audienceFor("https://creddy.example"));
+        assertEquals(Optional.of("llm"), oidc.requiredScopeFor("https://creddy.example"));
+        assertEquals(Optional.of("anthropic"), oidc.requiredScopeFor("https://third.example"));
     }
 
     @Test

@@ -90,7 +90,7 @@ class LaunchOptionsTest {
             assertTrue(usage.contains(flag + " "), flag);
         }
         assertTrue(usage.contains("--trust-forwarded-headers\n"), "--trust-forwarded-headers");
-        assertTrue(usage.contains("--console-session-ttl DUR\n"), "--console-session-ttl");
+        assertTrue(usage.contains("--console-session-ttl DURATION"), "--console-session-ttl");
     }
 
     @ParameterizedTest(name = "[{0}]")

@@ -63,24 +63,49 @@ public final class FakeOidcProvider implements AutoCloseable {
     private final List<JWK> published = new CopyOnWriteArrayList<>();
     private final Map<String, Agent> agents = new ConcurrentHashMap<>();
     private final AtomicInteger jwksFetches = new AtomicInteger();
+    private final String jwksPath;
     private volatile RSAKey signingKey;
 
-    private FakeOidcProvider() throws IOException {
+    private FakeOidcProvider(String jwksPath) throws IOException {
+        this.jwksPath = jwksPath;
         signingKey = newKey();
         published.add(signingKey);
         server = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);
         server.setExecutor(executor);
         server.createContext("/.well-known/openid-configuration", this::discovery);
-        server.createContext("/.well-known/jwks.json", this::jwks);
+        server.createContext(jwksPath, this::jwks);
         server.createContext("/oauth/token", this::token);
         server.start();
     }
 
     public static FakeOidcProvider start() {
+        return startWithKeysAt("/.well-known/jwks.json");
+    }
+
+    /**
+     * A provider that publishes its keys at {@code jwksPath}, as workload issuers do: a Kubernetes API
+     * server at {@code /openid/v1/jwks}, GitHub Actions at {@code /.well-known/jwks}, SPIRE's OIDC
+     * discovery provider at {@code /keys}. Discovery names it, so the proxy finds it the same way.
+     */
+    public static FakeOidcProvider startWithKeysAt(String jwksPath) {
         try {
-            return new FakeOidcProvider();
+            return new FakeOidcProvider(jwksPath);
         } catch (IOException e) {
             throw new IllegalStateException("cannot start the fake OIDC provider", e);
+        }
+    }
+
+    /** {@code claims} signed RS256 with the current key, with {@code type} (or none) as the header's {@code typ}. */
+    public String sign(JWTClaimsSet claims, JOSEObjectType type) {
+        try {
+            SignedJWT jwt = new SignedJWT(new JWSHeader.Builder(JWSAlgorithm.RS256).keyID(signingKey.getKeyID())
+                    .type(type).build(), claims);
+            jwt.sign(new RSASSASigner(signingKey));
+            String serialized = jwt.serialize();
+            SuiteRecorder.token(serialized);
+            return serialized;
+        } catch (JOSEException e) {
+            throw new IllegalStateException(e);
         }
     }
 
@@ -174,7 +199,7 @@ public final class FakeOidcProvider implements AutoCloseable {
 
     private void discovery(HttpExchange exchange) throws IOException {
         String issuer = issuer();
-        respond(exchange, 200, "{\"issuer\":\"" + issuer + "\",\"jwks_uri\":\"" + issuer + "/.well-known/jwks.json\","
+        respond(exchange, 200, "{\"issuer\":\"" + issuer + "\",\"jwks_uri\":\"" + issuer + jwksPath + "\","
                 + "\"token_endpoint\":\"" + issuer + "/oauth/token\",\"grant_types_supported\":[\"client_credentials\"],"
                 + "\"id_token_signing_alg_values_supported\":[\"RS256\"]}");
     }

@@ -1,0 +1,174 @@
+package dev.creddy.anthropic.web.gateway;
+
+import dev.creddy.anthropic.config.DeviceSignInSettings;
+import dev.creddy.anthropic.signin.DeviceSignIn;
+import dev.creddy.anthropic.signin.Person;
+import jakarta.servlet.ServletException;
+import jakarta.servlet.http.HttpServletRequest;
+import jakarta.servlet.http.HttpServletResponse;
+import jakarta.servlet.http.HttpSession;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.SecureRandom;
+import java.util.ArrayList;
+import java.util.Base64;
+import java.util.List;
+import java.util.Optional;
+
+/**
+ * {@code <context>/device}: the verification page of the device flow. The developer signs in with the
+ * container's login (the server's realm, through the application's login configuration), must hold
+ * {@code device-user-role}, confirms or types the code Claude Code shows, and approves or denies it.
+ * A pre-filled code is never submitted by itself (RFC 8628 §5.4): the person presses a button.
+ *
+ * <p>The page is rendered here, with no script at all; its style sheet is the WAR's
+ * {@code device/device.css}. Every answer is {@code no-store}, framed by nobody, and under
+ * {@code default-src 'self'}. A decision needs the session's CSRF token and, when the browser sends
+ * one, an {@code Origin} of the proxy's own; code entries are limited per address (§5.1).
+ *
+ * <p>The person's name is their principal name; their groups are those of the {@code group:} rules
+ * in {@code oidc-policy} whose role they hold. Stateless apart from the container's session.
+ */
+public class ApprovalServlet extends GatewayServlet {
+
+    private static final long serialVersionUID = 1L;
+    static final String CSRF_ATTRIBUTE = "creddy.device.csrf";
+    private static final RateLimiter PER_ADDRESS = new RateLimiter(20);
+    private static final SecureRandom RANDOM = new SecureRandom();
+
+    @Override
+    protected void service(HttpServletRequest request, HttpServletResponse response) throws ServletException, IOException {
+        headers(response);
+        if (!request.getMethod().equals("GET") && !request.getMethod().equals("POST")) {
+            response.setHeader("Allow", "GET, POST");
+            page(response, 405, "Not allowed", "<p>Open this page in a browser.</p>");
+            return;
+        }
+        Optional<DeviceSignInSettings> config = signIn.settings();
+        if (config.isEmpty()) {
+            page(response, 404, "Sign-in is off", "<p>This proxy does not offer sign-in (device-sign-in is off).</p>");
+            return;
+        }
+        if (request.getUserPrincipal() == null && !request.authenticate(response)) {
+            // The container has sent its challenge (or its login page); nothing more to write.
+            return;
+        }
+        if (!request.isUserInRole(config.get().userRole())) {
+            page(response, 403, "Not allowed", "<p>You are signed in as " + html(request.getUserPrincipal().getName())
+                    + ", who may not use Claude through this proxy. Ask for the role " + html(config.get().userRole()) + ".</p>");
+            return;
+        }
+        if (request.getMethod().equals("GET")) {
+            form(request, response, DeviceSignIn.normalizeUserCode(request.getParameter("user_code")).orElse(""), 200, null);
+        } else {
+            decide(request, response, config.get());
+        }
+    }
+
+    private void decide(HttpServletRequest request, HttpServletResponse response, DeviceSignInSettings config)
+            throws IOException {
+        HttpSession session = request.getSession(false);
+        String expected = session == null ? null : (String) session.getAttribute(CSRF_ATTRIBUTE);
+        String presented = request.getParameter("csrf");
+        String origin = request.getHeader("Origin");
+        if (expected == null || presented == null
+                || !MessageDigest.isEqual(expected.getBytes(StandardCharsets.UTF_8), presented.getBytes(StandardCharsets.UTF_8))
+                || (origin != null && !origin.equals(originOf(base(request))))) {
+            page(response, 403, "Request refused", "<p>This form was not sent from this page. "
+                    + "<a href=\"device\">Start again</a>.</p>");
+            return;
+        }
+        if (!PER_ADDRESS.allow(request.getRemoteAddr())) {
+            page(response, 429, "Too many attempts", "<p>Wait a minute, then try again.</p>");
+            return;
+        }
+        Optional<String> code = DeviceSignIn.normalizeUserCode(request.getParameter("user_code"));
+        String action = request.getParameter("action");
+        if (code.isEmpty() || !signIn.isPending(code.get()) || (!"approve".equals(action) && !"deny".equals(action))) {
+            form(request, response, "", 400, "That code is not waiting for approval: check it, or sign in again in Claude Code.");
+            return;
+        }
+        String name = request.getUserPrincipal().getName();
+        List<String> groups = new ArrayList<>();
+        for (String group : config.policy().groupNames()) {
+            if (request.isUserInRole(group)) {
+                groups.add(group);
+            }
+        }
+        Person person = new Person(base(request), name, name, groups);
+        boolean approve = "approve".equals(action);
+        if (!signIn.decide(code.get(), approve, person)) {
+            form(request, response, "", 400, "That code is not waiting for approval any more.");
+            return;
+        }
+        page(response, 200, approve ? "Signed in" : "Sign-in denied", approve
+                ? "<p>Claude Code is signed in as " + html(name) + ". You can close this page and return to it.</p>"
+                : "<p>The sign-in was denied. Claude Code stops waiting for it.</p>");
+    }
+
+    private void form(HttpServletRequest request, HttpServletResponse response, String userCode, int status, String problem)
+            throws IOException {
+        HttpSession session = request.getSession(true);
+        String csrf = (String) session.getAttribute(CSRF_ATTRIBUTE);
+        if (csrf == null) {
+            byte[] bytes = new byte[32];
+            RANDOM.nextBytes(bytes);
+            csrf = Base64.getUrlEncoder().withoutPadding().encodeToString(bytes);
+            session.setAttribute(CSRF_ATTRIBUTE, csrf);
+        }
+        page(response, status, "Sign in to Claude Code", (problem == null ? "" : "<p class=\"problem\">" + html(problem) + "</p>")
+                + "<p>Signed in as <strong>" + html(request.getUserPrincipal().getName()) + "</strong>. Check that the code "
+                + "below is the one Claude Code shows, then approve.</p>"
+                + "<form method=\"post\" action=\"device\">"
+                + "<input type=\"hidden\" name=\"csrf\" value=\"" + csrf + "\">"
+                + "<label for=\"user_code\">Code</label> "
+                + "<input id=\"user_code\" name=\"user_code\" value=\"" + html(userCode) + "\" autocomplete=\"off\" "
+                + "spellcheck=\"false\" maxlength=\"12\" required> "
+                + "<button type=\"submit\" name=\"action\" value=\"approve\">Approve</button> "
+                + "<button type=\"submit\" name=\"action\" value=\"deny\">Deny</button>"
+                + "</form>");
+    }
+
+    /** The page's security headers: the strictest that a form posting to itself allows. */
+    private static void headers(HttpServletResponse response) {
+        response.setHeader("Content-Security-Policy", "default-src 'self'; form-action 'self'; frame-ancestors 'none'; "
+                + "base-uri 'none'; object-src 'none'");
+        response.setHeader("X-Frame-Options", "DENY");
+        response.setHeader("X-Content-Type-Options", "nosniff");
+        response.setHeader("Referrer-Policy", "no-referrer");
+        response.setHeader("Cache-Control", "no-store");
+    }
+
+    private static void page(HttpServletResponse response, int status, String title, String body) throws IOException {
+        byte[] bytes = ("<!DOCTYPE html><html lang=\"en\"><head><meta charset=\"utf-8\">"
+                + "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">"
+                + "<title>" + html(title) + "</title><link rel=\"stylesheet\" href=\"device/device.css\"></head>"
+                + "<body><main><h1>" + html(title) + "</h1>" + body + "</main></body></html>").getBytes(StandardCharsets.UTF_8);
+        response.setStatus(status);
+        response.setContentType("text/html");
+        response.setCharacterEncoding("UTF-8");
+        response.setContentLength(bytes.length);
+        response.getOutputStream().write(bytes);
+    }
+
+    private static String originOf(String base) {
+        int slash = base.indexOf('/', base.indexOf("://") + 3);
+        return slash < 0 ? base : base.substring(0, slash);
+    }
+
+    static String html(String text) {
+        StringBuilder escaped = new StringBuilder(text.length());
+        for (char c : text.toCharArray()) {
+            switch (c) {
+                case '<' -> escaped.append("&lt;");
+                case '>' -> escaped.append("&gt;");
+                case '&' -> escaped.append("&amp;");
+                case '"' -> escaped.append("&quot;");
+                case '\'' -> escaped.append("&#39;");
+                default -> escaped.append(c);
+            }
+        }
+        return escaped.toString();
+    }
+}
