@@ -20,19 +20,17 @@ import java.util.concurrent.atomic.AtomicInteger;
  * The metrics of forwarded exchanges: streams open now, time to the upstream's response head, the
  * whole exchange's duration, body bytes each way, and the request count once each exchange ends.
  *
- * <p>Thread-safe: counters and timers are, and each exchange's tags are fixed when it starts.
+ * <p>One instance per deployment, injected without a client proxy ({@link DeploymentSingleton}): every
+ * exchange calls it. Thread-safe: counters and timers are, and each exchange's tags are fixed when it
+ * starts.
  */
-@ApplicationScoped
+@DeploymentSingleton
 public class ExchangeMetrics implements ExchangeObserver {
 
-    private ProxyMetrics metrics;
+    private final ProxyMetrics metrics;
     private final AtomicInteger openStreams = new AtomicInteger();
     private Counter bytesIn;
     private Counter bytesOut;
-
-    /** For CDI's proxy. */
-    protected ExchangeMetrics() {
-    }
 
     @Inject
     public ExchangeMetrics(ProxyMetrics metrics) {
