@@ -69,6 +69,6 @@ fi
 niceness="${BENCH_NICE:--10}"
 
 # A hard bound, whatever happens inside.
-timeout --signal=TERM --kill-after=30s 25m nice -n "$niceness" "${pin[@]}" java -cp "$classpath" dev.creddy.anthropic.bench.BenchRun \
+timeout --signal=TERM --kill-after=30s 45m nice -n "$niceness" "${pin[@]}" java -cp "$classpath" dev.creddy.anthropic.bench.BenchRun \
   --out "$out" --jar target/creddy-anthropic-standalone.jar --conf bench/conf \
   --sut-cpus "$sut_cpus" --load-cpus "$load_cpus" "$@"

@@ -20,21 +20,18 @@ import java.util.concurrent.atomic.AtomicInteger;
  * The metrics of forwarded exchanges: streams open now, time to the upstream's response head, the
  * whole exchange's duration, body bytes each way, and the request count once each exchange ends.
  *
- * <p>Thread-safe: counters and timers are, and each exchange's tags are fixed when it starts. The end
- * arrives off the reactor threads, once per exchange, whatever ended it, so {@code creddy.streams.open}
- * always comes back down.
+ * <p>One instance per deployment, injected without a client proxy ({@link DeploymentSingleton}): every
+ * exchange calls it. Thread-safe: counters and timers are, and each exchange's tags are fixed when it
+ * starts. The end arrives off the reactor threads, once per exchange, whatever ended it, so
+ * {@code creddy.streams.open} always comes back down.
  */
-@ApplicationScoped
+@DeploymentSingleton
 public class ExchangeMetrics implements ExchangeObserver {
 
-    private ProxyMetrics metrics;
+    private final ProxyMetrics metrics;
     private final AtomicInteger openStreams = new AtomicInteger();
     private Counter bytesIn;
     private Counter bytesOut;
-
-    /** For CDI's proxy. */
-    protected ExchangeMetrics() {
-    }
 
     @Inject
     public ExchangeMetrics(ProxyMetrics metrics) {

@@ -4,8 +4,8 @@ import com.codahale.metrics.MetricRegistry;
 import com.codahale.metrics.jmx.JmxReporter;
 import dev.creddy.anthropic.config.Settings;
 import dev.creddy.anthropic.forward.UpstreamClient;
+import dev.creddy.anthropic.token.ConfiguredTokenRegistry;
 import dev.creddy.anthropic.token.TokenExpired;
-import dev.creddy.anthropic.token.TokenRegistry;
 import io.micrometer.core.instrument.Clock;
 import io.micrometer.core.instrument.Counter;
 import dev.creddy.anthropic.usage.Usage;
@@ -49,9 +49,10 @@ import java.util.logging.Logger;
  * bounded: endpoint classes ({@link EndpointClass}), the usual HTTP methods, statuses, and at most
  * {@code metrics-max-agents} agent names ({@link AgentTags}).
  *
- * <p>Thread-safe: Micrometer's registries and meters are.
+ * <p>One instance per deployment, injected without a client proxy ({@link DeploymentSingleton}): every
+ * request records into it. Thread-safe: Micrometer's registries and meters are.
  */
-@ApplicationScoped
+@DeploymentSingleton
 public class ProxyMetrics {
 
     /** What every meter name starts with. */
@@ -70,19 +71,19 @@ public class ProxyMetrics {
             Duration.ofMinutes(10)};
 
     private final CompositeMeterRegistry registry = new CompositeMeterRegistry();
-    private Settings settings;
-    private UpstreamClient upstream;
-    private TokenRegistry tokens;
-    private AgentTags agents;
+    private final Settings settings;
+    private final UpstreamClient upstream;
+    private final ConfiguredTokenRegistry tokens;
+    private final AgentTags agents;
     private volatile PrometheusMeterRegistry prometheus;
     private JmxMeterRegistry jmx;
 
-    /** For CDI's proxy. */
-    protected ProxyMetrics() {
-    }
-
+    /**
+     * @param tokens the store itself, not the measured registry (which is made with this bean): only
+     *     its count of active tokens is read
+     */
     @Inject
-    public ProxyMetrics(Settings settings, UpstreamClient upstream, TokenRegistry tokens) {
+    public ProxyMetrics(Settings settings, UpstreamClient upstream, ConfiguredTokenRegistry tokens) {
         this.settings = settings;
         this.upstream = upstream;
         this.tokens = tokens;

@@ -6,43 +6,46 @@ import dev.creddy.anthropic.token.TokenId;
 import dev.creddy.anthropic.token.TokenLimits;
 import dev.creddy.anthropic.token.TokenRecord;
 import dev.creddy.anthropic.token.TokenRegistry;
-import jakarta.annotation.Priority;
-import jakarta.decorator.Decorator;
-import jakarta.decorator.Delegate;
-import jakarta.enterprise.context.Dependent;
-import jakarta.enterprise.inject.Any;
-import jakarta.inject.Inject;
-import jakarta.interceptor.Interceptor;
+import io.micrometer.core.instrument.Timer;
 import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
 
 /**
  * Measures the token registry whatever its store (memory or Redis): the time of each call
- * ({@code creddy.token.registry}, by operation) and the tokens issued and revoked. A CDI decorator,
- * so the stores stay free of metrics.
+ * ({@code creddy.token.registry}, by operation) and the tokens issued and revoked, so the stores stay
+ * free of metrics.
+ *
+ * <p>A plain wrapper made once by {@link TokenRegistryProducer}, not a CDI decorator: Weld calls a
+ * decorator, and the decorated bean behind it, by reflection ({@code Method.invoke}) on every call,
+ * and {@link #validate} runs on every forwarded request. The timers are looked up once, here.
  *
  * <p>It implements every method of {@link TokenRegistry}, default ones included: a default method
  * left to the interface would run the interface's default here instead of the store's own.
  *
- * <p>Thread-safe: it holds nothing of its own.
+ * <p>Thread-safe: it holds only the store and meters, which are.
  */
-@Decorator
-@Dependent
-@Priority(Interceptor.Priority.APPLICATION)
-public abstract class TimedTokenRegistry implements TokenRegistry {
+final class TimedTokenRegistry implements TokenRegistry {
 
-    @Inject
-    @Delegate
-    @Any
-    TokenRegistry store;
+    private final TokenRegistry store;
+    private final ProxyMetrics metrics;
+    private final Timer issueTimer;
+    private final Timer validateTimer;
+    private final Timer revokeTimer;
+    private final Timer listTimer;
 
-    @Inject
-    ProxyMetrics metrics;
+    TimedTokenRegistry(TokenRegistry store, ProxyMetrics metrics) {
+        this.store = store;
+        this.metrics = metrics;
+        this.issueTimer = metrics.registryTimer("issue");
+        this.validateTimer = metrics.registryTimer("validate");
+        this.revokeTimer = metrics.registryTimer("revoke");
+        this.listTimer = metrics.registryTimer("list");
+    }
 
     @Override
     public IssuedToken issue(TokenGrant grant) {
-        IssuedToken issued = metrics.registryTimer("issue").record(() -> store.issue(grant));
+        IssuedToken issued = issueTimer.record(() -> store.issue(grant));
         metrics.tokenIssued();
         return issued;
     }
@@ -55,12 +58,17 @@ public abstract class TimedTokenRegistry implements TokenRegistry {
 
     @Override
     public Optional<TokenRecord> validate(String presentedSecret) {
-        return metrics.registryTimer("validate").record(() -> store.validate(presentedSecret));
+        long start = System.nanoTime();
+        try {
+            return store.validate(presentedSecret);
+        } finally {
+            validateTimer.record(System.nanoTime() - start, java.util.concurrent.TimeUnit.NANOSECONDS);
+        }
     }
 
     @Override
     public boolean revoke(TokenId id) {
-        Boolean revoked = metrics.registryTimer("revoke").record(() -> store.revoke(id));
+        Boolean revoked = revokeTimer.record(() -> store.revoke(id));
         if (Boolean.TRUE.equals(revoked)) {
             metrics.tokenRevoked();
         }
@@ -69,7 +77,7 @@ public abstract class TimedTokenRegistry implements TokenRegistry {
 
     @Override
     public List<TokenRecord> list(int limit, Optional<TokenId> after) {
-        return metrics.registryTimer("list").record(() -> store.list(limit, after));
+        return listTimer.record(() -> store.list(limit, after));
     }
 
     @Override

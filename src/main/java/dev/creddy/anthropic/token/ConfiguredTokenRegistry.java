@@ -7,6 +7,7 @@ import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.context.Initialized;
 import jakarta.enterprise.event.Event;
 import jakarta.enterprise.event.Observes;
+import jakarta.enterprise.inject.Typed;
 import jakarta.inject.Inject;
 import jakarta.interceptor.Interceptor;
 import java.time.Clock;
@@ -20,10 +21,13 @@ import java.util.logging.Logger;
  * created as the application starts and closed when it stops. Only the chosen store is created, so
  * the other starts no thread and opens no connection.
  *
- * <p>A managed bean that delegates, rather than a producer, so that CDI decorators (the registry's
- * metrics) apply to it whichever store is behind it. Thread-safe: the store is set once at start-up.
+ * <p>A managed bean that delegates, rather than a producer, so that whatever measures the registry
+ * wraps it the same way whichever store is behind it. It is not itself the application's
+ * {@code TokenRegistry} bean ({@link Typed}): the observe package produces that, measured, around it.
+ * Thread-safe: the store is set once at start-up.
  */
 @ApplicationScoped
+@Typed(ConfiguredTokenRegistry.class)
 public class ConfiguredTokenRegistry implements TokenRegistry {
 
     private static final Logger LOG = Logger.getLogger(ConfiguredTokenRegistry.class.getName());

@@ -3,12 +3,12 @@ package dev.creddy.anthropic.web;
 import dev.creddy.anthropic.identity.AgentIdentities;
 import dev.creddy.anthropic.identity.AgentTokenRefusedException;
 import dev.creddy.anthropic.identity.AgentTokenVerifier;
+import dev.creddy.anthropic.observe.DeploymentSingleton;
 import dev.creddy.anthropic.observe.ProxyMetrics;
 import dev.creddy.anthropic.token.TokenRecord;
 import dev.creddy.anthropic.token.TokenRegistry;
 import dev.creddy.anthropic.token.TokenSecrets;
 import dev.creddy.anthropic.token.TokenStoreUnavailableException;
-import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
 import jakarta.servlet.http.HttpServletRequest;
 import java.time.Instant;
@@ -20,18 +20,17 @@ import java.util.Optional;
  * accepted: the request is refused as unavailable. With {@code oidc-direct-use}, an agent's identity
  * token is accepted in place of a {@code crd_} token, verified on every request. A token bound to
  * addresses by its identity's {@code ip_restriction} is refused (403) from any other address.
- * Thread-safe.
+ *
+ * <p>One instance per deployment, injected without a client proxy ({@link DeploymentSingleton}): it is
+ * called on every request, and a client proxy dispatches this package-private method by reflection.
+ * Thread-safe: it holds only thread-safe collaborators.
  */
-@ApplicationScoped
+@DeploymentSingleton
 public class TokenAuthenticator {
 
-    private TokenRegistry registry;
-    private ProxyMetrics metrics;
-    private AgentIdentities identities;
-
-    /** For CDI's proxy. */
-    protected TokenAuthenticator() {
-    }
+    private final TokenRegistry registry;
+    private final ProxyMetrics metrics;
+    private final AgentIdentities identities;
 
     @Inject
     public TokenAuthenticator(TokenRegistry registry, ProxyMetrics metrics, AgentIdentities identities) {

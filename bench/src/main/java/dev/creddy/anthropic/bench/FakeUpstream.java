@@ -40,7 +40,7 @@ import java.util.PriorityQueue;
 public final class FakeUpstream {
 
     private static final byte[] CRLF = {'\r', '\n'};
-    private static final String MESSAGE = "{\"id\":\"msg_bench_01\",\"type\":\"message\",\"role\":\"assistant\","
+    static final String MESSAGE = "{\"id\":\"msg_bench_01\",\"type\":\"message\",\"role\":\"assistant\","
             + "\"model\":\"claude-sonnet-4-5\",\"content\":[{\"type\":\"text\",\"text\":\"Hello from the bench\"}],"
             + "\"stop_reason\":\"end_turn\",\"stop_sequence\":null,\"usage\":{\"input_tokens\":12,"
             + "\"cache_creation_input_tokens\":0,\"cache_read_input_tokens\":0,\"output_tokens\":6}}";

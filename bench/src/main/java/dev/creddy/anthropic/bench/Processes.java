@@ -116,6 +116,16 @@ final class Processes implements AutoCloseable {
         }
     }
 
+    /** Stops the processes started under {@code name}, by PID. */
+    synchronized void stop(String name) throws InterruptedException {
+        for (Started handle : new ArrayList<>(started)) {
+            if (handle.name.equals(name)) {
+                handle.stop();
+                started.remove(handle);
+            }
+        }
+    }
+
     /** Stops every process this run started, newest first, by PID. */
     @Override
     public synchronized void close() throws InterruptedException {
