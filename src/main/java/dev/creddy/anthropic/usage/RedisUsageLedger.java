@@ -102,20 +102,28 @@ public final class RedisUsageLedger implements UsageLedger, AutoCloseable {
 
     private static final String RECORD = """
             -- KEYS: window hash, life total hash, hour hash
-            -- ARGV: window, total and hour expire in (ms), token id, agent name, then the six parts in PARTS order
+            -- ARGV: window, total and hour expire in (ms), token id, agent name, the six parts in PARTS order, the cap
             local parts = {'requests', 'input_tokens', 'output_tokens', 'cache_creation_input_tokens',
               'cache_read_input_tokens', 'errors'}
             local tokens = 0
+            local cap = ARGV[12]
+            -- Sums saturate at cap (10^15, exact in a Lua number): each count is already held to a
+            -- billion, so HINCRBY itself never overflows, and no sum can wrap and lift a budget.
+            local function add(key, field, count)
+              if tonumber(redis.call('HINCRBY', key, field, count)) > tonumber(cap) then
+                redis.call('HSET', key, field, cap)
+              end
+            end
             for i, part in ipairs(parts) do
               -- The counts go to Redis as they came, in decimal: a Lua number could turn into 1e+15.
               local count = ARGV[5 + i]
-              redis.call('HINCRBY', KEYS[2], part, count)
-              redis.call('HINCRBY', KEYS[3], ARGV[4] .. ':' .. part, count)
+              add(KEYS[2], part, count)
+              add(KEYS[3], ARGV[4] .. ':' .. part, count)
               if i >= 2 and i <= 5 then
                 tokens = tokens + tonumber(count)
               end
             end
-            redis.call('HINCRBY', KEYS[1], 'tokens', tokens)
+            add(KEYS[1], 'tokens', string.format('%d', tokens))
             redis.call('HSET', KEYS[3], ARGV[4] .. ':agent', ARGV[5])
             redis.call('PEXPIRE', KEYS[1], ARGV[1])
             redis.call('PEXPIRE', KEYS[2], ARGV[2])
@@ -127,6 +135,7 @@ public final class RedisUsageLedger implements UsageLedger, AutoCloseable {
     private final Duration retention;
     private final LongAdder dropped = new LongAdder();
     private final LogThrottle dropWarnings = new LogThrottle(Duration.ofSeconds(10));
+    private final LogThrottle absurdWarnings = new LogThrottle(Duration.ofSeconds(10));
     private final Set<CompletableFuture<Void>> inFlight = ConcurrentHashMap.newKeySet();
 
     /**
@@ -151,7 +160,12 @@ public final class RedisUsageLedger implements UsageLedger, AutoCloseable {
     }
 
     @Override
-    public void record(TokenRecord token, Usage used, Instant now) {
+    public void record(TokenRecord token, Usage reported, Instant now) {
+        Usage used = UsageCounts.bounded(reported);
+        if (!used.equals(reported) && absurdWarnings.allow()) {
+            LOG.warning(() -> "usage: token " + token.id() + " was reported usage out of bounds (negative, or over "
+                    + UsageCounts.MAX_PER_RECORD + " per part); charged " + used + " (logged at most every 10s)");
+        }
         String id = token.id().value();
         String[] keys = {windowKey(id, now), TOTAL_KEY + id, hourKey(UsageWindows.hourStart(now))};
         String[] args = {
@@ -161,7 +175,7 @@ public final class RedisUsageLedger implements UsageLedger, AutoCloseable {
             id, token.agentName(),
             Long.toString(used.requests()), Long.toString(used.inputTokens()), Long.toString(used.outputTokens()),
             Long.toString(used.cacheCreationInputTokens()), Long.toString(used.cacheReadInputTokens()),
-            Long.toString(used.errors())};
+            Long.toString(used.errors()), Long.toString(UsageCounts.MAX_SUM)};
         // Tracked before it is sent, so that an answer arriving at once still finds it to remove.
         CompletableFuture<Void> tracked = new CompletableFuture<>();
         inFlight.add(tracked);
@@ -214,7 +228,7 @@ public final class RedisUsageLedger implements UsageLedger, AutoCloseable {
                 String agent = field.getValue();
                 if (agentName.isEmpty() || agentName.get().equals(agent)) {
                     byToken.merge(id, new UsageLine(id, agent, usage(fields, id + ":")),
-                            (a, b) -> new UsageLine(a.tokenId(), a.agentName(), a.usage().plus(b.usage())));
+                            (a, b) -> new UsageLine(a.tokenId(), a.agentName(), UsageCounts.sum(a.usage(), b.usage())));
                 }
             }
         }
