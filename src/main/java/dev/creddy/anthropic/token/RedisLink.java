@@ -21,7 +21,6 @@ import io.lettuce.core.cluster.api.StatefulRedisClusterConnection;
 import io.lettuce.core.cluster.api.async.RedisClusterAsyncCommands;
 import io.lettuce.core.cluster.api.sync.RedisClusterCommands;
 import io.lettuce.core.codec.StringCodec;
-import io.lettuce.core.masterreplica.MasterReplica;
 import io.lettuce.core.pubsub.RedisPubSubAdapter;
 import io.lettuce.core.pubsub.StatefulRedisPubSubConnection;
 import io.lettuce.core.resource.ClientResources;
@@ -29,11 +28,9 @@ import io.lettuce.core.resource.DefaultClientResources;
 import io.lettuce.core.resource.Delay;
 import io.netty.util.internal.logging.InternalLoggerFactory;
 import io.netty.util.internal.logging.Slf4JLoggerFactory;
-import java.net.SocketAddress;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ConcurrentHashMap;
@@ -54,7 +51,7 @@ import java.util.logging.Logger;
  * This instance's two connections to Redis: one shared connection for commands (Lettuce multiplexes
  * every thread's commands over it) and one subscribed to the revocation channel. The topology is
  * the URL's: a single Redis (or a managed endpoint that fails over behind one name), Sentinels
- * ({@code redis-sentinel://}: Lettuce's master-replica support follows {@code +switch-master}), or a
+ * ({@code redis-sentinel://}: Lettuce asks them for the current master at every connect), or a
  * Cluster (Lettuce's cluster client, with periodic and adaptive topology refresh). Lettuce reconnects
  * by itself and subscribes again; this class also keeps trying when Redis is not there at start-up.
  *
@@ -103,6 +100,10 @@ public final class RedisLink implements AutoCloseable {
     static final Duration PING_DEADLINE = Duration.ofSeconds(1);
     static final int PINGS_MISSED_TO_OPEN = 2;
     static final int TIMEOUTS_TO_OPEN = 3;
+    /** How soon a failed replacement is tried again: the new primary is usually a moment away. */
+    private static final Duration REPLACE_RETRY_DELAY = Duration.ofMillis(200);
+    /** Which node answers is asked every this many answered pings (5 s), and after each new connection. */
+    private static final int IDENTITY_EVERY_PINGS = 10;
     /** Keepalive: a dead peer (no RST, no FIN) is found within idle + count × interval. */
     private static final Duration KEEPALIVE_IDLE = Duration.ofSeconds(5);
     private static final Duration KEEPALIVE_INTERVAL = Duration.ofSeconds(1);
@@ -124,7 +125,9 @@ public final class RedisLink implements AutoCloseable {
     private final AtomicBoolean replacingSubscription = new AtomicBoolean();
     private final AtomicBoolean pinging = new AtomicBoolean();
     private final AtomicBoolean pingingSubscription = new AtomicBoolean();
-    private final AtomicReference<SocketAddress> primary = new AtomicReference<>();
+    /** The run_id of the node that answers the command connection: another one means a failover (or a restart). */
+    private final AtomicReference<String> primaryRunId = new AtomicReference<>();
+    private final AtomicInteger pingsSinceIdentity = new AtomicInteger();
     private final Map<RedisFailure.Kind, LongAdder> failures = new ConcurrentHashMap<>();
     private final LongAdder failovers = new LongAdder();
     private final LinkTimer latency = new LinkTimer();
@@ -342,7 +345,7 @@ public final class RedisLink implements AutoCloseable {
         }
         if (failureWarnings.allow()) {
             LOG.warning(() -> "token store: Redis at " + settings.maskedUrl() + " failed a command (" + failure.detail()
-                    + "); answering 503 and dropping usage records while it does (logged at most every "
+                    + (failure.kind() == RedisFailure.Kind.UNREACHABLE ? ": " + describe(e) : "") + "); answering 503 and dropping usage records while it does (logged at most every "
                     + GoDuration.format(WARNING_INTERVAL) + ")");
         }
         String message = "token store unavailable: Redis " + (e instanceof RedisCommandTimeoutException
@@ -382,12 +385,17 @@ public final class RedisLink implements AutoCloseable {
                             if (circuit.compareAndSet(Circuit.OPEN, Circuit.CLOSED)) {
                                 LOG.info(() -> "token store: Redis at " + settings.maskedUrl() + " answers again");
                             }
-                        } else if (isSilence(failure) && missedPings.incrementAndGet() >= PINGS_MISSED_TO_OPEN) {
+                            if (!settings.cluster() && pingsSinceIdentity.getAndIncrement() % IDENTITY_EVERY_PINGS == 0) {
+                                checkIdentity(current);
+                            }
+                        } else if (!isSilence(failure) && RedisFailure.of(failure).kind() == RedisFailure.Kind.READ_ONLY) {
+                            replaceCommands(current, "the node answered READONLY");
+                        } else if (missedPings.incrementAndGet() >= PINGS_MISSED_TO_OPEN) {
+                            // Silence, or a connection that refuses even a PING (never connected to the
+                            // node it was given, e.g. a master that froze while the link was being made).
                             missedPings.set(0);
                             stalled(current, PINGS_MISSED_TO_OPEN + " pings in a row got no answer within "
                                     + GoDuration.format(PING_DEADLINE));
-                        } else if (!isSilence(failure) && RedisFailure.of(failure).kind() == RedisFailure.Kind.READ_ONLY) {
-                            replaceCommands(current, "the node answered READONLY");
                         }
                     });
         }
@@ -398,12 +406,23 @@ public final class RedisLink implements AutoCloseable {
                         pingingSubscription.set(false);
                         if (failure == null) {
                             missedSubscriptionPings.set(0);
-                        } else if (isSilence(failure) && missedSubscriptionPings.incrementAndGet() >= PINGS_MISSED_TO_OPEN) {
+                        } else if (missedSubscriptionPings.incrementAndGet() >= PINGS_MISSED_TO_OPEN) {
                             missedSubscriptionPings.set(0);
                             replaceSubscription(listening);
                         }
                     });
         }
+    }
+
+    /** Asks which node answers (its run_id); counts a failover when it is another than before. */
+    private void checkIdentity(Session current) {
+        current.async().info("server").thenAccept(info -> RedisReadiness.field(info, "run_id").ifPresent(runId -> {
+            String before = primaryRunId.getAndSet(runId);
+            if (before != null && !before.equals(runId)) {
+                failovers.increment();
+                LOG.info(() -> "token store: another Redis node answers now (a failover or a restart)");
+            }
+        }));
     }
 
     private static boolean isSilence(Throwable failure) {
@@ -430,18 +449,25 @@ public final class RedisLink implements AutoCloseable {
         }
         LOG.warning(() -> "token store: leaving the Redis connection (" + why + "); connecting to the current primary");
         onMaybeMissed.run();
-        openCommands().whenComplete((fresh, failure) -> {
+        CompletableFuture<StatefulConnection<String, String>> opening = openCommands();
+        // A node that accepts the TCP connection but never answers the handshake (frozen, or the
+        // master Sentinel still names while it fails over) is given up on after PING_DEADLINE, not
+        // the whole command timeout: the next attempt may find the new primary.
+        opening.orTimeout(PING_DEADLINE.toMillis(), TimeUnit.MILLISECONDS).whenComplete((fresh, failure) -> {
             if (failure != null || closed) {
                 replacing.set(false);
-                if (fresh != null) {
-                    fresh.closeAsync();
-                }
+                opening.thenAccept(StatefulConnection::closeAsync);
                 if (!closed) {
-                    retryLater(() -> replaceCommands(stale, why));
+                    resources.eventExecutorGroup().schedule(() -> replaceCommands(stale, why),
+                            REPLACE_RETRY_DELAY.toMillis(), TimeUnit.MILLISECONDS);
                 }
                 return;
             }
             session = Session.of(fresh);
+            pingsSinceIdentity.set(1);
+            if (!settings.cluster()) {
+                checkIdentity(session);
+            }
             consecutiveTimeouts.set(0);
             missedPings.set(0);
             circuit.set(Circuit.CLOSED);
@@ -456,6 +482,7 @@ public final class RedisLink implements AutoCloseable {
         if (closed || stale != subscription || !replacingSubscription.compareAndSet(false, true)) {
             return;
         }
+        LOG.warning(() -> "token store: the revocation subscription stopped answering; subscribing again");
         subscribed = false;
         onMaybeMissed.run();
         subscription = null;
@@ -505,12 +532,11 @@ public final class RedisLink implements AutoCloseable {
             return cluster.connectAsync(StringCodec.UTF8).thenApply(connection -> (StatefulConnection<String, String>) connection);
         }
         RedisClient single = (RedisClient) client;
-        if (settings.sentinel()) {
-            // Lettuce's master-replica support: asks the Sentinels for the master, listens to them for
-            // +switch-master, and sends every command to the current master.
-            return MasterReplica.connectAsync(single, StringCodec.UTF8, uri)
-                    .thenApply(connection -> (StatefulConnection<String, String>) connection);
-        }
+        // With a Sentinel URI, Lettuce asks the Sentinels for the current master at every connect and
+        // reconnect. Its master-replica connection (which follows +switch-master itself) was tried and
+        // left: when the master froze while it was being made, it kept a topology without a master
+        // ("Master is currently unknown") while answering PING from the replica, so no check here
+        // could tell. A plain connection answers for one node only, and is replaced on READONLY or silence.
         return single.connectAsync(StringCodec.UTF8, uri).toCompletableFuture()
                 .thenApply(connection -> (StatefulConnection<String, String>) connection);
     }
@@ -531,6 +557,9 @@ public final class RedisLink implements AutoCloseable {
             } else {
                 session = Session.of(connection);
                 connectFailure = null;
+                if (!settings.cluster()) {
+                    checkIdentity(session);
+                }
                 LOG.info(() -> "token store: connected to Redis at " + settings.maskedUrl() + " as " + clientName);
             }
         });
@@ -585,14 +614,12 @@ public final class RedisLink implements AutoCloseable {
     private final class StateListener implements RedisConnectionStateListener {
 
         @Override
-        public void onRedisConnected(RedisChannelHandler<?, ?> handler, SocketAddress address) {
-            if (handler == subscription) {
-                return;
-            }
-            SocketAddress before = primary.getAndSet(address);
-            if (before != null && !before.equals(address) && !settings.cluster()) {
-                failovers.increment();
-                LOG.info(() -> "token store: now talking to another Redis node (failover seen)");
+        public void onRedisConnected(RedisChannelHandler<?, ?> handler, java.net.SocketAddress address) {
+            Session current = session;
+            // Lettuce reconnected the command connection by itself (and, with Sentinels, asked them
+            // for the master again): is it another node now?
+            if (current != null && handler == current.connection() && !settings.cluster()) {
+                resources.eventExecutorGroup().schedule(() -> checkIdentity(current), 100, TimeUnit.MILLISECONDS);
             }
         }
 
@@ -632,11 +659,6 @@ public final class RedisLink implements AutoCloseable {
         String described = failure.getClass().getSimpleName() + (failure.getMessage() == null ? "" : ": " + failure.getMessage());
         return root == failure ? described
                 : described + " (" + root.getClass().getSimpleName() + (root.getMessage() == null ? "" : ": " + root.getMessage()) + ")";
-    }
-
-    /** The current command connection's Redis, for tests that need to know which node it is. */
-    Optional<SocketAddress> primaryAddress() {
-        return Optional.ofNullable(primary.get());
     }
 
     @Override
