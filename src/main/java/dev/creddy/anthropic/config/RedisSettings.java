@@ -76,7 +76,7 @@ public record RedisSettings(URI url, Optional<Secret> password, Duration command
 
     /** The user info's user, or empty; never the password. */
     public Optional<String> urlUsername() {
-        String userInfo = url.getUserInfo();
+        String userInfo = userInfo();
         if (userInfo == null || userInfo.isEmpty()) {
             return Optional.empty();
         }
@@ -87,12 +87,20 @@ public record RedisSettings(URI url, Optional<Secret> password, Duration command
 
     /** The user info's password, or empty: {@code redis://creddy@host} carries a user and no password. */
     public Optional<Secret> urlPassword() {
-        String userInfo = url.getUserInfo();
+        String userInfo = userInfo();
         if (userInfo == null) {
             return Optional.empty();
         }
         int colon = userInfo.indexOf(':');
         return colon < 0 || colon == userInfo.length() - 1 ? Optional.empty() : Optional.of(Secret.of(userInfo.substring(colon + 1)));
+    }
+
+    /** The decoded user info, also of a URL with several hosts (which java.net.URI does not split). */
+    private String userInfo() {
+        String authority = url.getRawAuthority();
+        int at = authority == null ? -1 : authority.lastIndexOf('@');
+        return at < 0 ? null : java.net.URLDecoder.decode(authority.substring(0, at).replace("+", "%2B"),
+                java.nio.charset.StandardCharsets.UTF_8);
     }
 
     /** The database number in the path, 0 without one. */
@@ -187,7 +195,7 @@ public record RedisSettings(URI url, Optional<Secret> password, Duration command
     /** The URL with any user info replaced by {@code ****}, for logs and messages. */
     public String maskedUrl() {
         StringBuilder shown = new StringBuilder(url.getScheme()).append("://");
-        if (url.getRawUserInfo() != null) {
+        if (userInfo() != null) {
             shown.append("****@");
         }
         List<HostAndPort> hosts = hosts();

@@ -31,6 +31,16 @@ record LaunchOptions(ListenAddress address, String contextPath, Map<String, Stri
             Map.entry("shutdown-grace", "shutdown-grace"),
             Map.entry("token-store", "token-store"),
             Map.entry("redis-url", "redis-url"),
+            Map.entry("redis-command-timeout", "redis-command-timeout"),
+            Map.entry("redis-cache-ttl", "redis-cache-ttl"),
+            Map.entry("redis-username", "redis-username"),
+            Map.entry("redis-password-file", "redis-password-file"),
+            Map.entry("redis-key-prefix", "redis-key-prefix"),
+            Map.entry("redis-cluster", "redis-cluster"),
+            Map.entry("redis-tls-ca", "redis-tls-ca"),
+            Map.entry("redis-tls-cert", "redis-tls-cert"),
+            Map.entry("redis-tls-key", "redis-tls-key"),
+            Map.entry("redis-tls-verify-hostname", "redis-tls-verify-hostname"),
             Map.entry("max-upload-body", "max-upload-body"),
             Map.entry("public-url", "public-url"),
             Map.entry("oidc-issuer", "oidc-issuer"),
@@ -68,7 +78,21 @@ record LaunchOptions(ListenAddress address, String contextPath, Map<String, Stri
                   --token-store KIND      memory (default) or redis (the default when a Redis URL is set)
                   --redis-url URL         share tokens with other instances through Redis, e.g.
                                           redis://host:6379/0 or rediss:// for TLS (default: $CREDDY_REDIS_URL;
-                                          the password goes in $CREDDY_REDIS_PASSWORD, not on the command line)
+                                          the password goes in $CREDDY_REDIS_PASSWORD, not on the command line);
+                                          redis-sentinel://h1:26379,h2:26379/0#mymaster for Sentinel
+                  --redis-command-timeout DUR  the longest a request waits for Redis (default 2s)
+                  --redis-cache-ttl DUR   how long a cached validation is trusted (default 1s; 0: no cache)
+                  --redis-username USER   the Redis ACL user (or redis://USER@host with the password apart)
+                  --redis-password-file F a file holding the Redis password, read again at every reconnect
+                  --redis-key-prefix P    what every key starts with (default creddy:)
+                  --redis-cluster on|off  redis-url names Redis Cluster seed nodes (default off)
+                  --redis-tls-ca FILE     PEM CA that signs the Redis server's certificate (rediss:// only;
+                                          the JVM's default trust is left to the upstream)
+                  --redis-tls-cert FILE   client certificate (PEM, or .p12 holding certificate and key)
+                  --redis-tls-key FILE    the client certificate's PKCS#8 PEM key (password:
+                                          $CREDDY_REDIS_TLS_KEY_PASSWORD)
+                  --redis-tls-verify-hostname true|false
+                                          whether the certificate must name the host (default true)
                   --max-upload-body SIZE  the largest Files API upload or batch creation body (default 500MB)
                   --public-url URL        the URL agents reach the proxy at, for batch results links
                                           (default: the URL of each request)
