@@ -227,9 +227,14 @@ public final class RedisLink implements AutoCloseable {
             client = single;
         }
         client.addListener(new StateListener());
-        CompletableFuture<?> both = CompletableFuture.allOf(connectCommands(), connectSubscription());
+        // The cluster client learns the topology with its first connection; a second one made at the
+        // same time finds it not there yet ("Partitions not initialized"), so there they go in turn.
+        CompletableFuture<?> both = settings.cluster()
+                ? connectCommands().handle((connected, failure) -> null).thenCompose(ignored -> connectSubscription())
+                : CompletableFuture.allOf(connectCommands(), connectSubscription());
         try {
-            both.get(settings.commandTimeout().toMillis(), TimeUnit.MILLISECONDS);
+            // A Cluster takes three steps in turn (topology, commands, subscription): twice as long.
+            both.get(settings.commandTimeout().toMillis() * (settings.cluster() ? 2 : 1), TimeUnit.MILLISECONDS);
         } catch (TimeoutException | ExecutionException e) {
             RedisFailure failure = RedisFailure.of(e instanceof ExecutionException ? e.getCause() : e);
             LOG.warning(() -> "token store: Redis at " + settings.maskedUrl() + " is not ready yet (" + failure.detail()
@@ -529,7 +534,16 @@ public final class RedisLink implements AutoCloseable {
 
     private CompletableFuture<StatefulConnection<String, String>> openCommands() {
         if (client instanceof RedisClusterClient cluster) {
-            return cluster.connectAsync(StringCodec.UTF8).thenApply(connection -> (StatefulConnection<String, String>) connection);
+            // The cluster client connects only once it knows the topology; getPartitions() loads it
+            // (blocking, so not on a Lettuce thread) and fails while no seed answers.
+            // A thread of its own: the common pool has one thread on a small machine, and this blocks.
+            return CompletableFuture.runAsync(cluster::getPartitions, job -> {
+                Thread thread = new Thread(job, "creddy-redis-cluster-topology");
+                thread.setDaemon(true);
+                thread.start();
+            })
+                    .thenCompose(loaded -> cluster.connectAsync(StringCodec.UTF8))
+                    .thenApply(connection -> (StatefulConnection<String, String>) connection);
         }
         RedisClient single = (RedisClient) client;
         // With a Sentinel URI, Lettuce asks the Sentinels for the current master at every connect and
@@ -549,6 +563,7 @@ public final class RedisLink implements AutoCloseable {
                 count(why.kind());
                 if (failureWarnings.allow()) {
                     LOG.warning(() -> "token store: cannot connect to Redis at " + settings.maskedUrl() + " (" + why.detail()
+                            + (why.kind() == RedisFailure.Kind.UNREACHABLE ? ": " + describe(failure) : "")
                             + "); trying again every " + GoDuration.format(RETRY_DELAY));
                 }
                 retryLater(this::connectCommands);
