@@ -38,7 +38,7 @@ class RedisUsageLedgerCostTest {
     static final RedisServer REDIS = RedisServer.start(List.of("--appendonly", "yes", "--appendfsync", "no"));
 
     @Test
-    void oneRequestIsAFewWrites() throws Exception {
+    void oneRequestIsAFewWritesAndUnderAKilobyteOfAof() throws Exception {
         REDIS.call("FLUSHALL");
         RedisTokenStore store = new RedisTokenStore(new RedisSettings(URI.create(REDIS.url()), Optional.empty(),
                 Duration.ofSeconds(2), Duration.ofSeconds(1)), new TokenSecrets(), Clock.systemUTC());
@@ -66,7 +66,9 @@ class RedisUsageLedgerCostTest {
             System.out.printf("per forwarded request with limits (admission + record), %d requests: %.2f commands "
                     + "(%.2f write calls), %.0f AOF bytes; by command: %s%n", REQUESTS, (double) total / REQUESTS,
                     (double) writes / REQUESTS, (double) aofBytes / REQUESTS, calls);
-            assertTrue(writes <= 10L * REQUESTS, "at most ten write calls per request: " + calls);
+            // Of these, PEXPIRE NX and HSETNX on keys that have them change nothing and reach neither AOF nor replicas.
+            assertTrue(writes <= 12L * REQUESTS, "at most twelve write calls per request: " + calls);
+            assertTrue(aofBytes <= 1_000L * REQUESTS, "at most 1000 AOF bytes per request: " + aofBytes / REQUESTS);
         } finally {
             ledger.close();
             store.close();
