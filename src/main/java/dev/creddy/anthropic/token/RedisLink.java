@@ -323,8 +323,8 @@ public final class RedisLink implements AutoCloseable {
         }
         if (circuit.get() == Circuit.OPEN) {
             count(RedisFailure.Kind.CIRCUIT_OPEN);
-            throw new TokenStoreUnavailableException("token store unavailable: Redis stopped answering; failing fast "
-                    + "until it answers again", null);
+            throw new TokenStoreUnavailableException("token store unavailable: Redis did not answer within "
+                    + GoDuration.format(settings.commandTimeout()) + "; failing fast until it answers again", null);
         }
         return current;
     }

@@ -282,9 +282,11 @@ public final class RedisTokenStore implements TokenRegistry, AutoCloseable {
             }
             from = Range.Boundary.excluding(ids.get(ids.size() - 1));
         }
-        if (!stale.isEmpty()) {
-            String[] drop = stale.toArray(String[]::new);
-            link.callAsync(redis -> UNINDEX.<Long>runAsync(redis, ScriptOutputType.INTEGER,
+        // Dropped before answering (the next listing should not find them again), in batches: one
+        // script per batch keeps each short, and within Lua's argument limit.
+        for (int first = 0; first < stale.size(); first += INDEX_BATCH) {
+            String[] drop = stale.subList(first, Math.min(stale.size(), first + INDEX_BATCH)).toArray(String[]::new);
+            link.call(redis -> UNINDEX.<Long>run(redis, ScriptOutputType.INTEGER,
                     new String[] {keys.tokensById(), keys.tokensByExpiry()}, drop));
         }
         return page;
