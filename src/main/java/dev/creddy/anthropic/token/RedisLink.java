@@ -672,8 +672,10 @@ public final class RedisLink implements AutoCloseable {
             root = root.getCause();
         }
         String described = failure.getClass().getSimpleName() + (failure.getMessage() == null ? "" : ": " + failure.getMessage());
-        return root == failure ? described
+        String withRoot = root == failure ? described
                 : described + " (" + root.getClass().getSimpleName() + (root.getMessage() == null ? "" : ": " + root.getMessage()) + ")";
+        // Lettuce's messages quote node URIs; should one ever carry user info, it is masked here.
+        return withRoot.replaceAll("://[^@/\\s,\\]]*@", "://****@");
     }
 
     @Override
