@@ -4,6 +4,8 @@ import dev.creddy.anthropic.token.IdentityPolicy;
 import dev.creddy.anthropic.token.TokenLimits;
 import java.net.URI;
 import java.net.URISyntaxException;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collections;
@@ -58,6 +60,15 @@ public final class SettingsLoader {
         Optional<Secret> redisPassword = resolution.optional(Setting.REDIS_PASSWORD, Secret::of);
         Duration redisTimeout = resolution.required(Setting.REDIS_COMMAND_TIMEOUT, SettingsLoader::positiveDuration);
         Duration redisCacheTtl = resolution.required(Setting.REDIS_CACHE_TTL, SettingsLoader::nonNegativeDuration);
+        Optional<String> redisUsername = resolution.optional(Setting.REDIS_USERNAME, SettingsLoader::redisUsername);
+        Optional<Path> redisPasswordFile = resolution.optional(Setting.REDIS_PASSWORD_FILE, SettingsLoader::readableFile);
+        String redisKeyPrefix = resolution.required(Setting.REDIS_KEY_PREFIX, SettingsLoader::redisKeyPrefix);
+        Boolean redisCluster = resolution.required(Setting.REDIS_CLUSTER, SettingsLoader::onOff);
+        Optional<Path> redisTlsCa = resolution.optional(Setting.REDIS_TLS_CA, SettingsLoader::readableFile);
+        Optional<Path> redisTlsCert = resolution.optional(Setting.REDIS_TLS_CERT, SettingsLoader::readableFile);
+        Optional<Path> redisTlsKey = resolution.optional(Setting.REDIS_TLS_KEY, SettingsLoader::readableFile);
+        Optional<Secret> redisTlsKeyPassword = resolution.optional(Setting.REDIS_TLS_KEY_PASSWORD, Secret::of);
+        Boolean redisTlsVerifyHostname = resolution.required(Setting.REDIS_TLS_VERIFY_HOSTNAME, SettingsLoader::bool);
         Long maxUploadBody = resolution.required(Setting.MAX_UPLOAD_BODY, SettingsLoader::positiveSize);
         Optional<URI> publicUrl = resolution.optional(Setting.PUBLIC_URL, SettingsLoader::baseUrl);
         Boolean trustForwardedHeaders = resolution.required(Setting.TRUST_FORWARDED_HEADERS, SettingsLoader::bool);
@@ -82,11 +93,14 @@ public final class SettingsLoader {
             }
         }
         TokenStoreKind tokenStore = tokenStore(resolution, storeKind);
+        RedisTls redisTls = redisTls(resolution, redisTlsCa, redisTlsCert, redisTlsKey, redisTlsKeyPassword,
+                redisTlsVerifyHostname);
         if (!resolution.problems.isEmpty()) {
             throw new InvalidSettingsException(resolution.problems);
         }
         Optional<RedisSettings> redis = tokenStore == TokenStoreKind.REDIS
-                ? Optional.of(new RedisSettings(redisUrl.orElseThrow(), redisPassword, redisTimeout, redisCacheTtl))
+                ? Optional.of(new RedisSettings(redisUrl.orElseThrow(), redisPassword, redisTimeout, redisCacheTtl, redisUsername,
+                        redisPasswordFile, redisKeyPrefix, redisCluster, redisTls))
                 : Optional.empty();
         return new Settings(apiKey, upstreamUrl, issuerKey, maxTtl, defaultTtl, openIssuance,
                 connectTimeout, headerTimeout, idleTimeout, maxConnections, maxRequestBody, shutdownGrace,
@@ -144,6 +158,46 @@ public final class SettingsLoader {
             }
         }
         return Collections.unmodifiableMap(origins);
+    }
+
+    /** A Redis ACL user name: no spaces, no controls (it goes into AUTH). */
+    private static String redisUsername(String raw) {
+        if (!raw.matches("[\\x21-\\x7e]{1,128}")) {
+            throw new IllegalArgumentException("must be an ACL user name: printable characters without spaces");
+        }
+        return raw;
+    }
+
+    /** A key prefix: short, printable, no hash-tag braces (they would change which Cluster slot keys land in). */
+    private static String redisKeyPrefix(String raw) {
+        if (!raw.matches("[A-Za-z0-9:._-]{1,64}")) {
+            throw new IllegalArgumentException("must be 1 to 64 of A-Z a-z 0-9 : . _ - (e.g. creddy:staging:)");
+        }
+        return raw;
+    }
+
+    /** A file the proxy can read now (a certificate, a key, a password file); its content is never quoted. */
+    private static Path readableFile(String raw) {
+        Path path = Path.of(raw);
+        if (!Files.isRegularFile(path) || !Files.isReadable(path)) {
+            throw new IllegalArgumentException("is not a readable file");
+        }
+        return path;
+    }
+
+    /** TLS for Redis: a certificate in PEM needs its key; a PKCS#12 file holds both. */
+    private static RedisTls redisTls(Resolution resolution, Optional<Path> ca, Optional<Path> cert, Optional<Path> key,
+            Optional<Secret> keyPassword, Boolean verifyHostname) {
+        RedisTls tls = new RedisTls(ca, cert, key, keyPassword, verifyHostname == null || verifyHostname);
+        if (cert.isPresent() && !tls.pkcs12() && key.isEmpty()) {
+            resolution.problems.add("redis-tls-cert (from " + resolution.origin(Setting.REDIS_TLS_CERT)
+                    + ") is a PEM certificate, but redis-tls-key is not set: set it to the PEM private key, or give a .p12 file");
+        }
+        if (key.isPresent() && cert.isEmpty()) {
+            resolution.problems.add("redis-tls-key (from " + resolution.origin(Setting.REDIS_TLS_KEY)
+                    + ") is set, but redis-tls-cert is not: set both");
+        }
+        return tls;
     }
 
     /**

@@ -1,145 +1,177 @@
 package dev.creddy.anthropic.token;
 
 import dev.creddy.anthropic.config.RedisSettings;
+import io.lettuce.core.Limit;
+import io.lettuce.core.Range;
 import io.lettuce.core.ScriptOutputType;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.format.DateTimeParseException;
 import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
+import java.util.Base64;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
 import java.util.logging.Logger;
 
 /**
- * The token registry that every instance shares, in Redis. Per token it keeps:
- * <ul>
- * <li>{@code creddy:token:<digest>}: a hash with the id, agent name, creation, expiry and limits (and, for
- *     a token obtained with an identity token, {@code identity}: the {@link AgentIdentity} as compact JSON),
- *     which Redis itself expires when the token does;</li>
- * <li>{@code creddy:token-id:<id>}: the digest, for revocation by id, with the same expiry;</li>
- * <li>the id in two sorted sets: {@code creddy:tokens:by-id} (all scores 0, so ordered by id, for
- *     paged listing without scanning the keyspace) and {@code creddy:tokens:by-expiry} (scored by
- *     expiry, so issuance and listing drop the index entries of expired tokens).</li>
- * </ul>
- * Multi-key changes run as Lua scripts, so each is atomic. A revocation deletes the token and
- * publishes its digest on {@code creddy:revocations}; every instance is subscribed and drops the digest
- * from its {@link ValidationCache} at once. The cache is trusted for at most {@code redis-cache-ttl},
+ * The token registry that every instance shares, in Redis. Per token it keeps one key,
+ * {@code <prefix>token:{<id>}}: a hash with the secret's digest, the agent name, creation, expiry and
+ * limits (and, for a token obtained with an identity token, {@code identity}: the
+ * {@link AgentIdentity} as compact JSON), which Redis itself expires when the token does. The id is
+ * derived from the secret (a SHA-256 of it, domain-separated from the digest, truncated), so
+ * validation finds the key from the secret, and revocation by id needs no second key: there is no
+ * id→digest lookup that could be evicted apart from the token and leave it unrevocable.
+ *
+ * <p>An index of two sorted sets, {@code <prefix>{tokens}:by-id} (all scores 0: paged listing in id
+ * order) and {@code <prefix>{tokens}:by-expiry} (scored by expiry), lists the live tokens without
+ * scanning the keyspace. It is written before the token and cleared after it, so it may name a token
+ * that is gone (listing skips and drops such entries) but never misses a live one. Expired entries
+ * are trimmed in the background in small batches; each listing call reads a bounded batch per
+ * command, so no call blocks Redis for long whatever the backlog.
+ *
+ * <p>Every multi-command change is a Lua script, run with {@code EVALSHA}, touching only the keys in
+ * its {@code KEYS} (one slot in a Cluster), checking its ACL grants and reading first, and writing
+ * last: a refused command leaves the old state whole. A revocation deletes the token and publishes
+ * its digest on {@code <prefix>revocations}; every instance is subscribed and drops the digest from
+ * its {@link ValidationCache} at once. The cache is trusted for at most {@code redis-cache-ttl},
  * which bounds how late a revocation takes effect on an instance whose subscription missed it.
  * Expiry is checked here on every validation, whatever Redis does.
  *
  * <p>Redis unreachable: every method throws {@link TokenStoreUnavailableException} within the command
- * timeout, and nothing validates that the cache cannot vouch for (the cache is dropped as soon as a
- * connection drops).
+ * timeout (at once while the link's circuit is open), and nothing validates that the cache cannot
+ * vouch for (the cache is dropped as soon as a connection drops).
  *
  * <p>Thread-safe. Nothing happens in the constructor; {@link #start()} connects, {@link #close()}
  * disconnects, once each.
  */
 public final class RedisTokenStore implements TokenRegistry, AutoCloseable {
 
-    static final String TOKEN_KEY = "creddy:token:";
-    static final String ID_KEY = "creddy:token-id:";
-    static final String BY_ID = "creddy:tokens:by-id";
-    static final String BY_EXPIRY = "creddy:tokens:by-expiry";
-    static final String REVOCATIONS = "creddy:revocations";
-
     private static final Logger LOG = Logger.getLogger(RedisTokenStore.class.getName());
     private static final int CACHE_ENTRIES = 10_000;
-    /** Expired index entries dropped per issuance: enough to keep up, small enough to keep the script short. */
-    private static final int INDEX_CLEANUP_BATCH = 100;
+    /** Index entries read per listing command, and trimmed per trimming script: each well under a millisecond. */
+    static final int INDEX_BATCH = 200;
+    static final Duration TRIM_INTERVAL = Duration.ofSeconds(10);
+    /** Trimming rounds per run: a large backlog goes over a few runs, never in one long burst. */
+    private static final int TRIM_ROUNDS = 50;
+    private static final Base64.Encoder BASE64URL = Base64.getUrlEncoder().withoutPadding();
 
-    private static final String ISSUE = """
-            -- KEYS: token hash, id key, by-id index, by-expiry index
-            -- ARGV: id, agent name, created at, expires at, expiry ms, ttl ms, digest, now ms, cleanup batch, limits,
-            --       identity ('' for none)
-            redis.call('HSET', KEYS[1], 'id', ARGV[1], 'agent_name', ARGV[2], 'created_at', ARGV[3], 'expires_at', ARGV[4],
-              'limits', ARGV[10])
-            if ARGV[11] ~= '' then
-              redis.call('HSET', KEYS[1], 'identity', ARGV[11])
+    private static final RedisScript ISSUE = new RedisScript(RedisScript.GRANTS + """
+            -- KEYS: token hash
+            -- ARGV: digest, id, agent name, created at, expires at, limits, identity ('' for none), ttl ms
+            require({'hset', KEYS[1], 'f', 'v'}, {'pexpire', KEYS[1], '1'})
+            local fields = {'digest', ARGV[1], 'id', ARGV[2], 'agent_name', ARGV[3], 'created_at', ARGV[4],
+              'expires_at', ARGV[5], 'limits', ARGV[6]}
+            if ARGV[7] ~= '' then
+              fields[#fields + 1] = 'identity'
+              fields[#fields + 1] = ARGV[7]
             end
-            redis.call('PEXPIRE', KEYS[1], ARGV[6])
-            redis.call('SET', KEYS[2], ARGV[7], 'PX', ARGV[6])
-            redis.call('ZADD', KEYS[3], 0, ARGV[1])
-            redis.call('ZADD', KEYS[4], ARGV[5], ARGV[1])
-            local expired = redis.call('ZRANGEBYSCORE', KEYS[4], '-inf', ARGV[8], 'LIMIT', 0, ARGV[9])
-            for _, id in ipairs(expired) do
-              redis.call('ZREM', KEYS[3], id)
-              redis.call('ZREM', KEYS[4], id)
-            end
-            return #expired
-            """;
+            redis.call('HSET', KEYS[1], unpack(fields))
+            redis.call('PEXPIRE', KEYS[1], ARGV[8])
+            return 1
+            """);
 
-    private static final String REVOKE = """
-            -- KEYS: id key, by-id index, by-expiry index
-            -- ARGV: id, token key prefix, revocation channel
-            redis.call('ZREM', KEYS[2], ARGV[1])
-            redis.call('ZREM', KEYS[3], ARGV[1])
-            local digest = redis.call('GET', KEYS[1])
+    private static final RedisScript INDEX = new RedisScript(RedisScript.GRANTS + """
+            -- KEYS: by-id index, by-expiry index
+            -- ARGV: id, expiry ms
+            require({'zadd', KEYS[1], '0', 'm'}, {'zadd', KEYS[2], '0', 'm'})
+            redis.call('ZADD', KEYS[1], 0, ARGV[1])
+            redis.call('ZADD', KEYS[2], ARGV[2], ARGV[1])
+            return 1
+            """);
+
+    private static final RedisScript REVOKE = new RedisScript(RedisScript.GRANTS + """
+            -- KEYS: token hash
+            -- ARGV: revocation channel
+            require({'del', KEYS[1]}, {'publish', ARGV[1], 'm'})
+            local digest = redis.call('HGET', KEYS[1], 'digest')
             if not digest then
               return false
             end
-            redis.call('DEL', KEYS[1], ARGV[2] .. digest)
-            redis.call('PUBLISH', ARGV[3], digest)
+            redis.call('DEL', KEYS[1])
+            redis.call('PUBLISH', ARGV[1], digest)
             return digest
-            """;
+            """);
 
-    private static final String LIST = """
+    private static final RedisScript UNINDEX = new RedisScript(RedisScript.GRANTS + """
             -- KEYS: by-id index, by-expiry index
-            -- ARGV: first member ('-' or '(' .. id), limit, now ms, id key prefix, token key prefix
-            -- Returns id, agent name, created at, expires at, limits, identity ('' for none) for each live token, in id order.
-            local out, cursor, limit, now = {}, ARGV[1], tonumber(ARGV[2]), tonumber(ARGV[3])
-            local found = 0
-            while found < limit do
-              local ids = redis.call('ZRANGEBYLEX', KEYS[1], cursor, '+', 'LIMIT', 0, limit)
-              if #ids == 0 then
-                break
-              end
-              for _, id in ipairs(ids) do
-                cursor = '(' .. id
-                local expiry = tonumber(redis.call('ZSCORE', KEYS[2], id))
-                local digest = redis.call('GET', ARGV[4] .. id)
-                local fields = digest and redis.call('HMGET', ARGV[5] .. digest, 'agent_name', 'created_at', 'expires_at', 'limits',
-                  'identity')
-                if not expiry or expiry <= now or not fields or not fields[1] then
-                  -- Expired, or forgotten by Redis: the index follows.
-                  redis.call('ZREM', KEYS[1], id)
-                  redis.call('ZREM', KEYS[2], id)
-                elseif found < limit then
-                  out[#out + 1] = id
-                  out[#out + 1] = fields[1]
-                  out[#out + 1] = fields[2]
-                  out[#out + 1] = fields[3]
-                  out[#out + 1] = fields[4] or ''
-                  out[#out + 1] = fields[5] or ''
-                  found = found + 1
-                end
-              end
+            -- ARGV: the ids to drop
+            require({'zrem', KEYS[1], 'm'}, {'zrem', KEYS[2], 'm'})
+            redis.call('ZREM', KEYS[1], unpack(ARGV))
+            return redis.call('ZREM', KEYS[2], unpack(ARGV))
+            """);
+
+    private static final RedisScript TRIM = new RedisScript(RedisScript.GRANTS + """
+            -- KEYS: by-id index, by-expiry index
+            -- ARGV: now ms, batch
+            require({'zrem', KEYS[1], 'm'}, {'zrem', KEYS[2], 'm'})
+            local expired = redis.call('ZRANGEBYSCORE', KEYS[2], '-inf', ARGV[1], 'LIMIT', 0, tonumber(ARGV[2]))
+            if #expired == 0 then
+              return 0
             end
-            return out
-            """;
+            redis.call('ZREM', KEYS[1], unpack(expired))
+            redis.call('ZREM', KEYS[2], unpack(expired))
+            return #expired
+            """);
 
     private final TokenSecrets secrets;
     private final Clock clock;
     private final ValidationCache cache;
     private final RedisLink link;
+    private final RedisKeys keys;
+    private final RedisReadiness readiness;
+    private final ScheduledExecutorService trimmer;
 
     public RedisTokenStore(RedisSettings settings, TokenSecrets secrets, Clock clock) {
-        this(settings, secrets, clock, REVOCATIONS);
+        this(settings, secrets, clock, null);
     }
 
-    /** A store that listens for revocations on {@code listenChannel}: tests deafen one with it. */
+    /** A store that listens for revocations on {@code listenChannel} (null: the real one): tests deafen one with it. */
     RedisTokenStore(RedisSettings settings, TokenSecrets secrets, Clock clock, String listenChannel) {
         this.secrets = secrets;
         this.clock = clock;
+        this.keys = new RedisKeys(settings.keyPrefix());
         this.cache = new ValidationCache(settings.cacheTtl(), CACHE_ENTRIES, System::nanoTime);
-        this.link = new RedisLink(settings, listenChannel, cache::invalidate, cache::invalidateAll);
+        this.link = new RedisLink(settings, listenChannel == null ? keys.revocations() : listenChannel, cache::invalidate,
+                cache::invalidateAll);
+        this.readiness = new RedisReadiness(link, keys);
+        this.trimmer = Executors.newSingleThreadScheduledExecutor(runnable -> {
+            Thread thread = new Thread(runnable, "creddy-redis-index-trim");
+            thread.setDaemon(true);
+            return thread;
+        });
     }
 
     /** Connects to Redis, waiting at most the command timeout; keeps trying in the background if it is not there. */
     public void start() {
         link.start();
+        readiness.checkAtStartUp();
+        trimmer.scheduleWithFixedDelay(this::trimExpiredIndexEntries, 0, TRIM_INTERVAL.toMillis(), TimeUnit.MILLISECONDS);
+    }
+
+    /**
+     * The id a secret's token has in Redis: derived from the secret, so that the token's one key can be
+     * found from either. Domain-separated from {@link TokenSecrets#digest} (which keys the cache), and
+     * like it one-way: the id, shown in listings and logs, reveals nothing of the secret.
+     */
+    static TokenId idOf(String secret) {
+        try {
+            byte[] hash = MessageDigest.getInstance("SHA-256").digest(("creddy-redis-token-id\0" + secret)
+                    .getBytes(StandardCharsets.US_ASCII));
+            return new TokenId("tok_" + BASE64URL.encodeToString(java.util.Arrays.copyOf(hash, 12)));
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException("every Java runtime has SHA-256", e);
+        }
     }
 
     @Override
@@ -147,16 +179,17 @@ public final class RedisTokenStore implements TokenRegistry, AutoCloseable {
         Instant now = clock.instant();
         Instant createdAt = now.truncatedTo(ChronoUnit.SECONDS);
         String secret = secrets.newSecret();
-        TokenRecord record = new TokenRecord(secrets.newId(), grant.agentName(), createdAt, createdAt.plus(grant.ttl()),
+        TokenRecord record = new TokenRecord(idOf(secret), grant.agentName(), createdAt, createdAt.plus(grant.ttl()),
                 grant.limits(), grant.identity());
-        String digest = TokenSecrets.digest(secret);
+        String id = record.id().value();
         long ttlMillis = Math.max(1, Duration.between(now, record.expiresAt()).toMillis());
-        link.call(redis -> redis.<Long>eval(ISSUE, ScriptOutputType.INTEGER,
-                new String[] {TOKEN_KEY + digest, ID_KEY + record.id().value(), BY_ID, BY_EXPIRY},
-                record.id().value(), grant.agentName(), createdAt.toString(), record.expiresAt().toString(),
-                Long.toString(record.expiresAt().toEpochMilli()), Long.toString(ttlMillis), digest,
-                Long.toString(now.toEpochMilli()), Integer.toString(INDEX_CLEANUP_BATCH), grant.limits().toJson(),
-                grant.identity().map(AgentIdentity::toJson).orElse("")));
+        // The index first: should the token's own write fail, listing drops the entry; the other way
+        // round, a live token could be missing from every listing.
+        link.call(redis -> INDEX.<Long>run(redis, ScriptOutputType.INTEGER,
+                new String[] {keys.tokensById(), keys.tokensByExpiry()}, id, Long.toString(record.expiresAt().toEpochMilli())));
+        link.call(redis -> ISSUE.<Long>run(redis, ScriptOutputType.INTEGER, new String[] {keys.token(id)},
+                TokenSecrets.digest(secret), id, grant.agentName(), createdAt.toString(), record.expiresAt().toString(),
+                grant.limits().toJson(), grant.identity().map(AgentIdentity::toJson).orElse(""), Long.toString(ttlMillis)));
         return new IssuedToken(record, secret);
     }
 
@@ -173,12 +206,12 @@ public final class RedisTokenStore implements TokenRegistry, AutoCloseable {
         // Only while revocation messages arrive may an answer be cached; the ticket catches one that
         // arrives while this read is in flight.
         ValidationCache.Ticket ticket = link.isSubscribed() ? cache.ticket() : null;
-        Map<String, String> fields = link.call(redis -> redis.hgetall(TOKEN_KEY + digest));
-        if (fields.isEmpty()) {
+        String id = idOf(presentedSecret).value();
+        Map<String, String> fields = link.call(redis -> redis.hgetall(keys.token(id)));
+        if (fields.isEmpty() || !digest.equals(fields.get("digest"))) {
             return Optional.empty();
         }
-        Optional<TokenRecord> record = parse(fields.get("id"), fields.get("agent_name"), fields.get("created_at"),
-                fields.get("expires_at"), fields.get("limits"), fields.getOrDefault("identity", ""));
+        Optional<TokenRecord> record = parse(fields);
         if (record.isEmpty() || record.get().isExpiredAt(clock.instant())) {
             return Optional.empty();
         }
@@ -190,13 +223,16 @@ public final class RedisTokenStore implements TokenRegistry, AutoCloseable {
 
     @Override
     public boolean revoke(TokenId id) {
-        String digest = link.call(redis -> redis.<String>eval(REVOKE, ScriptOutputType.VALUE,
-                new String[] {ID_KEY + id.value(), BY_ID, BY_EXPIRY}, id.value(), TOKEN_KEY, REVOCATIONS));
+        String digest = link.call(redis -> REVOKE.<String>run(redis, ScriptOutputType.VALUE,
+                new String[] {keys.token(id.value())}, keys.revocations()));
         if (digest == null) {
             return false;
         }
         // Our own message will come too, but the caller's acknowledgement must already hold here.
         cache.invalidate(digest);
+        // The token is gone; its index entry follows, and listing drops it should this fail.
+        link.callAsync(redis -> UNINDEX.<Long>runAsync(redis, ScriptOutputType.INTEGER,
+                new String[] {keys.tokensById(), keys.tokensByExpiry()}, id.value()));
         return true;
     }
 
@@ -205,26 +241,93 @@ public final class RedisTokenStore implements TokenRegistry, AutoCloseable {
         if (limit < 1) {
             throw new IllegalArgumentException("limit must be at least 1");
         }
-        String first = after.map(id -> "(" + id.value()).orElse("-");
-        List<Object> flat = link.call(redis -> redis.<List<Object>>eval(LIST, ScriptOutputType.MULTI,
-                new String[] {BY_ID, BY_EXPIRY}, first, Integer.toString(limit),
-                Long.toString(clock.instant().toEpochMilli()), ID_KEY, TOKEN_KEY));
-        List<TokenRecord> page = new ArrayList<>(flat.size() / 6);
-        for (int i = 0; i + 5 < flat.size(); i += 6) {
-            parse((String) flat.get(i), (String) flat.get(i + 1), (String) flat.get(i + 2), (String) flat.get(i + 3),
-                    (String) flat.get(i + 4), (String) flat.get(i + 5)).ifPresent(page::add);
+        List<TokenRecord> page = new ArrayList<>(Math.min(limit, INDEX_BATCH));
+        List<String> stale = new ArrayList<>();
+        Range.Boundary<String> from = after.map(id -> Range.Boundary.excluding(id.value())).orElse(Range.Boundary.unbounded());
+        long now = clock.instant().toEpochMilli();
+        while (page.size() < limit) {
+            Range<String> range = Range.from(from, Range.Boundary.unbounded());
+            List<String> ids = link.call(redis -> redis.zrangebylex(keys.tokensById(), range, Limit.create(0, INDEX_BATCH)));
+            if (ids.isEmpty()) {
+                break;
+            }
+            List<Double> expiries = link.call(redis -> redis.zmscore(keys.tokensByExpiry(), ids.toArray(String[]::new)));
+            List<String> live = new ArrayList<>();
+            for (int i = 0; i < ids.size(); i++) {
+                Double expiry = expiries.get(i);
+                if (expiry == null || expiry <= now) {
+                    stale.add(ids.get(i));
+                } else {
+                    live.add(ids.get(i));
+                }
+            }
+            // Sent together, answered in order: one round trip's wait for the whole batch, and in a
+            // Cluster each goes to its token's own node.
+            List<CompletableFuture<Map<String, String>>> records = new ArrayList<>(live.size());
+            for (String id : live) {
+                records.add(link.<Map<String, String>>callAsync(redis -> redis.hgetall(keys.token(id))).toCompletableFuture());
+            }
+            for (int i = 0; i < live.size() && page.size() < limit; i++) {
+                Map<String, String> fields = await(records.get(i));
+                Optional<TokenRecord> record = fields.isEmpty() ? Optional.empty() : parse(fields);
+                if (record.isPresent() && !record.get().isExpiredAt(clock.instant())) {
+                    page.add(record.get());
+                } else {
+                    // Expired, revoked, or forgotten by Redis: the index follows.
+                    stale.add(live.get(i));
+                }
+            }
+            if (ids.size() < INDEX_BATCH) {
+                break;
+            }
+            from = Range.Boundary.excluding(ids.get(ids.size() - 1));
+        }
+        // Dropped before answering (the next listing should not find them again), in batches: one
+        // script per batch keeps each short, and within Lua's argument limit.
+        for (int first = 0; first < stale.size(); first += INDEX_BATCH) {
+            String[] drop = stale.subList(first, Math.min(stale.size(), first + INDEX_BATCH)).toArray(String[]::new);
+            link.call(redis -> UNINDEX.<Long>run(redis, ScriptOutputType.INTEGER,
+                    new String[] {keys.tokensById(), keys.tokensByExpiry()}, drop));
         }
         return page;
     }
 
+    /** Live tokens by the index: the entries that have not expired (revoked ones leave it at once). */
+    @Override
+    public long activeCount() {
+        try {
+            long now = clock.instant().toEpochMilli();
+            return link.call(redis -> redis.zcount(keys.tokensByExpiry(),
+                    Range.create((Number) (now + 1), (Number) Double.POSITIVE_INFINITY)));
+        } catch (TokenStoreUnavailableException e) {
+            return -1;
+        }
+    }
+
+    /**
+     * Drops expired index entries, {@value #INDEX_BATCH} per script, at most {@value #TRIM_ROUNDS}
+     * rounds per run: listing stays fast however many tokens expired, and Redis is never held long.
+     */
+    void trimExpiredIndexEntries() {
+        try {
+            for (int round = 0; round < TRIM_ROUNDS; round++) {
+                String now = Long.toString(clock.instant().toEpochMilli());
+                long trimmed = link.call(redis -> TRIM.<Long>run(redis, ScriptOutputType.INTEGER,
+                        new String[] {keys.tokensById(), keys.tokensByExpiry()}, now, Integer.toString(INDEX_BATCH)));
+                if (trimmed < INDEX_BATCH) {
+                    return;
+                }
+            }
+        } catch (TokenStoreUnavailableException e) {
+            // Redis is away; the next run tries again, and listing skips expired entries meanwhile.
+        } catch (RuntimeException e) {
+            LOG.warning(() -> "token store: trimming expired index entries failed (" + e.getClass().getSimpleName() + ")");
+        }
+    }
+
     @Override
     public Optional<String> unavailableReason() {
-        try {
-            link.call(redis -> redis.ping());
-            return Optional.empty();
-        } catch (TokenStoreUnavailableException e) {
-            return Optional.of(e.getMessage());
-        }
+        return readiness.problem();
     }
 
     /**
@@ -235,19 +338,39 @@ public final class RedisTokenStore implements TokenRegistry, AutoCloseable {
         return link;
     }
 
+    /** The key layout, for the usage ledger to share. */
+    public RedisKeys keys() {
+        return keys;
+    }
+
     /** How many validations this instance has cached; for tests. */
     int cachedValidations() {
         return cache.size();
     }
 
-    /** A record from stored fields; anything malformed is refused, never guessed at. */
-    private static Optional<TokenRecord> parse(String id, String agentName, String createdAt, String expiresAt,
-            String limits, String identity) {
+    private static <T> T await(CompletableFuture<T> reply) {
         try {
-            if (id == null || agentName == null || createdAt == null || expiresAt == null || identity == null) {
+            return reply.join();
+        } catch (CompletionException e) {
+            if (e.getCause() instanceof TokenStoreUnavailableException unavailable) {
+                throw new TokenStoreUnavailableException(unavailable.getMessage(), unavailable);
+            }
+            throw e;
+        }
+    }
+
+    /** A record from stored fields; anything malformed is refused, never guessed at. */
+    private static Optional<TokenRecord> parse(Map<String, String> fields) {
+        String id = fields.get("id");
+        String agentName = fields.get("agent_name");
+        String createdAt = fields.get("created_at");
+        String expiresAt = fields.get("expires_at");
+        String limits = fields.get("limits");
+        String identity = fields.getOrDefault("identity", "");
+        try {
+            if (id == null || agentName == null || createdAt == null || expiresAt == null) {
                 throw new IllegalArgumentException("a field is missing");
             }
-            // Records written before limits existed have none.
             TokenLimits parsedLimits = limits == null || limits.isEmpty() ? TokenLimits.NONE : TokenLimits.fromJson(limits);
             // A token without an identity has no such field; one whose field is there but broken is refused,
             // never read as "no identity", which would drop its address binding.
@@ -262,6 +385,7 @@ public final class RedisTokenStore implements TokenRegistry, AutoCloseable {
 
     @Override
     public void close() {
+        trimmer.shutdownNow();
         link.close();
     }
 }

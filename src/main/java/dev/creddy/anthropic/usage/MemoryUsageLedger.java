@@ -1,5 +1,6 @@
 package dev.creddy.anthropic.usage;
 
+import dev.creddy.anthropic.token.LogThrottle;
 import dev.creddy.anthropic.token.TokenId;
 import dev.creddy.anthropic.token.TokenLimits;
 import dev.creddy.anthropic.token.TokenRecord;
@@ -23,6 +24,9 @@ import java.util.logging.Logger;
  * minutes; tokens count in the minute their exchange ended; requests in flight at once can together
  * overshoot {@code tpm} and the budget by what they use, never {@code rpm}.
  *
+ * <p>Each record is held to {@link UsageCounts}' bounds and every sum saturates, so no reported number
+ * can overflow a count and lift a budget.
+ *
  * <p>A token's counters live until a while after the token expires; its hourly history for the
  * retention. A background task drops both once they are no longer needed.
  *
@@ -41,6 +45,7 @@ public final class MemoryUsageLedger implements UsageLedger, AutoCloseable {
     private final Map<Instant, Map<TokenId, UsageLine>> hours = new ConcurrentHashMap<>();
     private final Duration retention;
     private final Clock clock;
+    private final LogThrottle absurdWarnings = new LogThrottle(Duration.ofSeconds(10));
     private ScheduledExecutorService purger;
 
     /**
@@ -68,7 +73,12 @@ public final class MemoryUsageLedger implements UsageLedger, AutoCloseable {
     }
 
     @Override
-    public void record(TokenRecord token, Usage used, Instant now) {
+    public void record(TokenRecord token, Usage reported, Instant now) {
+        Usage used = UsageCounts.bounded(reported);
+        if (!used.equals(reported) && absurdWarnings.allow()) {
+            LOG.warning(() -> "usage: token " + token.id() + " was reported usage out of bounds (negative, or over "
+                    + UsageCounts.MAX_PER_RECORD + " per part); charged " + used + " (logged at most every 10s)");
+        }
         countersOf(token).add(used, now);
         UsageLine line = new UsageLine(token.id().value(), token.agentName(), used);
         hours.computeIfAbsent(UsageWindows.hourStart(now), hour -> new ConcurrentHashMap<>())
@@ -104,7 +114,7 @@ public final class MemoryUsageLedger implements UsageLedger, AutoCloseable {
     }
 
     private static UsageLine sum(UsageLine a, UsageLine b) {
-        return new UsageLine(a.tokenId(), a.agentName(), a.usage().plus(b.usage()));
+        return new UsageLine(a.tokenId(), a.agentName(), UsageCounts.sum(a.usage(), b.usage()));
     }
 
     /**
@@ -149,17 +159,19 @@ public final class MemoryUsageLedger implements UsageLedger, AutoCloseable {
 
         synchronized Admission admit(TokenLimits limits, Instant now) {
             moveTo(now);
-            Optional<String> refused = UsageWindows.refusal(limits, requestsInWindow, tokensInWindow, total.tokens());
+            Optional<String> refused = UsageWindows.refusal(limits, requestsInWindow, tokensInWindow,
+                    UsageCounts.tokens(total));
             if (refused.isEmpty()) {
                 requestsInWindow++;
             }
-            return new Admission(refused, requestsInWindow, tokensInWindow, total.tokens(), UsageWindows.windowEnd(now));
+            return new Admission(refused, requestsInWindow, tokensInWindow, UsageCounts.tokens(total),
+                    UsageWindows.windowEnd(now));
         }
 
         synchronized void add(Usage used, Instant now) {
             moveTo(now);
-            tokensInWindow += used.tokens();
-            total = total.plus(used);
+            tokensInWindow = UsageCounts.add(tokensInWindow, UsageCounts.tokens(used));
+            total = UsageCounts.sum(total, used);
         }
 
         synchronized TokenUsage usage(Instant now) {

@@ -1,9 +1,13 @@
 package dev.creddy.anthropic.usage;
 
 import dev.creddy.anthropic.token.LogThrottle;
+import dev.creddy.anthropic.token.RedisKeys;
 import dev.creddy.anthropic.token.RedisLink;
+import dev.creddy.anthropic.token.RedisScript;
 import dev.creddy.anthropic.token.TokenRecord;
 import dev.creddy.anthropic.token.TokenStoreUnavailableException;
+import io.lettuce.core.Limit;
+import io.lettuce.core.Range;
 import io.lettuce.core.ScriptOutputType;
 import java.time.Duration;
 import java.time.Instant;
@@ -27,26 +31,34 @@ import java.util.logging.Logger;
 /**
  * The usage ledger every instance shares, in Redis, over the token store's own connection
  * ({@link dev.creddy.anthropic.token.RedisTokenStore#link()}). Per token id (never the secret or its
- * digest) it keeps:
+ * digest), with the id as hash tag so that one script's keys share a Cluster slot:
  * <ul>
- * <li>{@code creddy:usage:window:<id>:<yyyy-MM-ddTHH:mm>}: a hash of {@code requests} and {@code tokens}
- *     in that UTC minute, which Redis expires a minute after the minute ends;</li>
- * <li>{@code creddy:usage:total:<id>}: a hash of the token's life total, one field per {@link Usage}
+ * <li>{@code <prefix>usage:{<id>}}: one hash with the token's life total, one field per {@link Usage}
  *     part ({@code requests}, {@code input_tokens}, {@code output_tokens},
- *     {@code cache_creation_input_tokens}, {@code cache_read_input_tokens}, {@code errors}), which
- *     Redis expires an hour after the token does;</li>
- * <li>{@code creddy:usage:hour:<yyyy-MM-ddTHH>}: one hash per UTC hour for every token, with the
- *     fields {@code <id>:<part>} for each part and {@code <id>:agent} for the agent's name, which Redis
- *     expires the retention after the hour ends. A report reads one hash per hour it spans, never
- *     the keyspace.</li>
+ *     {@code cache_creation_input_tokens}, {@code cache_read_input_tokens}, {@code errors}), and its
+ *     current window: {@code w} (the UTC minute, as minutes since the epoch), {@code wr} and
+ *     {@code wt} (requests and tokens in it). Redis expires it an hour after the token does.</li>
+ * <li>{@code <prefix>usage:{<id>}:hour:<yyyy-MM-ddTHH>}: the token's usage in that UTC hour, one field
+ *     per part and {@code agent}, which Redis expires the retention after the hour ends. Bounded: one
+ *     small key per token and hour, never one hash for every token.</li>
+ * <li>{@code <prefix>{usage-hour:<yyyy-MM-ddTHH>}:tokens}: the tokens with usage in that hour, as
+ *     members {@code <agent>\u0001<id>} scored 0, so a report reads them in its own order (agent, then
+ *     id), a bounded batch per command, and one agent's as a range. Agent names hold no control
+ *     characters, so the separator cannot occur in one.</li>
  * </ul>
+ *
+ * <p>Few writes per forwarded request: admission is one write (the window's request count) and a
+ * record writes only the parts that are not zero, the window's tokens and, once per token and hour,
+ * the agent and the index entry. Expiries are set with {@code PEXPIRE … NX}, which writes nothing
+ * when the key has one already. Scripts go by {@code EVALSHA}.
  *
  * <p>Windows, and how far limits can be overshot, are as {@link UsageLedger} says: fixed UTC
  * minutes; tokens count in the minute their exchange ended; requests in flight at once can together
  * overshoot {@code tpm} and the budget by what they use. {@code rpm} is never overshot, across all
  * instances: admission is one Lua script, so checking and counting are atomic in Redis. Each
  * instance's clock names the minute and sets the expiries (relative to it, whatever the Redis
- * host's clock says), so instances' clocks should agree (NTP) for their windows to line up.
+ * host's clock says), so instances' clocks should agree (NTP) for their windows to line up. Counts
+ * are held to {@link UsageCounts}' bounds and sums saturate, in the scripts as in memory.
  *
  * <p>Recording never waits: the script is sent on the shared connection and its answer arrives on a
  * Lettuce thread. What Redis could not take is dropped, counted ({@link #droppedRecords()}) and
@@ -58,33 +70,31 @@ import java.util.logging.Logger;
  */
 public final class RedisUsageLedger implements UsageLedger, AutoCloseable {
 
-    static final String WINDOW_KEY = "creddy:usage:window:";
-    static final String TOTAL_KEY = "creddy:usage:total:";
-    static final String HOUR_KEY = "creddy:usage:hour:";
-    /** Keeps a window a little past its minute, for instances whose clocks run a little behind. */
-    static final Duration WINDOW_MARGIN = Duration.ofMinutes(1);
     /** Keeps a life total past its token's expiry, for exchanges admitted just before it that end after. */
     static final Duration TOTAL_MARGIN = Duration.ofHours(1);
+    /** Index entries a report reads per command. */
+    static final int REPORT_BATCH = 500;
+    /** Separates agent and id in an hour index's members; no agent name holds a control character. */
+    static final String SEPARATOR = "\u0001";
 
     private static final Logger LOG = Logger.getLogger(RedisUsageLedger.class.getName());
-    private static final DateTimeFormatter MINUTE = DateTimeFormatter.ofPattern("yyyy-MM-dd'T'HH:mm").withZone(ZoneOffset.UTC);
     private static final DateTimeFormatter HOUR = DateTimeFormatter.ofPattern("yyyy-MM-dd'T'HH").withZone(ZoneOffset.UTC);
     private static final String[] PARTS = {"requests", "input_tokens", "output_tokens", "cache_creation_input_tokens",
         "cache_read_input_tokens", "errors"};
     private static final Duration CLOSE_WAIT = Duration.ofSeconds(5);
 
     /** Mirrors {@link UsageWindows#refusal}: the same limits in the same order. */
-    private static final String ADMIT = """
-            -- KEYS: window hash, life total hash
-            -- ARGV: rpm, tpm, max_tokens_total (0: no limit), window expires in (ms)
+    private static final RedisScript ADMIT = new RedisScript(RedisScript.GRANTS + """
+            -- KEYS: the token's usage hash
+            -- ARGV: rpm, tpm, max_tokens_total (0: no limit), current window (minutes since the epoch), expires in (ms)
             -- Returns the refusing limit ('' when admitted), requests and tokens in the window, life total tokens.
-            local window = redis.call('HMGET', KEYS[1], 'requests', 'tokens')
-            local requests, tokens = tonumber(window[1]) or 0, tonumber(window[2]) or 0
-            local total = 0
-            for _, part in ipairs(redis.call('HMGET', KEYS[2], 'input_tokens', 'output_tokens',
-                'cache_creation_input_tokens', 'cache_read_input_tokens')) do
-              total = total + (tonumber(part) or 0)
-            end
+            require({'hincrby', KEYS[1], 'f', '1'}, {'hset', KEYS[1], 'f', 'v'}, {'pexpire', KEYS[1], '1'})
+            local f = redis.call('HMGET', KEYS[1], 'w', 'wr', 'wt', 'input_tokens', 'output_tokens',
+              'cache_creation_input_tokens', 'cache_read_input_tokens')
+            local current = f[1] == ARGV[4]
+            local requests = current and (tonumber(f[2]) or 0) or 0
+            local tokens = current and (tonumber(f[3]) or 0) or 0
+            local total = (tonumber(f[4]) or 0) + (tonumber(f[5]) or 0) + (tonumber(f[6]) or 0) + (tonumber(f[7]) or 0)
             local rpm, tpm, budget = tonumber(ARGV[1]), tonumber(ARGV[2]), tonumber(ARGV[3])
             local refused = ''
             if budget > 0 and total >= budget then
@@ -93,40 +103,74 @@ public final class RedisUsageLedger implements UsageLedger, AutoCloseable {
               refused = 'tpm'
             elseif rpm > 0 and requests >= rpm then
               refused = 'rpm'
+            elseif current then
+              requests = redis.call('HINCRBY', KEYS[1], 'wr', 1)
             else
-              requests = redis.call('HINCRBY', KEYS[1], 'requests', 1)
-              redis.call('PEXPIRE', KEYS[1], ARGV[4])
+              requests = 1
+              redis.call('HSET', KEYS[1], 'w', ARGV[4], 'wr', 1, 'wt', 0)
             end
-            return {refused, requests, tokens, total}
-            """;
+            if refused == '' then
+              redis.call('PEXPIRE', KEYS[1], ARGV[5], 'NX')
+            end
+            return {refused, requests, tokens, string.format('%d', total)}
+            """);
 
-    private static final String RECORD = """
-            -- KEYS: window hash, life total hash, hour hash
-            -- ARGV: window, total and hour expire in (ms), token id, agent name, then the six parts in PARTS order
+    private static final RedisScript RECORD = new RedisScript(RedisScript.GRANTS + """
+            -- KEYS: the token's usage hash, its hour hash
+            -- ARGV: usage and hour expire in (ms), agent name, current window, the cap, then the six parts in PARTS order
+            -- Returns 1 when this was the token's first record in the hour (its index entry is due), else 0.
+            require({'hincrby', KEYS[1], 'f', '1'}, {'hset', KEYS[1], 'f', 'v'}, {'pexpire', KEYS[1], '1'},
+              {'hincrby', KEYS[2], 'f', '1'}, {'hsetnx', KEYS[2], 'f', 'v'}, {'pexpire', KEYS[2], '1'})
             local parts = {'requests', 'input_tokens', 'output_tokens', 'cache_creation_input_tokens',
               'cache_read_input_tokens', 'errors'}
+            local cap = tonumber(ARGV[5])
+            -- Sums saturate at the cap (10^15, exact in a Lua number): each count is already held to a
+            -- billion, so HINCRBY itself never overflows, and no sum can wrap and lift a budget.
+            local function add(key, field, count)
+              if tonumber(redis.call('HINCRBY', key, field, count)) > cap then
+                redis.call('HSET', key, field, ARGV[5])
+              end
+            end
             local tokens = 0
             for i, part in ipairs(parts) do
               -- The counts go to Redis as they came, in decimal: a Lua number could turn into 1e+15.
               local count = ARGV[5 + i]
-              redis.call('HINCRBY', KEYS[2], part, count)
-              redis.call('HINCRBY', KEYS[3], ARGV[4] .. ':' .. part, count)
-              if i >= 2 and i <= 5 then
-                tokens = tokens + tonumber(count)
+              if count ~= '0' then
+                add(KEYS[1], part, count)
+                add(KEYS[2], part, count)
+                if i >= 2 and i <= 5 then
+                  tokens = tokens + tonumber(count)
+                end
               end
             end
-            redis.call('HINCRBY', KEYS[1], 'tokens', tokens)
-            redis.call('HSET', KEYS[3], ARGV[4] .. ':agent', ARGV[5])
-            redis.call('PEXPIRE', KEYS[1], ARGV[1])
-            redis.call('PEXPIRE', KEYS[2], ARGV[2])
-            redis.call('PEXPIRE', KEYS[3], ARGV[3])
+            if redis.call('HGET', KEYS[1], 'w') == ARGV[4] then
+              if tokens > 0 then
+                add(KEYS[1], 'wt', string.format('%d', tokens))
+              end
+            else
+              redis.call('HSET', KEYS[1], 'w', ARGV[4], 'wr', 0, 'wt', string.format('%d', tokens))
+            end
+            redis.call('PEXPIRE', KEYS[1], ARGV[1], 'NX')
+            local first = redis.call('HSETNX', KEYS[2], 'agent', ARGV[3])
+            redis.call('PEXPIRE', KEYS[2], ARGV[2], 'NX')
+            return first
+            """);
+
+    private static final RedisScript INDEX_HOUR = new RedisScript(RedisScript.GRANTS + """
+            -- KEYS: the hour's index
+            -- ARGV: member (agent, separator, id), expires in (ms)
+            require({'zadd', KEYS[1], '0', 'm'}, {'pexpire', KEYS[1], '1'})
+            redis.call('ZADD', KEYS[1], 0, ARGV[1])
+            redis.call('PEXPIRE', KEYS[1], ARGV[2], 'NX')
             return 1
-            """;
+            """);
 
     private final RedisLink link;
+    private final RedisKeys keys;
     private final Duration retention;
     private final LongAdder dropped = new LongAdder();
     private final LogThrottle dropWarnings = new LogThrottle(Duration.ofSeconds(10));
+    private final LogThrottle absurdWarnings = new LogThrottle(Duration.ofSeconds(10));
     private final Set<CompletableFuture<Void>> inFlight = ConcurrentHashMap.newKeySet();
 
     /**
@@ -135,47 +179,61 @@ public final class RedisUsageLedger implements UsageLedger, AutoCloseable {
      */
     public RedisUsageLedger(RedisLink link, Duration retention) {
         this.link = link;
+        this.keys = new RedisKeys(link.keyPrefix());
         this.retention = UsageWindows.checkRetention(retention);
     }
 
     @Override
     public Admission admit(TokenRecord token, Instant now) {
         String id = token.id().value();
-        List<Object> reply = link.call(redis -> redis.<List<Object>>eval(ADMIT, ScriptOutputType.MULTI,
-                new String[] {windowKey(id, now), TOTAL_KEY + id}, limit(token.limits().rpm()),
-                limit(token.limits().tpm()), limit(token.limits().maxTokensTotal()),
-                expiresIn(now, UsageWindows.windowEnd(now).plus(WINDOW_MARGIN))));
+        List<Object> reply = link.call(redis -> ADMIT.<List<Object>>run(redis, ScriptOutputType.MULTI,
+                new String[] {keys.usage(id)}, limit(token.limits().rpm()), limit(token.limits().tpm()),
+                limit(token.limits().maxTokensTotal()), window(now), expiresIn(now, token.expiresAt().plus(TOTAL_MARGIN))));
         String refused = (String) reply.get(0);
         return new Admission(refused.isEmpty() ? Optional.empty() : Optional.of(refused), (Long) reply.get(1),
-                (Long) reply.get(2), (Long) reply.get(3), UsageWindows.windowEnd(now));
+                (Long) reply.get(2), Long.parseLong((String) reply.get(3)), UsageWindows.windowEnd(now));
     }
 
     @Override
-    public void record(TokenRecord token, Usage used, Instant now) {
+    public void record(TokenRecord token, Usage reported, Instant now) {
+        Usage used = UsageCounts.bounded(reported);
+        if (!used.equals(reported) && absurdWarnings.allow()) {
+            LOG.warning(() -> "usage: token " + token.id() + " was reported usage out of bounds (negative, or over "
+                    + UsageCounts.MAX_PER_RECORD + " per part); charged " + used + " (logged at most every 10s)");
+        }
         String id = token.id().value();
-        String[] keys = {windowKey(id, now), TOTAL_KEY + id, hourKey(UsageWindows.hourStart(now))};
+        String hour = HOUR.format(UsageWindows.hourStart(now));
+        String hourExpiry = expiresIn(now, UsageWindows.hourStart(now).plus(UsageWindows.HOUR).plus(retention));
+        String[] recordKeys = {keys.usage(id), keys.usageHour(id, hour)};
         String[] args = {
-            expiresIn(now, UsageWindows.windowEnd(now).plus(WINDOW_MARGIN)),
-            expiresIn(now, token.expiresAt().plus(TOTAL_MARGIN)),
-            expiresIn(now, UsageWindows.hourStart(now).plus(UsageWindows.HOUR).plus(retention)),
-            id, token.agentName(),
+            expiresIn(now, token.expiresAt().plus(TOTAL_MARGIN)), hourExpiry, token.agentName(), window(now),
+            Long.toString(UsageCounts.MAX_SUM),
             Long.toString(used.requests()), Long.toString(used.inputTokens()), Long.toString(used.outputTokens()),
             Long.toString(used.cacheCreationInputTokens()), Long.toString(used.cacheReadInputTokens()),
             Long.toString(used.errors())};
         // Tracked before it is sent, so that an answer arriving at once still finds it to remove.
         CompletableFuture<Void> tracked = new CompletableFuture<>();
         inFlight.add(tracked);
-        link.<Long>callAsync(redis -> redis.eval(RECORD, ScriptOutputType.INTEGER, keys, args)).whenComplete((ignored, failure) -> {
-            if (failure != null) {
-                dropped.increment();
-                if (dropWarnings.allow()) {
-                    LOG.warning(() -> "usage: a usage record was dropped (" + failure.getMessage() + "); "
-                            + dropped.sum() + " dropped since start (logged at most every 10s)");
-                }
-            }
-            inFlight.remove(tracked);
-            tracked.complete(null);
-        });
+        link.<Long>callAsync(redis -> RECORD.<Long>runAsync(redis, ScriptOutputType.INTEGER, recordKeys, args))
+                .thenCompose(first -> first == 1L
+                        // The hour's index is in another slot (the hour's), so it is a command of its own,
+                        // sent once per token and hour; a report finds the token's hour key through it.
+                        ? link.<Long>callAsync(redis -> INDEX_HOUR.<Long>runAsync(redis, ScriptOutputType.INTEGER,
+                                new String[] {keys.usageHourIndex(hour)}, token.agentName() + SEPARATOR + id, hourExpiry))
+                        : CompletableFuture.completedFuture(0L))
+                .whenComplete((ignored, failure) -> {
+                    if (failure != null) {
+                        dropped.increment();
+                        if (dropWarnings.allow()) {
+                            Throwable cause = failure instanceof CompletionException && failure.getCause() != null
+                                    ? failure.getCause() : failure;
+                            LOG.warning(() -> "usage: a usage record was dropped (" + cause.getMessage() + "); "
+                                    + dropped.sum() + " dropped since start (logged at most every 10s)");
+                        }
+                    }
+                    inFlight.remove(tracked);
+                    tracked.complete(null);
+                });
     }
 
     @Override
@@ -185,37 +243,50 @@ public final class RedisUsageLedger implements UsageLedger, AutoCloseable {
 
     @Override
     public TokenUsage usageOf(TokenRecord token, Instant now) {
-        String id = token.id().value();
-        // Both sent before either is awaited: one round trip's wait, in the order sent.
-        CompletableFuture<Map<String, String>> window = link.<Map<String, String>>callAsync(
-                redis -> redis.hgetall(windowKey(id, now))).toCompletableFuture();
-        CompletableFuture<Map<String, String>> total = link.<Map<String, String>>callAsync(
-                redis -> redis.hgetall(TOTAL_KEY + id)).toCompletableFuture();
-        Map<String, String> windowFields = await(window);
-        Map<String, String> totalFields = await(total);
-        return new TokenUsage(usage(totalFields, ""), count(windowFields.get("requests")), count(windowFields.get("tokens")),
+        Map<String, String> fields = link.call(redis -> redis.hgetall(keys.usage(token.id().value())));
+        boolean current = window(now).equals(fields.get("w"));
+        return new TokenUsage(usage(fields, ""), current ? count(fields.get("wr")) : 0, current ? count(fields.get("wt")) : 0,
                 UsageWindows.windowEnd(now));
     }
 
+    /**
+     * Reads each hour's index in batches of {@value #REPORT_BATCH} (one agent's as a range of it),
+     * then the tokens' hour keys, sent together: no command reads more than a batch, and no key holds
+     * more than one token's hour.
+     */
     @Override
     public List<UsageLine> report(Optional<String> agentName, Instant from, Instant to) {
-        List<CompletableFuture<Map<String, String>>> replies = new ArrayList<>();
-        for (Instant hour : UsageWindows.hoursOverlapping(from, to, retention)) {
-            replies.add(link.<Map<String, String>>callAsync(redis -> redis.hgetall(hourKey(hour))).toCompletableFuture());
-        }
         Map<String, UsageLine> byToken = new HashMap<>();
-        for (CompletableFuture<Map<String, String>> reply : replies) {
-            Map<String, String> fields = await(reply);
-            for (Map.Entry<String, String> field : fields.entrySet()) {
-                if (!field.getKey().endsWith(":agent")) {
-                    continue;
+        for (Instant hourStart : UsageWindows.hoursOverlapping(from, to, retention)) {
+            String hour = HOUR.format(hourStart);
+            Range.Boundary<String> lower = agentName.map(agent -> Range.Boundary.including(agent + SEPARATOR))
+                    .orElse(Range.Boundary.unbounded());
+            Range.Boundary<String> upper = agentName.map(agent -> Range.Boundary.excluding(agent + "\u0002"))
+                    .orElse(Range.Boundary.unbounded());
+            while (true) {
+                Range<String> range = Range.from(lower, upper);
+                List<String> members = link.call(redis -> redis.zrangebylex(keys.usageHourIndex(hour), range,
+                        Limit.create(0, REPORT_BATCH)));
+                List<CompletableFuture<Map<String, String>>> replies = new ArrayList<>(members.size());
+                for (String member : members) {
+                    String id = member.substring(member.indexOf(SEPARATOR) + 1);
+                    replies.add(link.<Map<String, String>>callAsync(redis -> redis.hgetall(keys.usageHour(id, hour)))
+                            .toCompletableFuture());
                 }
-                String id = field.getKey().substring(0, field.getKey().length() - ":agent".length());
-                String agent = field.getValue();
-                if (agentName.isEmpty() || agentName.get().equals(agent)) {
-                    byToken.merge(id, new UsageLine(id, agent, usage(fields, id + ":")),
-                            (a, b) -> new UsageLine(a.tokenId(), a.agentName(), a.usage().plus(b.usage())));
+                for (int i = 0; i < members.size(); i++) {
+                    Map<String, String> fields = await(replies.get(i));
+                    String member = members.get(i);
+                    String id = member.substring(member.indexOf(SEPARATOR) + 1);
+                    String agent = member.substring(0, member.indexOf(SEPARATOR));
+                    if (!fields.isEmpty()) {
+                        byToken.merge(id, new UsageLine(id, agent, usage(fields, "")),
+                                (a, b) -> new UsageLine(a.tokenId(), a.agentName(), UsageCounts.sum(a.usage(), b.usage())));
+                    }
                 }
+                if (members.size() < REPORT_BATCH) {
+                    break;
+                }
+                lower = Range.Boundary.excluding(members.get(members.size() - 1));
             }
         }
         return byToken.values().stream().sorted(UsageWindows.REPORT_ORDER).toList();
@@ -242,12 +313,9 @@ public final class RedisUsageLedger implements UsageLedger, AutoCloseable {
         }
     }
 
-    private static String windowKey(String id, Instant now) {
-        return WINDOW_KEY + id + ":" + MINUTE.format(UsageWindows.windowStart(now));
-    }
-
-    static String hourKey(Instant hour) {
-        return HOUR_KEY + HOUR.format(hour);
+    /** The window's name in the usage hash: its UTC minute, as minutes since the epoch. */
+    private static String window(Instant now) {
+        return Long.toString(UsageWindows.windowStart(now).getEpochSecond() / 60);
     }
 
     /**

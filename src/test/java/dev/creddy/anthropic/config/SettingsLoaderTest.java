@@ -115,6 +115,14 @@ class SettingsLoaderTest {
             "redis-command-timeout|0|must be longer than zero",
             "redis-cache-ttl|-1s|must not be negative",
             "redis-cache-ttl|soon|invalid duration",
+            "redis-url|redis-sentinel://127.0.0.1:26379/0|names the master after #",
+            "redis-url|redis://127.0.0.1:6379/0#x|must not carry a fragment",
+            "redis-url|redis-sentinel://a:26379,:1/0#m|must name a host",
+            "redis-key-prefix|creddy:{x}:|must be 1 to 64 of",
+            "redis-username|two words|must be an ACL user name",
+            "redis-cluster|yes|must be on or off",
+            "redis-tls-ca|/nonexistent/ca.pem|is not a readable file",
+            "redis-tls-verify-hostname|maybe|must be true or false",
             "public-url|gw.example.com|http:// or https://",
             "public-url|https://gw.example.com/?x=1|must not carry a query",
             "trust-forwarded-headers|on|must be true or false",
@@ -278,6 +286,25 @@ class SettingsLoaderTest {
         assertEquals(Duration.ofSeconds(2), redis.commandTimeout());
         assertEquals(Duration.ofSeconds(1), redis.cacheTtl());
         assertTrue(redis.password().isEmpty());
+    }
+
+    @Test
+    void sentinelUrlsUserOnlyUrlsAndTheNewRedisSettingsAreRead() {
+        Settings settings = new SettingsLoader(List.of(new EnvironmentSettingsSource(Map.of(
+                "CREDDY_REDIS_URL", "redis-sentinel://creddy@10.0.0.1:26379,10.0.0.2:26380/2#mymaster",
+                "CREDDY_REDIS_PASSWORD", "pw", "CREDDY_REDIS_KEY_PREFIX", "creddy:staging:",
+                "CREDDY_REDIS_TLS_VERIFY_HOSTNAME", "false")))).load();
+        RedisSettings redis = settings.redis().orElseThrow();
+        assertTrue(redis.sentinel());
+        assertEquals(List.of(new RedisSettings.HostAndPort("10.0.0.1", 26379), new RedisSettings.HostAndPort("10.0.0.2", 26380)),
+                redis.hosts());
+        assertEquals(Optional.of("mymaster"), redis.sentinelMaster());
+        assertEquals(2, redis.database());
+        assertEquals(Optional.of("creddy"), redis.urlUsername());
+        assertTrue(redis.urlPassword().isEmpty(), "a user-only URL carries no password");
+        assertEquals("creddy:staging:", redis.keyPrefix());
+        assertFalse(redis.tls().verifyHostname());
+        assertEquals("redis-sentinel://****@10.0.0.1:26379,10.0.0.2:26380/2#mymaster", redis.maskedUrl());
     }
 
     @Test

@@ -65,8 +65,10 @@ class RedisTokenStoreTest {
         REDIS.thaw();
     }
 
+    private static final RedisKeys KEYS = new RedisKeys(RedisSettings.DEFAULT_KEY_PREFIX);
+
     private RedisTokenStore store(Duration cacheTtl) {
-        return store(cacheTtl, Clock.systemUTC(), RedisTokenStore.REVOCATIONS);
+        return store(cacheTtl, Clock.systemUTC(), null);
     }
 
     private RedisTokenStore store(Duration cacheTtl, Clock clock, String listenChannel) {
@@ -78,7 +80,7 @@ class RedisTokenStoreTest {
     }
 
     private static String tokenKey(IssuedToken token) {
-        return RedisTokenStore.TOKEN_KEY + TokenSecrets.digest(token.secret());
+        return KEYS.token(token.record().id().value());
     }
 
     private static void await(String what, Duration deadline, BooleanSupplier condition) throws InterruptedException {
@@ -132,27 +134,30 @@ class RedisTokenStoreTest {
         }
     }
 
+    /**
+     * Issue 16 changed the layout: one key per token, keyed by an id derived from the secret, so
+     * that no id-to-digest key can be evicted apart from the token (it used to be two keys).
+     */
     @Test
-    void keepsOnlyTheDigestWithTheTokensExpiryAndAnIndex() throws Exception {
+    void keepsOnlyTheDigestInOneKeyWithTheTokensExpiryAndAnIndex() throws Exception {
         RedisTokenStore store = store(Duration.ofSeconds(1));
         IssuedToken token = store.issue("agent-k", Duration.ofHours(1));
         String id = token.record().id().value();
         String digest = TokenSecrets.digest(token.secret());
+        assertEquals(RedisTokenStore.idOf(token.secret()), token.record().id(), "the id is derived from the secret");
 
-        assertEquals(Set.of(RedisTokenStore.TOKEN_KEY + digest, RedisTokenStore.ID_KEY + id, RedisTokenStore.BY_ID,
-                RedisTokenStore.BY_EXPIRY), Set.copyOf(REDIS.keys()));
-        assertEquals(List.of("id", id, "agent_name", "agent-k", "created_at", token.record().createdAt().toString(),
+        assertEquals(Set.of(KEYS.token(id), KEYS.tokensById(), KEYS.tokensByExpiry()), REDIS.keys().stream()
+                .filter(key -> !key.startsWith("creddy:probe:")).collect(java.util.stream.Collectors.toSet()),
+                "besides the readiness probe's own short-lived key");
+        assertEquals(List.of("digest", digest, "id", id, "agent_name", "agent-k", "created_at", token.record().createdAt().toString(),
                 "expires_at", token.record().expiresAt().toString(), "limits", "{}"), REDIS.call("HGETALL", tokenKey(token)));
-        assertEquals(digest, REDIS.call("GET", RedisTokenStore.ID_KEY + id));
-        for (String key : List.of(tokenKey(token), RedisTokenStore.ID_KEY + id)) {
-            long ttl = (Long) REDIS.call("PTTL", key);
-            assertTrue(ttl > Duration.ofMinutes(59).toMillis() && ttl <= Duration.ofHours(1).toMillis(), key + " expires in " + ttl);
-        }
+        long ttl = (Long) REDIS.call("PTTL", tokenKey(token));
+        assertTrue(ttl > Duration.ofMinutes(59).toMillis() && ttl <= Duration.ofHours(1).toMillis(), "expires in " + ttl);
         assertEquals(Long.toString(token.record().expiresAt().toEpochMilli()),
-                REDIS.call("ZSCORE", RedisTokenStore.BY_EXPIRY, id).toString().replaceAll("\\.0$", ""));
+                REDIS.call("ZSCORE", KEYS.tokensByExpiry(), id).toString().replaceAll("\\.0$", ""));
 
         String everything = REDIS.call("DUMP", tokenKey(token)) + " " + REDIS.keys() + " "
-                + REDIS.call("ZRANGE", RedisTokenStore.BY_ID, "0", "-1");
+                + REDIS.call("ZRANGE", KEYS.tokensById(), "0", "-1");
         assertFalse(everything.contains(token.secret().substring(4)), "the secret is nowhere in Redis");
     }
 
@@ -163,24 +168,25 @@ class RedisTokenStoreTest {
         assertTrue(store.validate(brief.secret()).isPresent());
         await("Redis expires the token's keys", Duration.ofSeconds(5),
                 () -> ioSafe(() -> REDIS.call("EXISTS", tokenKey(brief))).equals(0L));
-        assertEquals(0L, REDIS.call("EXISTS", RedisTokenStore.ID_KEY + brief.record().id().value()));
         assertEquals(Optional.empty(), store.validate(brief.secret()));
         assertEquals(List.of(), store.list(10, Optional.empty()));
-        assertEquals(0L, REDIS.call("ZCARD", RedisTokenStore.BY_ID), "listing dropped the stale index entry");
-        assertEquals(0L, REDIS.call("ZCARD", RedisTokenStore.BY_EXPIRY));
+        assertEquals(0L, REDIS.call("ZCARD", KEYS.tokensById()), "listing dropped the stale index entry");
+        assertEquals(0L, REDIS.call("ZCARD", KEYS.tokensByExpiry()));
     }
 
     @Test
-    void issuanceDropsTheIndexEntriesOfExpiredTokens() throws Exception {
+    /** Issue 16: the background trim, not issuance, drops expired entries now (bounded work per script). */
+    void theBackgroundTrimDropsTheIndexEntriesOfExpiredTokens() throws Exception {
         ManualClock clock = new ManualClock(Instant.now());
-        RedisTokenStore store = store(Duration.ofSeconds(1), clock, RedisTokenStore.REVOCATIONS);
+        RedisTokenStore store = store(Duration.ofSeconds(1), clock, null);
         for (int i = 0; i < 3; i++) {
             store.issue("short-" + i, Duration.ofSeconds(10));
         }
         clock.advance(Duration.ofMinutes(1));
         IssuedToken later = store.issue("later", Duration.ofHours(1));
-        assertEquals(List.of(later.record().id().value()), REDIS.call("ZRANGE", RedisTokenStore.BY_ID, "0", "-1"));
-        assertEquals(1L, REDIS.call("ZCARD", RedisTokenStore.BY_EXPIRY));
+        store.trimExpiredIndexEntries();
+        assertEquals(List.of(later.record().id().value()), REDIS.call("ZRANGE", KEYS.tokensById(), "0", "-1"));
+        assertEquals(1L, REDIS.call("ZCARD", KEYS.tokensByExpiry()));
     }
 
     @Test

@@ -9,6 +9,7 @@ import dev.creddy.anthropic.it.support.Poll;
 import dev.creddy.anthropic.it.support.RedisServer;
 import dev.creddy.anthropic.token.FailsClosed;
 import dev.creddy.anthropic.token.IssuedToken;
+import dev.creddy.anthropic.token.RedisKeys;
 import dev.creddy.anthropic.token.RedisTokenStore;
 import dev.creddy.anthropic.token.TokenGrant;
 import dev.creddy.anthropic.token.TokenLimits;
@@ -107,25 +108,28 @@ class RedisUsageLedgerTest {
         ledger.record(token, new Usage(1, 10, 20, 30, 40, 1), now);
         ledger.awaitRecords(Duration.ofSeconds(5));
 
+        // Issue 16 changed the layout: the window lives in the token's one usage hash, the hour in a
+        // key per token and hour (hash-tagged by id), with an index of the hour's tokens.
         Instant minute = now.truncatedTo(ChronoUnit.MINUTES);
         Instant hour = now.truncatedTo(ChronoUnit.HOURS);
-        String window = RedisUsageLedger.WINDOW_KEY + id + ":" + minute.toString().substring(0, 16);
-        String total = RedisUsageLedger.TOTAL_KEY + id;
-        String hourly = RedisUsageLedger.HOUR_KEY + hour.toString().substring(0, 13);
+        RedisKeys keys = new RedisKeys(RedisSettings.DEFAULT_KEY_PREFIX);
+        String usage = keys.usage(id);
+        String hourly = keys.usageHour(id, hour.toString().substring(0, 13));
+        String index = keys.usageHourIndex(hour.toString().substring(0, 13));
         Set<String> added = new HashSet<>(REDIS.keys());
         added.removeAll(before);
-        assertEquals(Set.of(window, total, hourly), added);
+        assertEquals(Set.of(usage, hourly, index), added);
 
-        assertEquals(Map.of("requests", "1", "tokens", "100"), hash(window));
-        assertEquals(Map.of("requests", "1", "input_tokens", "10", "output_tokens", "20",
-                "cache_creation_input_tokens", "30", "cache_read_input_tokens", "40", "errors", "1"), hash(total));
-        assertEquals(Map.of(id + ":agent", "agent-k", id + ":requests", "1", id + ":input_tokens", "10",
-                id + ":output_tokens", "20", id + ":cache_creation_input_tokens", "30", id + ":cache_read_input_tokens", "40",
-                id + ":errors", "1"), hash(hourly));
+        assertEquals(Map.of("w", Long.toString(minute.getEpochSecond() / 60), "wr", "1", "wt", "100", "requests", "1",
+                "input_tokens", "10", "output_tokens", "20", "cache_creation_input_tokens", "30", "cache_read_input_tokens", "40",
+                "errors", "1"), hash(usage));
+        assertEquals(Map.of("agent", "agent-k", "requests", "1", "input_tokens", "10", "output_tokens", "20",
+                "cache_creation_input_tokens", "30", "cache_read_input_tokens", "40", "errors", "1"), hash(hourly));
+        assertEquals(List.of("agent-k" + RedisUsageLedger.SEPARATOR + id), REDIS.call("ZRANGE", index, "0", "-1"));
 
-        assertExpiresIn(window, Duration.between(now, minute.plus(Duration.ofMinutes(2))));
-        assertExpiresIn(total, Duration.between(now, token.expiresAt().plus(RedisUsageLedger.TOTAL_MARGIN)));
+        assertExpiresIn(usage, Duration.between(now, token.expiresAt().plus(RedisUsageLedger.TOTAL_MARGIN)));
         assertExpiresIn(hourly, Duration.between(now, hour.plus(Duration.ofHours(1)).plus(RETENTION)));
+        assertExpiresIn(index, Duration.between(now, hour.plus(Duration.ofHours(1)).plus(RETENTION)));
 
         String digest = TokenSecrets.digest(issued.secret());
         for (String key : added) {

@@ -235,6 +235,27 @@ abstract class UsageLedgerContract {
                 ledger.report(Optional.empty(), START, START.plusSeconds(1)));
     }
 
+    /** Issue 15, S10: numbers near the range of a long, from a buggy or hostile upstream. */
+    @Test
+    void usageNearTheRangeOfALongIsHeldToTheCeilingAndKeepsTheBudgetShut() throws Exception {
+        TokenRecord token = token("huge", null, null, 1_000L);
+        Usage absurd = new Usage(1, Long.MAX_VALUE, Long.MAX_VALUE, Long.MAX_VALUE, Long.MAX_VALUE - 1, 0);
+        ledger.record(token, absurd, clock.instant());
+        ledger.record(token, absurd, clock.instant());
+        ledger.record(token, new Usage(1, -5, -1, 0, 0, Long.MIN_VALUE), clock.instant());
+        settle(ledger);
+        long ceiling = UsageCounts.MAX_PER_RECORD;
+        Usage expected = new Usage(3, 2 * ceiling, 2 * ceiling, 2 * ceiling, 2 * ceiling, 0);
+        UsageLedger.TokenUsage usage = ledger.usageOf(token, clock.instant());
+        assertEquals(expected, usage.total());
+        assertEquals(8 * ceiling, usage.tokensInWindow());
+        Admission refused = admit(token);
+        assertEquals(Optional.of(Admission.MAX_TOKENS_TOTAL), refused.refusedBy());
+        assertEquals(8 * ceiling, refused.tokensTotal());
+        assertEquals(List.of(new UsageLedger.UsageLine(token.id().value(), "huge", expected)),
+                ledger.report(Optional.empty(), START, START.plusSeconds(1)));
+    }
+
     @Test
     void knowsNothingOfATokenThatUsedNothing() {
         TokenRecord token = token("idle", 5L, null, null);

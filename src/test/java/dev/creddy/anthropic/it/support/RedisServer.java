@@ -39,18 +39,29 @@ public final class RedisServer implements AutoCloseable, AfterAllCallback {
 
     private final int port;
     private final Path dir;
+    private final List<String> extraArgs;
     private final Thread shutdownHook = new Thread(this::stopQuietly, "redis-server-stop");
     private Process process;
 
-    private RedisServer(int port, Path dir) {
+    private RedisServer(int port, Path dir, List<String> extraArgs) {
         this.port = port;
         this.dir = dir;
+        this.extraArgs = List.copyOf(extraArgs);
     }
 
     /** Starts a server and waits until it answers PING. */
     public static RedisServer start() {
+        return start(List.of());
+    }
+
+    /**
+     * Starts a server with more arguments ({@code --replicaof 127.0.0.1 6379}, {@code --maxmemory 2mb},
+     * {@code --tls-port …}) and waits until it answers PING. A server with {@code --port 0} (TLS only)
+     * is waited for through its TLS port by the caller instead.
+     */
+    public static RedisServer start(List<String> extraArgs) {
         try {
-            RedisServer server = new RedisServer(freeLoopbackPort(), Files.createTempDirectory("creddy-redis-"));
+            RedisServer server = new RedisServer(freeLoopbackPort(), Files.createTempDirectory("creddy-redis-"), extraArgs);
             Runtime.getRuntime().addShutdownHook(server.shutdownHook);
             server.launch();
             return server;
@@ -107,6 +118,11 @@ public final class RedisServer implements AutoCloseable, AfterAllCallback {
      * a Long for integers, a List for arrays; an error reply throws.
      */
     public Object call(String... command) throws IOException {
+        return call(port, command);
+    }
+
+    /** {@link #call(String...)} to any loopback port: a Sentinel, a Cluster node. */
+    public static Object call(int port, String... command) throws IOException {
         try (Socket socket = new Socket()) {
             socket.connect(new InetSocketAddress(InetAddress.getLoopbackAddress(), port), 2000);
             socket.setSoTimeout(5000);
@@ -162,10 +178,26 @@ public final class RedisServer implements AutoCloseable, AfterAllCallback {
         }
     }
 
+    /** A free loopback port, for servers that need a second one (TLS, Sentinel, Cluster). */
+    public static int freePort() {
+        try {
+            return freeLoopbackPort();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    /** This server's directory, for files a test puts beside it (certificates, ACL files). */
+    public Path dir() {
+        return dir;
+    }
+
     private void launch() throws IOException {
-        ProcessBuilder builder = new ProcessBuilder(redisServerBinary(), "--port", Integer.toString(port),
+        List<String> command = new ArrayList<>(List.of(redisServerBinary(), "--port", Integer.toString(port),
                 "--bind", "127.0.0.1", "--save", "", "--appendonly", "no", "--dir", dir.toString(),
-                "--daemonize", "no", "--logfile", dir.resolve("redis.log").toString())
+                "--daemonize", "no", "--logfile", dir.resolve("redis.log").toString()));
+        command.addAll(extraArgs);
+        ProcessBuilder builder = new ProcessBuilder(command)
                 .redirectErrorStream(true)
                 .redirectOutput(dir.resolve("redis.out").toFile());
         process = builder.start();
@@ -193,15 +225,20 @@ public final class RedisServer implements AutoCloseable, AfterAllCallback {
     }
 
     private static String redisServerBinary() {
+        return binary("redis-server");
+    }
+
+    /** A Redis binary from PATH: redis-server, redis-sentinel, redis-cli. */
+    public static String binary(String name) {
         String path = System.getenv().getOrDefault("PATH", "");
         for (String dir : path.split(java.io.File.pathSeparator)) {
-            Path candidate = Path.of(dir, "redis-server");
+            Path candidate = Path.of(dir, name);
             if (Files.isExecutable(candidate)) {
                 return candidate.toString();
             }
         }
-        throw new IllegalStateException("redis-server is not on PATH: install it (apt-get install -y redis-server); "
-                + ".ci/run does so on a fresh machine");
+        throw new IllegalStateException(name + " is not on PATH: install it (apt-get install -y redis-server redis-sentinel "
+                + "redis-tools); .ci/run does so on a fresh machine");
     }
 
     private static int freeLoopbackPort() throws IOException {
