@@ -303,7 +303,7 @@ public final class SettingsLoader {
             if (raw.isEmpty()) {
                 return Optional.empty();
             }
-            if (Placeholders.isUnresolved(raw.get())) {
+            if (Placeholders.isUnresolved(raw.get()) && !carriesClaimTemplates(setting, raw.get())) {
                 String shown = setting.mayQuoteValue() ? "\"" + raw.get() + "\"" : "the configured value";
                 problems.add(setting.key() + " (from " + origin(setting) + "): " + shown + " is an unresolved placeholder "
                         + "(${...}, $\\{...} or #{...}): the server did not replace it; set the variable it names in the "
@@ -318,6 +318,16 @@ public final class SettingsLoader {
                         + (setting.isSecret() ? "it must not be blank" : e.getMessage()));
                 return Optional.empty();
             }
+        }
+
+        /**
+         * {@code oidc-policy}'s claim rules build agent names from claims with {@code ${claim}} templates
+         * inside JSON strings: data, not a server's placeholder. A server that failed to replace a
+         * placeholder standing for the whole value leaves text that is no JSON, which still fails.
+         */
+        private static boolean carriesClaimTemplates(Setting setting, String raw) {
+            String value = raw.strip();
+            return setting == Setting.OIDC_POLICY && (value.startsWith("{") || value.startsWith("["));
         }
 
         Optional<String> rawValue(Setting setting) {

@@ -448,6 +448,22 @@ class SettingsLoaderTest {
         assertFalse(thrown.getMessage().contains("REDIS_PASS"), thrown.getMessage());
     }
 
+    /** Claim rules name claims with ${claim} inside the JSON: data, while a whole-value placeholder still fails. */
+    @Test
+    void oidcPolicyClaimTemplatesAreNoPlaceholdersButAWholeValuePlaceholderFails() {
+        String policy = "[{\"match\":{\"iss\":\"https://gh.example\",\"repository\":\"acme/*\"},\"agent\":\"gh:${repository}\"}]";
+        SettingsSource jndi = new MapSource("jndi", Map.of("oidc-issuer", "https://gh.example", "oidc-audience", "creddy",
+                "oidc-issuer-options", "{\"https://gh.example\":{\"required_scope\":false}}", "oidc-policy", policy));
+        assertTrue(new SettingsLoader(List.of(jndi)).load().oidc().isPresent());
+
+        SettingsSource unresolved = new MapSource("jndi", Map.of("oidc-issuer", "https://gh.example", "oidc-audience", "creddy",
+                "oidc-policy", "${CREDDY_OIDC_POLICY}"));
+        InvalidSettingsException thrown = assertThrows(InvalidSettingsException.class,
+                () -> new SettingsLoader(List.of(unresolved)).load());
+        assertTrue(thrown.getMessage().contains("oidc-policy (from jndi oidc-policy): \"${CREDDY_OIDC_POLICY}\" is an unresolved placeholder"),
+                thrown.getMessage());
+    }
+
     @Test
     void valuesThatOnlyLookLikePlaceholdersPass() {
         SettingsSource env = new EnvironmentSettingsSource(Map.of("ANTHROPIC_API_KEY", "sk-ant-$abc{def",
