@@ -73,7 +73,7 @@ class FaultsIT {
     void connect() throws Exception {
         UPSTREAM.reset();
         http = new ProxyHttp(base);
-        token = http.issueToken("faults-it", "10m");
+        token = http.issueTokenForEveryEndpoint("faults-it", "10m");
     }
 
     /** Whatever a test did, the next ordinary request is served. */

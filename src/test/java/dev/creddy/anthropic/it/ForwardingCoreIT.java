@@ -304,9 +304,9 @@ class ForwardingCoreIT {
 
     @Test
     void oneTokensStalledUploadsCannotStarveAnotherToken() throws Exception {
-        String dripper = issue("dripper", "");
-        String other = issue("other", "");
-        String third = issue("third", "");
+        String dripper = issue("dripper", "\"endpoints\":null");
+        String other = issue("other", "\"endpoints\":null");
+        String third = issue("third", "\"endpoints\":null");
         UPSTREAM.respondStreaming((head, body, exchange) -> {
             body.readAllBytes();
             FakeAnthropic.json(exchange, 200, "{\"id\":\"file_1\"}");
