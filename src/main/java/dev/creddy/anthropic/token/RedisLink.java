@@ -31,6 +31,7 @@ import io.netty.util.internal.logging.Slf4JLoggerFactory;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CompletionException;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ConcurrentHashMap;
@@ -276,6 +277,21 @@ public final class RedisLink implements AutoCloseable {
             return answer;
         } catch (RedisException e) {
             throw failed(current, e, started);
+        }
+    }
+
+    /**
+     * A reply from {@link #callAsync}, waited for at most the command timeout Lettuce holds it to; a
+     * store outage is thrown anew, so that its trace shows the caller rather than a Lettuce thread.
+     */
+    public static <T> T await(CompletableFuture<T> reply) {
+        try {
+            return reply.join();
+        } catch (CompletionException e) {
+            if (e.getCause() instanceof TokenStoreUnavailableException unavailable) {
+                throw new TokenStoreUnavailableException(unavailable.getMessage(), unavailable);
+            }
+            throw e;
         }
     }
 

@@ -18,7 +18,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CompletionException;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
@@ -268,7 +267,7 @@ public final class RedisTokenStore implements TokenRegistry, AutoCloseable {
                 records.add(link.<Map<String, String>>callAsync(redis -> redis.hgetall(keys.token(id))).toCompletableFuture());
             }
             for (int i = 0; i < live.size() && page.size() < limit; i++) {
-                Map<String, String> fields = await(records.get(i));
+                Map<String, String> fields = RedisLink.await(records.get(i));
                 Optional<TokenRecord> record = fields.isEmpty() ? Optional.empty() : parse(fields);
                 if (record.isPresent() && !record.get().isExpiredAt(clock.instant())) {
                     page.add(record.get());
@@ -348,16 +347,6 @@ public final class RedisTokenStore implements TokenRegistry, AutoCloseable {
         return cache.size();
     }
 
-    private static <T> T await(CompletableFuture<T> reply) {
-        try {
-            return reply.join();
-        } catch (CompletionException e) {
-            if (e.getCause() instanceof TokenStoreUnavailableException unavailable) {
-                throw new TokenStoreUnavailableException(unavailable.getMessage(), unavailable);
-            }
-            throw e;
-        }
-    }
 
     /** A record from stored fields; anything malformed is refused, never guessed at. */
     private static Optional<TokenRecord> parse(Map<String, String> fields) {

@@ -274,7 +274,7 @@ public final class RedisUsageLedger implements UsageLedger, AutoCloseable {
                             .toCompletableFuture());
                 }
                 for (int i = 0; i < members.size(); i++) {
-                    Map<String, String> fields = await(replies.get(i));
+                    Map<String, String> fields = RedisLink.await(replies.get(i));
                     String member = members.get(i);
                     String id = member.substring(member.indexOf(SEPARATOR) + 1);
                     String agent = member.substring(0, member.indexOf(SEPARATOR));
@@ -343,16 +343,4 @@ public final class RedisUsageLedger implements UsageLedger, AutoCloseable {
         return value == null ? 0 : Long.parseLong(value);
     }
 
-    /** A reply from {@link RedisLink#callAsync}, waited for at most the command timeout Lettuce holds it to. */
-    private static <T> T await(CompletableFuture<T> reply) {
-        try {
-            return reply.join();
-        } catch (CompletionException e) {
-            if (e.getCause() instanceof TokenStoreUnavailableException unavailable) {
-                // Thrown anew, so that its trace shows the caller rather than a Lettuce thread.
-                throw new TokenStoreUnavailableException(unavailable.getMessage(), unavailable);
-            }
-            throw e;
-        }
-    }
 }
