@@ -4,11 +4,16 @@ import com.codahale.metrics.MetricRegistry;
 import com.codahale.metrics.jmx.JmxReporter;
 import dev.creddy.anthropic.config.Settings;
 import dev.creddy.anthropic.forward.UpstreamClient;
+import dev.creddy.anthropic.config.TokenStoreKind;
 import dev.creddy.anthropic.token.ConfiguredTokenRegistry;
+import dev.creddy.anthropic.token.RedisFailure;
+import dev.creddy.anthropic.token.RedisLink;
 import dev.creddy.anthropic.token.TokenExpired;
 import io.micrometer.core.instrument.Clock;
 import io.micrometer.core.instrument.Counter;
 import dev.creddy.anthropic.usage.Usage;
+import io.micrometer.core.instrument.FunctionCounter;
+import io.micrometer.core.instrument.FunctionTimer;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.Meter;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -163,6 +168,9 @@ public class ProxyMetrics {
             long count = store.activeCount();
             return count < 0 ? Double.NaN : count;
         }).description("Tokens that would validate now").strongReference(true).register(registry);
+        if (settings.tokenStore() == TokenStoreKind.REDIS) {
+            registerRedisLink();
+        }
         poolGauge("leased", UpstreamClient::getLeased);
         poolGauge("pending", UpstreamClient::getPending);
         poolGauge("available", UpstreamClient::getAvailable);
@@ -170,6 +178,38 @@ public class ProxyMetrics {
         String metricsPath = (application.equals("/") ? "" : application) + "/metrics";
         LOG.info(() -> "metrics in JMX under " + ManagementBeans.DOMAIN + ":context=\"" + application
                 + "\",* and as Prometheus text at " + metricsPath);
+    }
+
+    /**
+     * The Redis link as ops watch it: connected and subscribed now, the fail-fast circuit, failures by
+     * kind, failovers seen and command latency. Read at each scrape through the registry (the store is
+     * made after the metrics), so nothing here holds the link before it exists.
+     */
+    private void registerRedisLink() {
+        linkGauge("creddy.redis.connected", "Whether commands reach a Redis primary now (1) or not (0)",
+                link -> link.isConnected() ? 1 : 0);
+        linkGauge("creddy.redis.subscribed", "Whether the revocation channel's subscription is confirmed (1) or not (0)",
+                link -> link.isSubscribedNow() ? 1 : 0);
+        linkGauge("creddy.redis.circuit.open", "Whether the link fails fast after repeated timeouts (1) or not (0)",
+                link -> link.circuit() == RedisLink.Circuit.OPEN ? 1 : 0);
+        for (RedisFailure.Kind kind : RedisFailure.Kind.values()) {
+            FunctionCounter.builder("creddy.redis.failures", tokens,
+                            registry -> registry.redisLink().map(link -> (double) link.failures(kind)).orElse(0.0))
+                    .description("Redis commands that failed, by kind").tag("kind", kind.tag()).register(registry);
+        }
+        FunctionCounter.builder("creddy.redis.failovers", tokens,
+                        registry -> registry.redisLink().map(link -> (double) link.failoversSeen()).orElse(0.0))
+                .description("Times the link moved to another primary").register(registry);
+        FunctionTimer.builder("creddy.redis.commands", tokens,
+                        registry -> registry.redisLink().map(link -> link.latency().count()).orElse(0L),
+                        registry -> registry.redisLink().map(link -> link.latency().total(TimeUnit.NANOSECONDS)).orElse(0.0),
+                        TimeUnit.NANOSECONDS)
+                .description("Redis commands answered, and the time they took").register(registry);
+    }
+
+    private void linkGauge(String name, String description, ToDoubleFunction<RedisLink> value) {
+        Gauge.builder(name, tokens, registry -> registry.redisLink().map(value::applyAsDouble).orElse(Double.NaN))
+                .description(description).strongReference(true).register(registry);
     }
 
     private void poolGauge(String state, ToDoubleFunction<UpstreamClient> value) {

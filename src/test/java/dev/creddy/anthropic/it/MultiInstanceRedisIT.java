@@ -194,6 +194,25 @@ class MultiInstanceRedisIT {
         }
     }
 
+    /** The link as ops watch it: connected, subscribed, its circuit closed, and commands answered and timed. */
+    @Test
+    @Order(1)
+    void theMetricsShowTheRedisLink() throws Exception {
+        a.issue("metrics-of-the-link", "10m");
+        HttpResponse<String> metrics = a.send(a.request("/metrics").header("Authorization", "Bearer " + ProxyWar.ISSUER_KEY)
+                .GET().build());
+        assertEquals(200, metrics.statusCode(), metrics.body());
+        String text = metrics.body();
+        assertTrue(text.contains("\ncreddy_redis_connected 1.0"), text);
+        assertTrue(text.contains("\ncreddy_redis_subscribed 1.0"), text);
+        assertTrue(text.contains("\ncreddy_redis_circuit_open 0.0"), text);
+        assertTrue(text.contains("creddy_redis_failures_total{kind=\"timeout\"}"), text);
+        assertTrue(text.contains("\ncreddy_redis_failovers_total 0.0"), text);
+        double commands = text.lines().filter(line -> line.startsWith("creddy_redis_commands_seconds_count "))
+                .mapToDouble(line -> Double.parseDouble(line.substring(line.indexOf(' ') + 1))).findFirst().orElse(-1);
+        assertTrue(commands > 0, "commands answered: " + commands + "\n" + text);
+    }
+
     @Test
     @Order(1)
     void aTokenIssuedOnOneInstanceWorksOnTheOther() throws Exception {
