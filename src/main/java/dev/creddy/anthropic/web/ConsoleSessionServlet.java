@@ -5,7 +5,6 @@ import dev.creddy.anthropic.api.ApiResponses;
 import dev.creddy.anthropic.config.Settings;
 import jakarta.inject.Inject;
 import jakarta.json.Json;
-import jakarta.json.JsonException;
 import jakarta.json.JsonObject;
 import jakarta.json.JsonReader;
 import jakarta.json.JsonString;
@@ -147,7 +146,10 @@ public class ConsoleSessionServlet extends HttpServlet {
         JsonObject object;
         try (JsonReader reader = Json.createReader(new StringReader(new String(body, StandardCharsets.UTF_8)))) {
             object = reader.readObject();
-        } catch (JsonException | IllegalStateException e) {
+        } catch (RuntimeException e) {
+            // JsonException or IllegalStateException. Caught as RuntimeException: a catch of JsonException puts it in
+            // this servlet's bytecode, and Tomcat's annotation scan, which links every servlet, then fails on the EE
+            // WAR (which has no JSON-P on Tomcat) before CdiMissingCheck can say which WAR to deploy.
             // Never the parser's message: it may quote the key.
             throw new IllegalArgumentException("the sign-in body must be a JSON object such as {\"issuer_key\":\"…\"}");
         }
