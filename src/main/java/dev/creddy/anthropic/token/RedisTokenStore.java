@@ -60,6 +60,8 @@ public final class RedisTokenStore implements TokenRegistry, AutoCloseable {
     private static final int CACHE_ENTRIES = 10_000;
     /** Index entries read per listing command, and trimmed per trimming script: each well under a millisecond. */
     static final int INDEX_BATCH = 200;
+    /** Index entries one script drops: small enough to stay a few milliseconds on a loaded Redis host. */
+    static final int DROP_BATCH = 100;
     static final Duration TRIM_INTERVAL = Duration.ofSeconds(10);
     /** Trimming rounds per run: a large backlog goes over a few runs, never in one long burst. */
     private static final int TRIM_ROUNDS = 50;
@@ -283,8 +285,8 @@ public final class RedisTokenStore implements TokenRegistry, AutoCloseable {
         }
         // Dropped before answering (the next listing should not find them again), in batches: one
         // script per batch keeps each short, and within Lua's argument limit.
-        for (int first = 0; first < stale.size(); first += INDEX_BATCH) {
-            String[] drop = stale.subList(first, Math.min(stale.size(), first + INDEX_BATCH)).toArray(String[]::new);
+        for (int first = 0; first < stale.size(); first += DROP_BATCH) {
+            String[] drop = stale.subList(first, Math.min(stale.size(), first + DROP_BATCH)).toArray(String[]::new);
             link.call(redis -> UNINDEX.<Long>run(redis, ScriptOutputType.INTEGER,
                     new String[] {keys.tokensById(), keys.tokensByExpiry()}, drop));
         }
@@ -304,7 +306,7 @@ public final class RedisTokenStore implements TokenRegistry, AutoCloseable {
     }
 
     /**
-     * Drops expired index entries, {@value #INDEX_BATCH} per script, at most {@value #TRIM_ROUNDS}
+     * Drops expired index entries, {@value #DROP_BATCH} per script, at most {@value #TRIM_ROUNDS}
      * rounds per run: listing stays fast however many tokens expired, and Redis is never held long.
      */
     void trimExpiredIndexEntries() {
@@ -312,7 +314,7 @@ public final class RedisTokenStore implements TokenRegistry, AutoCloseable {
             for (int round = 0; round < TRIM_ROUNDS; round++) {
                 String now = Long.toString(clock.instant().toEpochMilli());
                 long trimmed = link.call(redis -> TRIM.<Long>run(redis, ScriptOutputType.INTEGER,
-                        new String[] {keys.tokensById(), keys.tokensByExpiry()}, now, Integer.toString(INDEX_BATCH)));
+                        new String[] {keys.tokensById(), keys.tokensByExpiry()}, now, Integer.toString(DROP_BATCH)));
                 if (trimmed < INDEX_BATCH) {
                     return;
                 }
