@@ -14,9 +14,9 @@ import dev.creddy.anthropic.token.TokenStoreUnavailableException;
 import dev.creddy.anthropic.web.gateway.OAuthResponses;
 import jakarta.inject.Inject;
 import jakarta.json.Json;
-import jakarta.json.JsonObject;
 import jakarta.json.JsonReader;
 import jakarta.json.JsonString;
+import jakarta.json.JsonValue;
 import jakarta.servlet.annotation.WebServlet;
 import jakarta.servlet.http.HttpServlet;
 import jakarta.servlet.http.HttpServletRequest;
@@ -29,6 +29,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 import java.util.Locale;
+import java.util.Map;
 import java.util.Optional;
 
 /**
@@ -73,7 +74,7 @@ public class FederationTokenServlet extends HttpServlet {
                     + "(oidc-issuer is not set), so it exchanges no identity tokens");
             return;
         }
-        JsonObject body;
+        Map<String, JsonValue> body;
         try {
             body = body(request);
         } catch (IllegalArgumentException e) {
@@ -135,8 +136,12 @@ public class FederationTokenServlet extends HttpServlet {
         audit.record(TokenServlet.tokenEvent("token_issued", issued.record(), request, 200));
     }
 
-    /** The JSON body, at most {@value #MAX_BODY_BYTES} bytes. */
-    private static JsonObject body(HttpServletRequest request) throws IOException {
+    /**
+     * The JSON body, at most {@value #MAX_BODY_BYTES} bytes. Typed as a {@code Map}: no JSON-P type may stand in
+     * a method signature of a servlet, or Tomcat's annotation scan fails on the EE WAR (which has no JSON-P
+     * there) before {@code CdiMissingCheck} can name the right WAR.
+     */
+    private static Map<String, JsonValue> body(HttpServletRequest request) throws IOException {
         String contentType = request.getContentType();
         String mediaType = contentType == null ? "" : contentType.split(";", 2)[0].strip().toLowerCase(Locale.ROOT);
         if (!mediaType.equals("application/json")) {
