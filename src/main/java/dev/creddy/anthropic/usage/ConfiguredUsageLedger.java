@@ -94,4 +94,9 @@ public class ConfiguredUsageLedger implements UsageLedger {
     public List<UsageLine> report(Optional<String> agentName, Instant from, Instant to) {
         return ledger().report(agentName, from, to);
     }
+
+    @Override
+    public UsagePage report(Optional<String> agentName, Instant from, Instant to, Optional<ReportKey> after, int limit) {
+        return ledger().report(agentName, from, to, after, limit);
+    }
 }
