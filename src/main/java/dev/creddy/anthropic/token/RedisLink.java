@@ -289,7 +289,8 @@ public final class RedisLink implements AutoCloseable {
             return reply.join();
         } catch (CompletionException e) {
             if (e.getCause() instanceof TokenStoreUnavailableException unavailable) {
-                throw new TokenStoreUnavailableException(unavailable.getMessage(), unavailable);
+                throw new TokenStoreUnavailableException(unavailable.getMessage(), unavailable,
+                        unavailable.redisFailure().orElse(null));
             }
             throw e;
         }
@@ -335,12 +336,14 @@ public final class RedisLink implements AutoCloseable {
             RedisFailure why = connectFailure;
             count(why == null ? RedisFailure.Kind.UNREACHABLE : why.kind());
             throw new TokenStoreUnavailableException("token store unavailable: Redis "
-                    + (why == null || why.kind() == RedisFailure.Kind.UNREACHABLE ? "cannot be reached yet" : why.detail()), null);
+                    + (why == null || why.kind() == RedisFailure.Kind.UNREACHABLE ? "cannot be reached yet" : why.detail()), null,
+                    why == null ? RedisFailure.Kind.UNREACHABLE : why.kind());
         }
         if (circuit.get() == Circuit.OPEN) {
             count(RedisFailure.Kind.CIRCUIT_OPEN);
             throw new TokenStoreUnavailableException("token store unavailable: Redis did not answer within "
-                    + GoDuration.format(settings.commandTimeout()) + "; failing fast until it answers again", null);
+                    + GoDuration.format(settings.commandTimeout()) + "; failing fast until it answers again", null,
+                    RedisFailure.Kind.CIRCUIT_OPEN);
         }
         return current;
     }
@@ -372,7 +375,7 @@ public final class RedisLink implements AutoCloseable {
         String message = "token store unavailable: Redis " + (e instanceof RedisCommandTimeoutException
                 ? "did not answer within " + GoDuration.format(settings.commandTimeout())
                 : failure.kind() == RedisFailure.Kind.UNREACHABLE ? "cannot be reached" : failure.detail());
-        return new TokenStoreUnavailableException(message, e);
+        return new TokenStoreUnavailableException(message, e, failure.kind());
     }
 
     private void count(RedisFailure.Kind kind) {

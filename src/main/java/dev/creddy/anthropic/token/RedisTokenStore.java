@@ -344,6 +344,16 @@ public final class RedisTokenStore implements TokenRegistry, AutoCloseable {
         return keys;
     }
 
+    /** Validations this instance's cache answered since start, without asking Redis. */
+    public long cacheHits() {
+        return cache.hits();
+    }
+
+    /** Validations of well-formed tokens that asked Redis since start: nothing fresh was cached. */
+    public long cacheMisses() {
+        return cache.misses();
+    }
+
     /** How many validations this instance has cached; for tests. */
     int cachedValidations() {
         return cache.size();

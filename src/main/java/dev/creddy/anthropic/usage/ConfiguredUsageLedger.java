@@ -3,6 +3,7 @@ package dev.creddy.anthropic.usage;
 import dev.creddy.anthropic.config.GoDuration;
 import dev.creddy.anthropic.config.Settings;
 import dev.creddy.anthropic.token.ConfiguredTokenRegistry;
+import dev.creddy.anthropic.token.RedisFailure;
 import dev.creddy.anthropic.token.TokenRecord;
 import jakarta.annotation.Priority;
 import jakarta.enterprise.context.ApplicationScoped;
@@ -83,6 +84,13 @@ public class ConfiguredUsageLedger implements UsageLedger {
     @Override
     public long droppedRecords() {
         return ledger().droppedRecords();
+    }
+
+    /** 0 until the application has started: metrics may be read before the ledger is there. */
+    @Override
+    public long droppedRecordsFor(RedisFailure.Kind reason) {
+        UsageLedger started = ledger;
+        return started == null ? 0 : started.droppedRecordsFor(reason);
     }
 
     @Override

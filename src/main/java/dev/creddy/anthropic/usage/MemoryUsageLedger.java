@@ -1,6 +1,7 @@
 package dev.creddy.anthropic.usage;
 
 import dev.creddy.anthropic.token.LogThrottle;
+import dev.creddy.anthropic.token.RedisFailure;
 import dev.creddy.anthropic.token.TokenId;
 import dev.creddy.anthropic.token.TokenLimits;
 import dev.creddy.anthropic.token.TokenRecord;
@@ -87,6 +88,11 @@ public final class MemoryUsageLedger implements UsageLedger, AutoCloseable {
 
     @Override
     public long droppedRecords() {
+        return 0;
+    }
+
+    @Override
+    public long droppedRecordsFor(RedisFailure.Kind reason) {
         return 0;
     }
 

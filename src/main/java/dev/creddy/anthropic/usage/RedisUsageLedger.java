@@ -1,6 +1,7 @@
 package dev.creddy.anthropic.usage;
 
 import dev.creddy.anthropic.token.LogThrottle;
+import dev.creddy.anthropic.token.RedisFailure;
 import dev.creddy.anthropic.token.RedisKeys;
 import dev.creddy.anthropic.token.RedisLink;
 import dev.creddy.anthropic.token.RedisScript;
@@ -14,6 +15,7 @@ import java.time.Instant;
 import java.time.ZoneOffset;
 import java.time.format.DateTimeFormatter;
 import java.util.ArrayList;
+import java.util.EnumMap;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -168,6 +170,7 @@ public final class RedisUsageLedger implements UsageLedger, AutoCloseable {
     private final RedisKeys keys;
     private final Duration retention;
     private final LongAdder dropped = new LongAdder();
+    private final Map<RedisFailure.Kind, LongAdder> droppedBy = new EnumMap<>(RedisFailure.Kind.class);
     private final LogThrottle dropWarnings = new LogThrottle(Duration.ofSeconds(10));
     private final LogThrottle absurdWarnings = new LogThrottle(Duration.ofSeconds(10));
     private final Set<CompletableFuture<Void>> inFlight = ConcurrentHashMap.newKeySet();
@@ -180,6 +183,10 @@ public final class RedisUsageLedger implements UsageLedger, AutoCloseable {
         this.link = link;
         this.keys = new RedisKeys(link.keyPrefix());
         this.retention = UsageWindows.checkRetention(retention);
+        // Filled once, before any record: from then on the map is only read, by any thread.
+        for (RedisFailure.Kind kind : RedisFailure.Kind.values()) {
+            droppedBy.put(kind, new LongAdder());
+        }
     }
 
     @Override
@@ -222,10 +229,11 @@ public final class RedisUsageLedger implements UsageLedger, AutoCloseable {
                         : CompletableFuture.completedFuture(0L))
                 .whenComplete((ignored, failure) -> {
                     if (failure != null) {
+                        Throwable cause = failure instanceof CompletionException && failure.getCause() != null
+                                ? failure.getCause() : failure;
                         dropped.increment();
+                        droppedBy.get(reason(cause)).increment();
                         if (dropWarnings.allow()) {
-                            Throwable cause = failure instanceof CompletionException && failure.getCause() != null
-                                    ? failure.getCause() : failure;
                             LOG.warning(() -> "usage: a usage record was dropped (" + cause.getMessage() + "); "
                                     + dropped.sum() + " dropped since start (logged at most every 10s)");
                         }
@@ -238,6 +246,19 @@ public final class RedisUsageLedger implements UsageLedger, AutoCloseable {
     @Override
     public long droppedRecords() {
         return dropped.sum();
+    }
+
+    @Override
+    public long droppedRecordsFor(RedisFailure.Kind reason) {
+        return droppedBy.get(reason).sum();
+    }
+
+    /** Why Redis did not take a record: the link says what it saw; anything else is classified here. */
+    private static RedisFailure.Kind reason(Throwable failure) {
+        if (failure instanceof TokenStoreUnavailableException unavailable) {
+            return unavailable.redisFailure().orElse(RedisFailure.Kind.ERROR);
+        }
+        return RedisFailure.of(failure).kind();
     }
 
     @Override

@@ -1,5 +1,6 @@
 package dev.creddy.anthropic.usage;
 
+import dev.creddy.anthropic.token.RedisFailure;
 import dev.creddy.anthropic.token.TokenRecord;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -51,6 +52,12 @@ public interface UsageLedger {
      * for metrics; always 0 for a store in memory.
      */
     long droppedRecords();
+
+    /**
+     * Of {@link #droppedRecords()}, those Redis failed for {@code reason} (a timeout, an open circuit,
+     * no connection, out of memory…), for metrics; always 0 for a store in memory.
+     */
+    long droppedRecordsFor(RedisFailure.Kind reason);
 
     /** What {@code token} has used over its life, and the state of its current window. */
     TokenUsage usageOf(TokenRecord token, Instant now);
