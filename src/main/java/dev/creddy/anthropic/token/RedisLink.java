@@ -139,6 +139,9 @@ public final class RedisLink implements AutoCloseable {
     private List<RedisURI> seeds;
     private ScheduledFuture<?> pinger;
     private volatile Session session;
+    private final Object acknowledgedLock = new Object();
+    /** The connection of {@link #callAcknowledged}, opened at its first use; guarded by {@link #acknowledgedLock}. */
+    private StatefulRedisConnection<String, String> acknowledged;
     private volatile StatefulRedisPubSubConnection<String, String> subscription;
     private volatile boolean subscribed;
     private volatile boolean closed;
@@ -328,6 +331,54 @@ public final class RedisLink implements AutoCloseable {
             answer.completeExceptionally(failed(session, e, started));
         }
         return answer;
+    }
+
+    /**
+     * A write and how many replicas had it when it was answered.
+     *
+     * @param value what the write answered
+     * @param replicas how many replicas acknowledged it ({@code WAIT}'s answer)
+     */
+    public record Acknowledged<T>(T value, long replicas) {
+    }
+
+    /**
+     * Runs {@code write} on a connection of its own, then {@code WAIT replicas timeout} there: Redis
+     * blocks the connection that waits, so the shared one (every request's) never does. {@code WAIT}
+     * counts the replicas that have every write this connection made so far, this one included.
+     * Callers take turns; meant for rare writes (revocations). Not for a Cluster, where the write's
+     * node depends on its key (the settings refuse it there).
+     *
+     * @throws TokenStoreUnavailableException as {@link #call} does; the connection is then dropped,
+     *     and the next call opens a new one to the current primary
+     */
+    public <T> Acknowledged<T> callAcknowledged(Function<RedisClusterCommands<String, String>, T> write, int replicas,
+            Duration timeout) {
+        if (settings.cluster()) {
+            throw new IllegalStateException("waiting for replicas is not supported with Redis Cluster");
+        }
+        Session current = session();
+        synchronized (acknowledgedLock) {
+            long started = System.nanoTime();
+            try {
+                if (acknowledged == null || !acknowledged.isOpen()) {
+                    StatefulRedisConnection<String, String> fresh = ((RedisClient) client).connect(StringCodec.UTF8, uri);
+                    // WAIT holds the answer for up to its timeout, on top of the write itself.
+                    fresh.setTimeout(settings.commandTimeout().plus(timeout));
+                    acknowledged = fresh;
+                }
+                T value = write.apply(acknowledged.sync());
+                long count = acknowledged.sync().waitForReplication(replicas, timeout.toMillis());
+                answered(started);
+                return new Acknowledged<>(value, count);
+            } catch (RedisException e) {
+                if (acknowledged != null) {
+                    acknowledged.closeAsync();
+                    acknowledged = null;
+                }
+                throw failed(current, e, started);
+            }
+        }
     }
 
     private Session session() {
@@ -712,6 +763,12 @@ public final class RedisLink implements AutoCloseable {
             }
             if (current != null) {
                 current.connection().close();
+            }
+            synchronized (acknowledgedLock) {
+                if (acknowledged != null) {
+                    acknowledged.close();
+                    acknowledged = null;
+                }
             }
             if (client != null) {
                 client.shutdown(Duration.ZERO, Duration.ofSeconds(2));
