@@ -42,6 +42,52 @@ export async function call(method, path, body) {
   return answer(response);
 }
 
+/**
+ * GETs a whole usage report for a query (window or from/to, agent): follows GET /v1/usage's pages
+ * (each page's next as the following one's after) and joins them, an agent's tokens and sums going on
+ * across pages, so the console shows the whole window whatever the API's page size.
+ */
+export async function usageReport(query) {
+  let report = null;
+  let after = null;
+  do {
+    const cursor = after ? `&after=${encodeURIComponent(after)}` : '';
+    const page = await call('GET', `${paths.usage}?${query}&limit=${USAGE_PAGE}${cursor}`);
+    report = report ? joinUsagePages(report, page) : page;
+    after = page.has_more ? page.next : null;
+  } while (after);
+  return report;
+}
+
+const USAGE_PAGE = 1000;
+
+function joinUsagePages(report, page) {
+  report.total = addCounts(report.total, page.total);
+  for (const agent of page.agents) {
+    const last = report.agents[report.agents.length - 1];
+    if (last && last.agent_name === agent.agent_name) {
+      last.usage = addCounts(last.usage, agent.usage);
+      last.tokens.push(...agent.tokens);
+    } else {
+      report.agents.push(agent);
+    }
+  }
+  report.has_more = page.has_more;
+  report.next = page.next;
+  return report;
+}
+
+/** Adds every count of two usage objects (numbers only; anything else keeps the first page's). */
+function addCounts(a, b) {
+  const sum = { ...a };
+  for (const [name, value] of Object.entries(b)) {
+    if (typeof value === 'number' && typeof sum[name] === 'number') {
+      sum[name] += value;
+    }
+  }
+  return sum;
+}
+
 /** GETs a text resource (the Prometheus metrics) with the session. */
 export async function text(path) {
   const headers = { Accept: 'text/plain' };

@@ -1,7 +1,7 @@
 // Tokens: every live token with its limits, usage so far and identity, a live expiry countdown,
 // a filter by agent, and revoke with a confirmation. Lists from GET /v1/tokens (every page) and
 // joins what each token used from GET /v1/usage over the last 7 days (the default history).
-import { call, paths } from './api.js';
+import { call, paths, usageReport } from './api.js';
 import { $, countdown, el, labelCells, number, utc } from './dom.js';
 
 const REFRESH_MS = 10000;
@@ -66,12 +66,12 @@ async function load() {
 async function usageOfTokens() {
   let report;
   try {
-    report = await call('GET', `${paths.usage}?window=168h`);
+    report = await usageReport('window=168h');
   } catch (e) {
     if (e.status !== 400) {
       throw e;
     }
-    report = await call('GET', `${paths.usage}?window=24h`);
+    report = await usageReport('window=24h');
   }
   const byId = new Map();
   for (const agent of report.agents) {

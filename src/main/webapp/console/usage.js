@@ -1,9 +1,9 @@
 // Usage: what each agent used over the last 24 hours or 7 days, as hourly bars (input, output and
 // cache tokens) and a table; an agent's name leads to its tokens. Everything comes from GET /v1/usage:
-// the table from one call over the window, the bars from one call per UTC hour (the ledger keeps
+// the table from one report over the window (read page by page), the bars from one per UTC hour (the ledger keeps
 // hours; the API reports sums), fetched a few at a time. Hours that are over do not change, so they
 // are fetched once per page load; only the current hour is fetched again on each refresh.
-import { call, paths } from './api.js';
+import { usageReport } from './api.js';
 import { $, el, labelCells, number } from './dom.js';
 import { drawBars } from './bars.js';
 
@@ -65,7 +65,7 @@ async function doLoad() {
   const agentQuery = agent ? `&agent=${encodeURIComponent(agent)}` : '';
   status.textContent = 'Loading…';
   try {
-    const report = await call('GET', `${paths.usage}?window=${hours}h${agentQuery}`);
+    const report = await usageReport(`window=${hours}h${agentQuery}`);
     table(report);
     if (!agent) {
       agents(report.agents.map((line) => line.agent_name));
@@ -101,7 +101,7 @@ async function hourly(agent, agentQuery) {
       const hour = queue.shift();
       const from = new Date(hour).toISOString().replace('.000Z', 'Z');
       const to = new Date(hour + HOUR_MS).toISOString().replace('.000Z', 'Z');
-      const report = await call('GET', `${paths.usage}?from=${from}&to=${to}${agentQuery}`);
+      const report = await usageReport(`from=${from}&to=${to}${agentQuery}`);
       const total = report.total;
       const entry = {
         hour,

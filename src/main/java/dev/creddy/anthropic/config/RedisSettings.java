@@ -30,9 +30,11 @@ import java.util.Optional;
  * @param keyPrefix what every key and the revocation channel start with ({@code creddy:})
  * @param cluster whether {@code url} names Redis Cluster seed nodes
  * @param tls how to verify the server and what to present to it, for {@code rediss://} alone
+ * @param revokeWait how many replicas a revocation waits for, if any
  */
 public record RedisSettings(URI url, Optional<Secret> password, Duration commandTimeout, Duration cacheTtl,
-        Optional<String> username, Optional<Path> passwordFile, String keyPrefix, boolean cluster, RedisTls tls) {
+        Optional<String> username, Optional<Path> passwordFile, String keyPrefix, boolean cluster, RedisTls tls,
+        RevokeWait revokeWait) {
 
     /** The default key prefix: what every version before {@code redis-key-prefix} used. */
     public static final String DEFAULT_KEY_PREFIX = "creddy:";
@@ -46,6 +48,13 @@ public record RedisSettings(URI url, Optional<Secret> password, Duration command
         Objects.requireNonNull(passwordFile, "passwordFile");
         Objects.requireNonNull(keyPrefix, "keyPrefix");
         Objects.requireNonNull(tls, "tls");
+        Objects.requireNonNull(revokeWait, "revokeWait");
+    }
+
+    /** Settings whose revocations do not wait for replicas. */
+    public RedisSettings(URI url, Optional<Secret> password, Duration commandTimeout, Duration cacheTtl,
+            Optional<String> username, Optional<Path> passwordFile, String keyPrefix, boolean cluster, RedisTls tls) {
+        this(url, password, commandTimeout, cacheTtl, username, passwordFile, keyPrefix, cluster, tls, RevokeWait.OFF);
     }
 
     /** A plain single-node Redis with the default prefix, no ACL user and the JVM-independent default TLS. */
@@ -56,7 +65,7 @@ public record RedisSettings(URI url, Optional<Secret> password, Duration command
 
     /** The same settings with another key prefix; for tests and for deployments that share one Redis. */
     public RedisSettings withKeyPrefix(String prefix) {
-        return new RedisSettings(url, password, commandTimeout, cacheTtl, username, passwordFile, prefix, cluster, tls);
+        return new RedisSettings(url, password, commandTimeout, cacheTtl, username, passwordFile, prefix, cluster, tls, revokeWait);
     }
 
     /** Whether the URL names Sentinels rather than Redis itself. */

@@ -69,6 +69,8 @@ public final class SettingsLoader {
         Optional<Path> redisTlsKey = resolution.optional(Setting.REDIS_TLS_KEY, SettingsLoader::readableFile);
         Optional<Secret> redisTlsKeyPassword = resolution.optional(Setting.REDIS_TLS_KEY_PASSWORD, Secret::of);
         Boolean redisTlsVerifyHostname = resolution.required(Setting.REDIS_TLS_VERIFY_HOSTNAME, SettingsLoader::bool);
+        Integer redisRevokeWaitReplicas = resolution.required(Setting.REDIS_REVOKE_WAIT_REPLICAS, SettingsLoader::nonNegativeInt);
+        Duration redisRevokeWaitTimeout = resolution.required(Setting.REDIS_REVOKE_WAIT_TIMEOUT, SettingsLoader::positiveDuration);
         Long maxUploadBody = resolution.required(Setting.MAX_UPLOAD_BODY, SettingsLoader::positiveSize);
         Optional<URI> publicUrl = resolution.optional(Setting.PUBLIC_URL, SettingsLoader::baseUrl);
         Boolean trustForwardedHeaders = resolution.required(Setting.TRUST_FORWARDED_HEADERS, SettingsLoader::bool);
@@ -95,12 +97,13 @@ public final class SettingsLoader {
         TokenStoreKind tokenStore = tokenStore(resolution, storeKind);
         RedisTls redisTls = redisTls(resolution, redisTlsCa, redisTlsCert, redisTlsKey, redisTlsKeyPassword,
                 redisTlsVerifyHostname);
+        RevokeWait revokeWait = revokeWait(resolution, redisRevokeWaitReplicas, redisRevokeWaitTimeout, redisCluster);
         if (!resolution.problems.isEmpty()) {
             throw new InvalidSettingsException(resolution.problems);
         }
         Optional<RedisSettings> redis = tokenStore == TokenStoreKind.REDIS
                 ? Optional.of(new RedisSettings(redisUrl.orElseThrow(), redisPassword, redisTimeout, redisCacheTtl, redisUsername,
-                        redisPasswordFile, redisKeyPrefix, redisCluster, redisTls))
+                        redisPasswordFile, redisKeyPrefix, redisCluster, redisTls, revokeWait))
                 : Optional.empty();
         return new Settings(apiKey, upstreamUrl, issuerKey, maxTtl, defaultTtl, openIssuance,
                 connectTimeout, headerTimeout, idleTimeout, maxConnections, maxRequestBody, shutdownGrace,
@@ -198,6 +201,23 @@ public final class SettingsLoader {
                     + ") is set, but redis-tls-cert is not: set both");
         }
         return tls;
+    }
+
+    /**
+     * Waiting for replicas after a revocation: {@code WAIT} counts the replicas of the node the
+     * revocation was written to, which in a Cluster depends on the token's slot, so it is refused there.
+     */
+    private static RevokeWait revokeWait(Resolution resolution, Integer replicas, Duration timeout, Boolean cluster) {
+        if (replicas == null || timeout == null) {
+            return RevokeWait.OFF;
+        }
+        if (replicas > 0 && Boolean.TRUE.equals(cluster)) {
+            resolution.problems.add("redis-revoke-wait-replicas (from " + resolution.origin(Setting.REDIS_REVOKE_WAIT_REPLICAS)
+                    + ") is " + replicas + ", but redis-cluster is on: waiting for replicas is not supported with Redis Cluster; "
+                    + "set it to 0");
+            return RevokeWait.OFF;
+        }
+        return new RevokeWait(replicas, timeout);
     }
 
     /**

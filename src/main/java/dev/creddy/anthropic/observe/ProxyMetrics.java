@@ -11,6 +11,7 @@ import dev.creddy.anthropic.token.RedisLink;
 import dev.creddy.anthropic.token.TokenExpired;
 import io.micrometer.core.instrument.Clock;
 import io.micrometer.core.instrument.Counter;
+import dev.creddy.anthropic.usage.ConfiguredUsageLedger;
 import dev.creddy.anthropic.usage.Usage;
 import io.micrometer.core.instrument.FunctionCounter;
 import io.micrometer.core.instrument.FunctionTimer;
@@ -79,6 +80,7 @@ public class ProxyMetrics {
     private final Settings settings;
     private final UpstreamClient upstream;
     private final ConfiguredTokenRegistry tokens;
+    private final ConfiguredUsageLedger usage;
     private final AgentTags agents;
     private volatile PrometheusMeterRegistry prometheus;
     private JmxMeterRegistry jmx;
@@ -86,12 +88,14 @@ public class ProxyMetrics {
     /**
      * @param tokens the store itself, not the measured registry (which is made with this bean): only
      *     its count of active tokens is read
+     * @param usage the usage ledger: only its count of dropped records is read
      */
     @Inject
-    public ProxyMetrics(Settings settings, UpstreamClient upstream, ConfiguredTokenRegistry tokens) {
+    public ProxyMetrics(Settings settings, UpstreamClient upstream, ConfiguredTokenRegistry tokens, ConfiguredUsageLedger usage) {
         this.settings = settings;
         this.upstream = upstream;
         this.tokens = tokens;
+        this.usage = usage;
         this.agents = new AgentTags(settings.metricsMaxAgents());
     }
 
@@ -182,8 +186,10 @@ public class ProxyMetrics {
 
     /**
      * The Redis link as ops watch it: connected and subscribed now, the fail-fast circuit, failures by
-     * kind, failovers seen and command latency. Read at each scrape through the registry (the store is
-     * made after the metrics), so nothing here holds the link before it exists.
+     * kind, failovers seen and command latency; and what it means for tokens and usage: the
+     * validation cache's hits and misses, and usage records dropped, by why. Read at each scrape
+     * through the registry (the store is made after the metrics), so nothing here holds the link
+     * before it exists.
      */
     private void registerRedisLink() {
         linkGauge("creddy.redis.connected", "Whether commands reach a Redis primary now (1) or not (0)",
@@ -196,6 +202,17 @@ public class ProxyMetrics {
             FunctionCounter.builder("creddy.redis.failures", tokens,
                             registry -> registry.redisLink().map(link -> (double) link.failures(kind)).orElse(0.0))
                     .description("Redis commands that failed, by kind").tag("kind", kind.tag()).register(registry);
+        }
+        for (String result : List.of("hit", "miss")) {
+            FunctionCounter.builder("creddy.validation.cache.lookups", tokens, registry -> registry.redisStore()
+                            .map(store -> (double) (result.equals("hit") ? store.cacheHits() : store.cacheMisses())).orElse(0.0))
+                    .description("Token validations this instance's cache answered (hit) or had to ask Redis for (miss)")
+                    .tag("result", result).register(registry);
+        }
+        for (RedisFailure.Kind kind : RedisFailure.Kind.values()) {
+            FunctionCounter.builder("creddy.usage.records.dropped", usage, ledger -> ledger.droppedRecordsFor(kind))
+                    .description("Usage records Redis did not take (they are lost), by why").tag("reason", kind.tag())
+                    .register(registry);
         }
         FunctionCounter.builder("creddy.redis.failovers", tokens,
                         registry -> registry.redisLink().map(link -> (double) link.failoversSeen()).orElse(0.0))

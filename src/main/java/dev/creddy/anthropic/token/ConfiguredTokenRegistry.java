@@ -104,6 +104,12 @@ public class ConfiguredTokenRegistry implements TokenRegistry {
         return store() instanceof RedisTokenStore redis ? Optional.of(redis.link()) : Optional.empty();
     }
 
+    /** The Redis store itself, when the store is Redis: metrics read its validation cache's counts. */
+    public Optional<RedisTokenStore> redisStore() {
+        TokenRegistry started = store;
+        return started instanceof RedisTokenStore redis ? Optional.of(redis) : Optional.empty();
+    }
+
     @PreDestroy
     void stop() {
         if (store instanceof AutoCloseable closeable) {

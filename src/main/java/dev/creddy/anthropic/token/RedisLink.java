@@ -43,6 +43,7 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.concurrent.atomic.LongAdder;
+import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.Consumer;
 import java.util.function.Function;
 import java.util.logging.Level;
@@ -139,6 +140,10 @@ public final class RedisLink implements AutoCloseable {
     private List<RedisURI> seeds;
     private ScheduledFuture<?> pinger;
     private volatile Session session;
+    /** Whose turn it is on the connection of {@link #callAcknowledged}. */
+    private final ReentrantLock acknowledgedTurn = new ReentrantLock();
+    /** The connection of {@link #callAcknowledged}, opened at its first use; changed only by who holds the turn (and close). */
+    private volatile StatefulRedisConnection<String, String> acknowledged;
     private volatile StatefulRedisPubSubConnection<String, String> subscription;
     private volatile boolean subscribed;
     private volatile boolean closed;
@@ -289,7 +294,8 @@ public final class RedisLink implements AutoCloseable {
             return reply.join();
         } catch (CompletionException e) {
             if (e.getCause() instanceof TokenStoreUnavailableException unavailable) {
-                throw new TokenStoreUnavailableException(unavailable.getMessage(), unavailable);
+                throw new TokenStoreUnavailableException(unavailable.getMessage(), unavailable,
+                        unavailable.redisFailure().orElse(null));
             }
             throw e;
         }
@@ -329,18 +335,84 @@ public final class RedisLink implements AutoCloseable {
         return answer;
     }
 
+    /**
+     * A write and how many replicas had it when it was answered.
+     *
+     * @param value what the write answered
+     * @param replicas how many replicas acknowledged it ({@code WAIT}'s answer)
+     */
+    public record Acknowledged<T>(T value, long replicas) {
+    }
+
+    /**
+     * Runs {@code write} on a connection of its own, then {@code WAIT replicas timeout} there: Redis
+     * blocks the connection that waits, so the shared one (every request's) never does. {@code WAIT}
+     * counts the replicas that have every write this connection made so far, this one included.
+     * Callers take turns; meant for rare writes (revocations). One that cannot have its turn within
+     * the command timeout (others are waiting for absent replicas) is refused rather than queued, so
+     * a burst of revocations cannot park every request thread. Not for a Cluster, where the write's
+     * node depends on its key (the settings refuse it there).
+     *
+     * @throws TokenStoreUnavailableException as {@link #call} does (the connection is then dropped,
+     *     and the next call opens a new one to the current primary), or when the turn did not come
+     */
+    public <T> Acknowledged<T> callAcknowledged(Function<RedisClusterCommands<String, String>, T> write, int replicas,
+            Duration timeout) {
+        if (settings.cluster()) {
+            throw new IllegalStateException("waiting for replicas is not supported with Redis Cluster");
+        }
+        Session current = session();
+        try {
+            if (!acknowledgedTurn.tryLock(settings.commandTimeout().toMillis(), TimeUnit.MILLISECONDS)) {
+                throw new TokenStoreUnavailableException("token store unavailable: other revocations have been waiting for "
+                        + "Redis replicas for longer than " + GoDuration.format(settings.commandTimeout()), null,
+                        RedisFailure.Kind.TIMEOUT);
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new TokenStoreUnavailableException("token store unavailable: interrupted while waiting to revoke", e);
+        }
+        try {
+            long started = System.nanoTime();
+            try {
+                StatefulRedisConnection<String, String> connection = acknowledged;
+                if (connection == null || !connection.isOpen()) {
+                    connection = ((RedisClient) client).connect(StringCodec.UTF8, uri);
+                    // WAIT holds the answer for up to its timeout, on top of the write itself.
+                    connection.setTimeout(settings.commandTimeout().plus(timeout));
+                    acknowledged = connection;
+                }
+                T value = write.apply(connection.sync());
+                long count = connection.sync().waitForReplication(replicas, timeout.toMillis());
+                answered(started);
+                return new Acknowledged<>(value, count);
+            } catch (RedisException e) {
+                StatefulRedisConnection<String, String> broken = acknowledged;
+                if (broken != null) {
+                    broken.closeAsync();
+                    acknowledged = null;
+                }
+                throw failed(current, e, started);
+            }
+        } finally {
+            acknowledgedTurn.unlock();
+        }
+    }
+
     private Session session() {
         Session current = session;
         if (current == null) {
             RedisFailure why = connectFailure;
             count(why == null ? RedisFailure.Kind.UNREACHABLE : why.kind());
             throw new TokenStoreUnavailableException("token store unavailable: Redis "
-                    + (why == null || why.kind() == RedisFailure.Kind.UNREACHABLE ? "cannot be reached yet" : why.detail()), null);
+                    + (why == null || why.kind() == RedisFailure.Kind.UNREACHABLE ? "cannot be reached yet" : why.detail()), null,
+                    why == null ? RedisFailure.Kind.UNREACHABLE : why.kind());
         }
         if (circuit.get() == Circuit.OPEN) {
             count(RedisFailure.Kind.CIRCUIT_OPEN);
             throw new TokenStoreUnavailableException("token store unavailable: Redis did not answer within "
-                    + GoDuration.format(settings.commandTimeout()) + "; failing fast until it answers again", null);
+                    + GoDuration.format(settings.commandTimeout()) + "; failing fast until it answers again", null,
+                    RedisFailure.Kind.CIRCUIT_OPEN);
         }
         return current;
     }
@@ -372,7 +444,7 @@ public final class RedisLink implements AutoCloseable {
         String message = "token store unavailable: Redis " + (e instanceof RedisCommandTimeoutException
                 ? "did not answer within " + GoDuration.format(settings.commandTimeout())
                 : failure.kind() == RedisFailure.Kind.UNREACHABLE ? "cannot be reached" : failure.detail());
-        return new TokenStoreUnavailableException(message, e);
+        return new TokenStoreUnavailableException(message, e, failure.kind());
     }
 
     private void count(RedisFailure.Kind kind) {
@@ -709,6 +781,11 @@ public final class RedisLink implements AutoCloseable {
             }
             if (current != null) {
                 current.connection().close();
+            }
+            // Not waiting for the turn: a revocation still waiting for replicas fails, as at any shutdown.
+            StatefulRedisConnection<String, String> waiting = acknowledged;
+            if (waiting != null) {
+                waiting.close();
             }
             if (client != null) {
                 client.shutdown(Duration.ZERO, Duration.ofSeconds(2));

@@ -1,9 +1,11 @@
 package dev.creddy.anthropic.token;
 
 import dev.creddy.anthropic.config.RedisSettings;
+import dev.creddy.anthropic.config.RevokeWait;
 import io.lettuce.core.Limit;
 import io.lettuce.core.Range;
 import io.lettuce.core.ScriptOutputType;
+import io.lettuce.core.cluster.api.sync.RedisClusterCommands;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
@@ -21,6 +23,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Function;
 import java.util.logging.Logger;
 
 /**
@@ -131,6 +134,7 @@ public final class RedisTokenStore implements TokenRegistry, AutoCloseable {
     private final RedisLink link;
     private final RedisKeys keys;
     private final RedisReadiness readiness;
+    private final RevokeWait revokeWait;
     private final ScheduledExecutorService trimmer;
 
     public RedisTokenStore(RedisSettings settings, TokenSecrets secrets, Clock clock) {
@@ -146,6 +150,7 @@ public final class RedisTokenStore implements TokenRegistry, AutoCloseable {
         this.link = new RedisLink(settings, listenChannel == null ? keys.revocations() : listenChannel, cache::invalidate,
                 cache::invalidateAll);
         this.readiness = new RedisReadiness(link, keys);
+        this.revokeWait = settings.revokeWait();
         this.trimmer = Executors.newSingleThreadScheduledExecutor(runnable -> {
             Thread thread = new Thread(runnable, "creddy-redis-index-trim");
             thread.setDaemon(true);
@@ -222,10 +227,31 @@ public final class RedisTokenStore implements TokenRegistry, AutoCloseable {
         return record;
     }
 
+    /**
+     * Revokes on the primary; with {@code redis-revoke-wait-replicas}, then waits for that many
+     * replicas to have it.
+     *
+     * @throws RevocationNotReplicatedException when they did not acknowledge it in time (the
+     *     revocation stands on the primary)
+     */
     @Override
     public boolean revoke(TokenId id) {
-        String digest = link.call(redis -> REVOKE.<String>run(redis, ScriptOutputType.VALUE,
-                new String[] {keys.token(id.value())}, keys.revocations()));
+        Function<RedisClusterCommands<String, String>, String> script = redis -> REVOKE.<String>run(redis, ScriptOutputType.VALUE,
+                new String[] {keys.token(id.value())}, keys.revocations());
+        RevokeWait wait = revokeWait;
+        if (!wait.waits()) {
+            return revoked(id, link.call(script));
+        }
+        RedisLink.Acknowledged<String> reply = link.callAcknowledged(script, wait.replicas(), wait.timeout());
+        boolean found = revoked(id, reply.value());
+        if (reply.replicas() < wait.replicas()) {
+            throw new RevocationNotReplicatedException(found, reply.replicas(), wait);
+        }
+        return found;
+    }
+
+    /** What follows the script: {@code digest} is the revoked token's, or null when there was none. */
+    private boolean revoked(TokenId id, String digest) {
         if (digest == null) {
             return false;
         }
@@ -342,6 +368,16 @@ public final class RedisTokenStore implements TokenRegistry, AutoCloseable {
     /** The key layout, for the usage ledger to share. */
     public RedisKeys keys() {
         return keys;
+    }
+
+    /** Validations this instance's cache answered since start, without asking Redis. */
+    public long cacheHits() {
+        return cache.hits();
+    }
+
+    /** Validations of well-formed tokens that asked Redis since start: nothing fresh was cached. */
+    public long cacheMisses() {
+        return cache.misses();
     }
 
     /** How many validations this instance has cached; for tests. */

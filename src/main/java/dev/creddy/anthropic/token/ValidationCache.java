@@ -5,6 +5,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.LongAdder;
 import java.util.function.LongSupplier;
 
 /**
@@ -36,6 +37,8 @@ final class ValidationCache {
     private final long ttlNanos;
     private final int maxEntries;
     private final LongSupplier nanoTime;
+    private final LongAdder hits = new LongAdder();
+    private final LongAdder misses = new LongAdder();
 
     /**
      * @param ttl how long an entry is trusted; zero caches nothing
@@ -49,17 +52,30 @@ final class ValidationCache {
         this.nextSweepNanos = new AtomicLong(nanoTime.getAsLong());
     }
 
-    /** The cached record for {@code digest}, if it is still fresh. */
+    /** The cached record for {@code digest}, if it is still fresh; counted as a hit or a miss. */
     Optional<TokenRecord> get(String digest) {
         Entry entry = byDigest.get(digest);
         if (entry == null) {
+            misses.increment();
             return Optional.empty();
         }
         if (nanoTime.getAsLong() - entry.expiresAtNanos() >= 0) {
             byDigest.remove(digest, entry);
+            misses.increment();
             return Optional.empty();
         }
+        hits.increment();
         return Optional.of(entry.record());
+    }
+
+    /** Look-ups the cache answered since start. */
+    long hits() {
+        return hits.sum();
+    }
+
+    /** Look-ups that had to ask the store since start (nothing cached, or no longer fresh). */
+    long misses() {
+        return misses.sum();
     }
 
     /** Call before asking the store; hand the ticket to {@link #fill}. */

@@ -3,6 +3,7 @@ package dev.creddy.anthropic.usage;
 import dev.creddy.anthropic.config.GoDuration;
 import dev.creddy.anthropic.config.Settings;
 import dev.creddy.anthropic.token.ConfiguredTokenRegistry;
+import dev.creddy.anthropic.token.RedisFailure;
 import dev.creddy.anthropic.token.TokenRecord;
 import jakarta.annotation.Priority;
 import jakarta.enterprise.context.ApplicationScoped;
@@ -85,6 +86,13 @@ public class ConfiguredUsageLedger implements UsageLedger {
         return ledger().droppedRecords();
     }
 
+    /** 0 until the application has started: metrics may be read before the ledger is there. */
+    @Override
+    public long droppedRecordsFor(RedisFailure.Kind reason) {
+        UsageLedger started = ledger;
+        return started == null ? 0 : started.droppedRecordsFor(reason);
+    }
+
     @Override
     public TokenUsage usageOf(TokenRecord token, Instant now) {
         return ledger().usageOf(token, now);
@@ -93,5 +101,10 @@ public class ConfiguredUsageLedger implements UsageLedger {
     @Override
     public List<UsageLine> report(Optional<String> agentName, Instant from, Instant to) {
         return ledger().report(agentName, from, to);
+    }
+
+    @Override
+    public UsagePage report(Optional<String> agentName, Instant from, Instant to, Optional<ReportKey> after, int limit) {
+        return ledger().report(agentName, from, to, after, limit);
     }
 }

@@ -1,6 +1,7 @@
 package dev.creddy.anthropic.usage;
 
 import dev.creddy.anthropic.token.LogThrottle;
+import dev.creddy.anthropic.token.RedisFailure;
 import dev.creddy.anthropic.token.TokenId;
 import dev.creddy.anthropic.token.TokenLimits;
 import dev.creddy.anthropic.token.TokenRecord;
@@ -91,22 +92,31 @@ public final class MemoryUsageLedger implements UsageLedger, AutoCloseable {
     }
 
     @Override
+    public long droppedRecordsFor(RedisFailure.Kind reason) {
+        return 0;
+    }
+
+    @Override
     public TokenUsage usageOf(TokenRecord token, Instant now) {
         Counters found = counters.get(token.id());
         return found == null ? new TokenUsage(Usage.ZERO, 0, 0, UsageWindows.windowEnd(now)) : found.usage(now);
     }
 
     @Override
-    public List<UsageLine> report(Optional<String> agentName, Instant from, Instant to) {
+    public UsagePage report(Optional<String> agentName, Instant from, Instant to, Optional<ReportKey> after, int limit) {
+        UsageWindows.checkPageLimit(limit);
         Map<String, UsageLine> byToken = new HashMap<>();
         for (Instant hour : UsageWindows.hoursOverlapping(from, to, retention)) {
             for (UsageLine line : hours.getOrDefault(hour, Map.of()).values()) {
-                if (agentName.isEmpty() || agentName.get().equals(line.agentName())) {
+                if ((agentName.isEmpty() || agentName.get().equals(line.agentName()))
+                        && (after.isEmpty() || line.key().compareTo(after.get()) > 0)) {
                     byToken.merge(line.tokenId(), line, MemoryUsageLedger::sum);
                 }
             }
         }
-        return byToken.values().stream().sorted(UsageWindows.REPORT_ORDER).toList();
+        List<UsageLine> lines = byToken.values().stream().sorted(UsageWindows.REPORT_ORDER).limit(limit + 1L).toList();
+        List<UsageLine> page = lines.subList(0, Math.min(limit, lines.size()));
+        return new UsagePage(page, lines.size() > limit ? Optional.of(page.get(limit - 1).key()) : Optional.empty());
     }
 
     private Counters countersOf(TokenRecord token) {

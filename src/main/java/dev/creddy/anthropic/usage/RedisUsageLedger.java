@@ -1,6 +1,7 @@
 package dev.creddy.anthropic.usage;
 
 import dev.creddy.anthropic.token.LogThrottle;
+import dev.creddy.anthropic.token.RedisFailure;
 import dev.creddy.anthropic.token.RedisKeys;
 import dev.creddy.anthropic.token.RedisLink;
 import dev.creddy.anthropic.token.RedisScript;
@@ -14,11 +15,13 @@ import java.time.Instant;
 import java.time.ZoneOffset;
 import java.time.format.DateTimeFormatter;
 import java.util.ArrayList;
+import java.util.EnumMap;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import java.util.TreeMap;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.ConcurrentHashMap;
@@ -72,8 +75,6 @@ public final class RedisUsageLedger implements UsageLedger, AutoCloseable {
 
     /** Keeps a life total past its token's expiry, for exchanges admitted just before it that end after. */
     static final Duration TOTAL_MARGIN = Duration.ofHours(1);
-    /** Index entries a report reads per command. */
-    static final int REPORT_BATCH = 500;
     /** Separates agent and id in an hour index's members; no agent name holds a control character. */
     static final String SEPARATOR = "\u0001";
 
@@ -169,6 +170,7 @@ public final class RedisUsageLedger implements UsageLedger, AutoCloseable {
     private final RedisKeys keys;
     private final Duration retention;
     private final LongAdder dropped = new LongAdder();
+    private final Map<RedisFailure.Kind, LongAdder> droppedBy = new EnumMap<>(RedisFailure.Kind.class);
     private final LogThrottle dropWarnings = new LogThrottle(Duration.ofSeconds(10));
     private final LogThrottle absurdWarnings = new LogThrottle(Duration.ofSeconds(10));
     private final Set<CompletableFuture<Void>> inFlight = ConcurrentHashMap.newKeySet();
@@ -181,6 +183,10 @@ public final class RedisUsageLedger implements UsageLedger, AutoCloseable {
         this.link = link;
         this.keys = new RedisKeys(link.keyPrefix());
         this.retention = UsageWindows.checkRetention(retention);
+        // Filled once, before any record: from then on the map is only read, by any thread.
+        for (RedisFailure.Kind kind : RedisFailure.Kind.values()) {
+            droppedBy.put(kind, new LongAdder());
+        }
     }
 
     @Override
@@ -223,10 +229,11 @@ public final class RedisUsageLedger implements UsageLedger, AutoCloseable {
                         : CompletableFuture.completedFuture(0L))
                 .whenComplete((ignored, failure) -> {
                     if (failure != null) {
+                        Throwable cause = failure instanceof CompletionException && failure.getCause() != null
+                                ? failure.getCause() : failure;
                         dropped.increment();
+                        droppedBy.get(reason(cause)).increment();
                         if (dropWarnings.allow()) {
-                            Throwable cause = failure instanceof CompletionException && failure.getCause() != null
-                                    ? failure.getCause() : failure;
                             LOG.warning(() -> "usage: a usage record was dropped (" + cause.getMessage() + "); "
                                     + dropped.sum() + " dropped since start (logged at most every 10s)");
                         }
@@ -242,6 +249,19 @@ public final class RedisUsageLedger implements UsageLedger, AutoCloseable {
     }
 
     @Override
+    public long droppedRecordsFor(RedisFailure.Kind reason) {
+        return droppedBy.get(reason).sum();
+    }
+
+    /** Why Redis did not take a record: the link says what it saw; anything else is classified here. */
+    private static RedisFailure.Kind reason(Throwable failure) {
+        if (failure instanceof TokenStoreUnavailableException unavailable) {
+            return unavailable.redisFailure().orElse(RedisFailure.Kind.ERROR);
+        }
+        return RedisFailure.of(failure).kind();
+    }
+
+    @Override
     public TokenUsage usageOf(TokenRecord token, Instant now) {
         Map<String, String> fields = link.call(redis -> redis.hgetall(keys.usage(token.id().value())));
         boolean current = window(now).equals(fields.get("w"));
@@ -250,46 +270,78 @@ public final class RedisUsageLedger implements UsageLedger, AutoCloseable {
     }
 
     /**
-     * Reads each hour's index in batches of {@value #REPORT_BATCH} (one agent's as a range of it),
-     * then the tokens' hour keys, sent together: no command reads more than a batch, and no key holds
-     * more than one token's hour.
+     * Reads, from each hour's index, the first {@code limit + 1} members after {@code after} (one
+     * agent's as a range of it), all hours' reads sent together; the page is the first {@code limit}
+     * tokens of their union. A token of the page that had usage in an hour is among that hour's first
+     * {@code limit + 1} (every member before it in that hour is on the page too), so the page's sums
+     * are whole. Then the page's tokens' hour keys, sent together. No command reads more than
+     * {@code limit + 1} entries, and no key holds more than one token's hour.
      */
     @Override
-    public List<UsageLine> report(Optional<String> agentName, Instant from, Instant to) {
-        Map<String, UsageLine> byToken = new HashMap<>();
-        for (Instant hourStart : UsageWindows.hoursOverlapping(from, to, retention)) {
+    public UsagePage report(Optional<String> agentName, Instant from, Instant to, Optional<ReportKey> after, int limit) {
+        UsageWindows.checkPageLimit(limit);
+        List<Instant> hourStarts = UsageWindows.hoursOverlapping(from, to, retention);
+        Range<String> range = range(agentName, after);
+        Limit first = Limit.create(0, limit + 1L);
+        List<CompletableFuture<List<String>>> indexReplies = new ArrayList<>(hourStarts.size());
+        for (Instant hourStart : hourStarts) {
             String hour = HOUR.format(hourStart);
-            Range.Boundary<String> lower = agentName.map(agent -> Range.Boundary.including(agent + SEPARATOR))
-                    .orElse(Range.Boundary.unbounded());
-            Range.Boundary<String> upper = agentName.map(agent -> Range.Boundary.excluding(agent + "\u0002"))
-                    .orElse(Range.Boundary.unbounded());
-            while (true) {
-                Range<String> range = Range.from(lower, upper);
-                List<String> members = link.call(redis -> redis.zrangebylex(keys.usageHourIndex(hour), range,
-                        Limit.create(0, REPORT_BATCH)));
-                List<CompletableFuture<Map<String, String>>> replies = new ArrayList<>(members.size());
-                for (String member : members) {
-                    String id = member.substring(member.indexOf(SEPARATOR) + 1);
-                    replies.add(link.<Map<String, String>>callAsync(redis -> redis.hgetall(keys.usageHour(id, hour)))
-                            .toCompletableFuture());
-                }
-                for (int i = 0; i < members.size(); i++) {
-                    Map<String, String> fields = RedisLink.await(replies.get(i));
-                    String member = members.get(i);
-                    String id = member.substring(member.indexOf(SEPARATOR) + 1);
-                    String agent = member.substring(0, member.indexOf(SEPARATOR));
-                    if (!fields.isEmpty()) {
-                        byToken.merge(id, new UsageLine(id, agent, usage(fields, "")),
-                                (a, b) -> new UsageLine(a.tokenId(), a.agentName(), UsageCounts.sum(a.usage(), b.usage())));
-                    }
-                }
-                if (members.size() < REPORT_BATCH) {
-                    break;
-                }
-                lower = Range.Boundary.excluding(members.get(members.size() - 1));
+            indexReplies.add(link.<List<String>>callAsync(redis -> redis.zrangebylex(keys.usageHourIndex(hour), range, first))
+                    .toCompletableFuture());
+        }
+        // Members in the report's order (UTF-8 byte order, as Redis sorts them), each with its hours.
+        TreeMap<ReportKey, List<String>> hoursByToken = new TreeMap<>();
+        for (int i = 0; i < hourStarts.size(); i++) {
+            String hour = HOUR.format(hourStarts.get(i));
+            for (String member : RedisLink.await(indexReplies.get(i))) {
+                int separator = member.indexOf(SEPARATOR);
+                hoursByToken.computeIfAbsent(new ReportKey(member.substring(0, separator), member.substring(separator + 1)),
+                        key -> new ArrayList<>()).add(hour);
             }
         }
-        return byToken.values().stream().sorted(UsageWindows.REPORT_ORDER).toList();
+        List<Map.Entry<ReportKey, List<String>>> page = hoursByToken.entrySet().stream().limit(limit).toList();
+        List<List<CompletableFuture<Map<String, String>>>> hourReplies = new ArrayList<>(page.size());
+        for (Map.Entry<ReportKey, List<String>> token : page) {
+            List<CompletableFuture<Map<String, String>>> replies = new ArrayList<>(token.getValue().size());
+            for (String hour : token.getValue()) {
+                replies.add(link.<Map<String, String>>callAsync(
+                        redis -> redis.hgetall(keys.usageHour(token.getKey().tokenId(), hour))).toCompletableFuture());
+            }
+            hourReplies.add(replies);
+        }
+        List<UsageLine> lines = new ArrayList<>(page.size());
+        for (int i = 0; i < page.size(); i++) {
+            Usage sum = Usage.ZERO;
+            boolean found = false;
+            for (CompletableFuture<Map<String, String>> reply : hourReplies.get(i)) {
+                Map<String, String> fields = RedisLink.await(reply);
+                if (!fields.isEmpty()) {
+                    sum = UsageCounts.sum(sum, usage(fields, ""));
+                    found = true;
+                }
+            }
+            ReportKey key = page.get(i).getKey();
+            // An hour key can expire just before its index does: a token left with none is not on the page.
+            if (found) {
+                lines.add(new UsageLine(key.tokenId(), key.agentName(), sum));
+            }
+        }
+        // The next page starts after the last token read, whether or not it made a line.
+        return new UsagePage(lines, hoursByToken.size() > limit ? Optional.of(page.get(limit - 1).getKey()) : Optional.empty());
+    }
+
+    /** The index members a page reads: after {@code after}, within one agent's when asked. */
+    private static Range<String> range(Optional<String> agentName, Optional<ReportKey> after) {
+        Range.Boundary<String> lower = agentName.map(agent -> Range.Boundary.including(agent + SEPARATOR))
+                .orElse(Range.Boundary.unbounded());
+        Range.Boundary<String> upper = agentName.map(agent -> Range.Boundary.excluding(agent + "\u0002"))
+                .orElse(Range.Boundary.unbounded());
+        if (after.isPresent()
+                && (agentName.isEmpty() || UsageWindows.compareCodePoints(after.get().agentName(), agentName.get()) >= 0)) {
+            // After another agent's line than the one asked for: past it the range is empty, before it the range is whole.
+            lower = Range.Boundary.excluding(after.get().agentName() + SEPARATOR + after.get().tokenId());
+        }
+        return Range.from(lower, upper);
     }
 
     /** Waits, at most {@link #CLOSE_WAIT}, for the records still on their way to Redis. */

@@ -1,7 +1,9 @@
 package dev.creddy.anthropic.usage;
 
+import dev.creddy.anthropic.token.RedisFailure;
 import dev.creddy.anthropic.token.TokenRecord;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 
@@ -26,6 +28,9 @@ import java.util.Optional;
  */
 public interface UsageLedger {
 
+    /** Lines per page when {@link #report(Optional, Instant, Instant)} reads a whole report. */
+    int REPORT_PAGE = 1000;
+
     /**
      * Admits one request of {@code token} under its rate limits and budget, counting it in the current
      * window; or refuses it, counting nothing. A request is refused when the window already holds
@@ -48,6 +53,12 @@ public interface UsageLedger {
      */
     long droppedRecords();
 
+    /**
+     * Of {@link #droppedRecords()}, those Redis failed for {@code reason} (a timeout, an open circuit,
+     * no connection, out of memory…), for metrics; always 0 for a store in memory.
+     */
+    long droppedRecordsFor(RedisFailure.Kind reason);
+
     /** What {@code token} has used over its life, and the state of its current window. */
     TokenUsage usageOf(TokenRecord token, Instant now);
 
@@ -56,10 +67,35 @@ public interface UsageLedger {
      * only those of one agent; ordered by agent name, then token id. An empty window
      * ({@code from == to}) overlaps no hour.
      *
+     * <p>Reads every line, a {@link #REPORT_PAGE}-line page at a time: for callers that need the whole
+     * report. {@code GET /v1/usage} asks for one {@linkplain #report(Optional, Instant, Instant, Optional, int) page}.
+     *
      * @throws IllegalArgumentException when {@code to} is before {@code from}, or the window overlaps
      *     more hours than the history keeps (the usage retention, plus the hour it starts in)
      */
-    List<UsageLine> report(Optional<String> agentName, Instant from, Instant to);
+    default List<UsageLine> report(Optional<String> agentName, Instant from, Instant to) {
+        List<UsageLine> lines = new ArrayList<>();
+        Optional<ReportKey> after = Optional.empty();
+        UsagePage page;
+        do {
+            page = report(agentName, from, to, after, REPORT_PAGE);
+            lines.addAll(page.lines());
+            after = page.next();
+        } while (page.hasMore());
+        return lines;
+    }
+
+    /**
+     * One page of {@link #report(Optional, Instant, Instant)}: at most {@code limit} lines, in the
+     * same order, starting after the line {@code after} names. What one call reads is bounded by
+     * {@code limit} (with Redis: at most {@code limit + 1} index entries per hour of the window, and
+     * the hour keys of the page's tokens).
+     *
+     * @param after the position to continue from (the {@link UsagePage#next()} of the previous page), or empty for the first
+     * @param limit how many lines at most, 1 or more
+     * @throws IllegalArgumentException as {@link #report(Optional, Instant, Instant)}
+     */
+    UsagePage report(Optional<String> agentName, Instant from, Instant to, Optional<ReportKey> after, int limit);
 
     /**
      * What a token has used.
@@ -80,5 +116,45 @@ public interface UsageLedger {
      * @param usage what it used in those hours
      */
     record UsageLine(String tokenId, String agentName, Usage usage) {
+
+        /** Where this line stands in a report's order. */
+        public ReportKey key() {
+            return new ReportKey(agentName, tokenId);
+        }
+    }
+
+    /**
+     * A position in a report's order: agent name, then token id, each compared by Unicode code point
+     * (the order of their UTF-8 bytes, which is how Redis orders its index), so that both stores page
+     * the same way. Immutable.
+     *
+     * @param agentName the agent
+     * @param tokenId the token, unique across agents
+     */
+    record ReportKey(String agentName, String tokenId) implements Comparable<ReportKey> {
+
+        @Override
+        public int compareTo(ReportKey other) {
+            int byAgent = UsageWindows.compareCodePoints(agentName, other.agentName);
+            return byAgent != 0 ? byAgent : UsageWindows.compareCodePoints(tokenId, other.tokenId);
+        }
+    }
+
+    /**
+     * One page of a report.
+     *
+     * @param lines the page's lines, in the report's order
+     * @param next where the next page starts (pass it as {@code after}) when lines follow, else empty
+     */
+    record UsagePage(List<UsageLine> lines, Optional<ReportKey> next) {
+
+        public UsagePage {
+            lines = List.copyOf(lines);
+        }
+
+        /** Whether lines follow this page. */
+        public boolean hasMore() {
+            return next.isPresent();
+        }
     }
 }

@@ -20,11 +20,40 @@ final class UsageWindows {
 
     static final Duration WINDOW = Duration.ofMinutes(1);
     static final Duration HOUR = Duration.ofHours(1);
-    /** Orders report lines: by agent, then token id, so both ledgers answer alike. */
-    static final Comparator<UsageLedger.UsageLine> REPORT_ORDER = Comparator.comparing(UsageLedger.UsageLine::agentName)
-            .thenComparing(UsageLedger.UsageLine::tokenId);
+    /**
+     * Orders report lines: by agent, then token id ({@link UsageLedger.ReportKey}'s order), so both
+     * ledgers answer and page alike.
+     */
+    static final Comparator<UsageLedger.UsageLine> REPORT_ORDER = Comparator.comparing(UsageLedger.UsageLine::key);
 
     private UsageWindows() {
+    }
+
+    /** Refuses a page of no lines: a caller's bug, since the endpoint checks its {@code limit}. */
+    static int checkPageLimit(int limit) {
+        if (limit < 1) {
+            throw new IllegalStateException("a usage report page holds at least one line, not " + limit);
+        }
+        return limit;
+    }
+
+    /**
+     * Compares by Unicode code point, which is the order of the UTF-8 bytes Redis compares; Java's
+     * {@code compareTo} differs from it for characters above U+FFFF.
+     */
+    static int compareCodePoints(String a, String b) {
+        int i = 0;
+        int j = 0;
+        while (i < a.length() && j < b.length()) {
+            int ca = a.codePointAt(i);
+            int cb = b.codePointAt(j);
+            if (ca != cb) {
+                return Integer.compare(ca, cb);
+            }
+            i += Character.charCount(ca);
+            j += Character.charCount(cb);
+        }
+        return Boolean.compare(i < a.length(), j < b.length());
     }
 
     /** The start of the window {@code now} falls in. */

@@ -6,6 +6,7 @@ import dev.creddy.anthropic.observe.AuditLog;
 import dev.creddy.anthropic.token.TokenId;
 import dev.creddy.anthropic.token.TokenRecord;
 import dev.creddy.anthropic.token.TokenRegistry;
+import dev.creddy.anthropic.token.RevocationNotReplicatedException;
 import dev.creddy.anthropic.token.TokenStoreUnavailableException;
 import dev.creddy.anthropic.usage.UsageLedger;
 import jakarta.inject.Inject;
@@ -14,6 +15,7 @@ import jakarta.servlet.http.HttpServlet;
 import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
 import java.io.IOException;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.Optional;
 
@@ -47,7 +49,15 @@ public class TokenItemServlet extends HttpServlet {
             dispatch(request, response);
         } catch (TokenStoreUnavailableException e) {
             TokenStoreOutage.send(responses, response);
+        } catch (RevocationNotReplicatedException e) {
+            // A token given back (DELETE /v1/tokens/self) whose revocation the replicas did not acknowledge.
+            responses.error(response, notReplicated(e));
         }
+    }
+
+    /** 503 saying that the revocation stands on the primary but not yet on enough replicas, and to send it again. */
+    private static ApiError notReplicated(RevocationNotReplicatedException e) {
+        return ApiError.retryAfter(503, e.getMessage(), Duration.ofSeconds(1));
     }
 
     private void dispatch(HttpServletRequest request, HttpServletResponse response) throws IOException {
@@ -104,7 +114,18 @@ public class TokenItemServlet extends HttpServlet {
         }
         // Looked up first, for the audit line's agent: after the revocation the record is gone.
         Optional<TokenRecord> revoked = TokenById.find(registry, id);
-        if (!registry.revoke(id)) {
+        boolean found;
+        try {
+            found = registry.revoke(id);
+        } catch (RevocationNotReplicatedException e) {
+            responses.error(response, notReplicated(e));
+            if (e.found()) {
+                audit.record(revoked.map(record -> TokenServlet.tokenEvent("token_revoked", record, request, 503))
+                        .orElseGet(() -> TokenServlet.tokenEvent("token_revoked", null, id, request, 503)));
+            }
+            return;
+        }
+        if (!found) {
             responses.error(response, ApiError.of(404, "no live token has the id " + id));
             return;
         }

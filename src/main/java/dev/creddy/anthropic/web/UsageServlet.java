@@ -15,8 +15,8 @@ import java.util.Optional;
 
 /**
  * {@code GET /v1/usage}: what each agent and each of its tokens used in a window of hours, for an
- * authorized issuer. Parses the query ({@link UsageQuery}), asks the ledger, writes a
- * {@link UsageReport}. When the store cannot be reached, 503.
+ * authorized issuer, one page at a time. Parses the query ({@link UsageQuery}), asks the ledger for
+ * the page, writes a {@link UsageReport}. When the store cannot be reached, 503.
  */
 @WebServlet(name = "usage", urlPatterns = "/v1/usage", loadOnStartup = 1)
 public class UsageServlet extends HttpServlet {
@@ -51,7 +51,7 @@ public class UsageServlet extends HttpServlet {
         }
         try {
             responses.json(response, HttpServletResponse.SC_OK,
-                    UsageReport.of(query, ledger.report(query.agent(), query.from(), query.to())));
+                    UsageReport.of(query, ledger.report(query.agent(), query.from(), query.to(), query.after(), query.limit())));
         } catch (TokenStoreUnavailableException e) {
             TokenStoreOutage.send(responses, response);
         } catch (IllegalArgumentException e) {

@@ -472,4 +472,31 @@ class SettingsLoaderTest {
         assertEquals("sk-ant-$abc{def", settings.anthropicApiKey().orElseThrow().reveal());
         assertEquals(5, settings.defaultLimits().rpm().getAsLong());
     }
+
+    /** Issue 16: revocations wait for replicas only when asked, and never on a Cluster (WAIT counts one node's replicas). */
+    @Test
+    void revocationsWaitForReplicasWhenAskedAndNotOnACluster() {
+        Settings plain = new SettingsLoader(List.of(new EnvironmentSettingsSource(Map.of(
+                "CREDDY_REDIS_URL", "redis://127.0.0.1:6379/0")))).load();
+        assertEquals(RevokeWait.OFF, plain.redis().orElseThrow().revokeWait());
+        assertFalse(plain.redis().orElseThrow().revokeWait().waits());
+
+        Settings waiting = new SettingsLoader(List.of(new EnvironmentSettingsSource(Map.of(
+                "CREDDY_REDIS_URL", "redis://127.0.0.1:6379/0", "CREDDY_REDIS_REVOKE_WAIT_REPLICAS", "2",
+                "CREDDY_REDIS_REVOKE_WAIT_TIMEOUT", "500ms")))).load();
+        assertEquals(new RevokeWait(2, Duration.ofMillis(500)), waiting.redis().orElseThrow().revokeWait());
+
+        InvalidSettingsException cluster = assertThrows(InvalidSettingsException.class, () -> new SettingsLoader(List.of(
+                new EnvironmentSettingsSource(Map.of("CREDDY_REDIS_URL", "redis://127.0.0.1:7000", "CREDDY_REDIS_CLUSTER", "on",
+                        "CREDDY_REDIS_REVOKE_WAIT_REPLICAS", "1")))).load());
+        assertTrue(cluster.getMessage().contains("redis-revoke-wait-replicas (from environment variable "
+                + "CREDDY_REDIS_REVOKE_WAIT_REPLICAS) is 1, but redis-cluster is on"), cluster.getMessage());
+        for (Map.Entry<String, String> bad : Map.of("CREDDY_REDIS_REVOKE_WAIT_REPLICAS", "-1",
+                "CREDDY_REDIS_REVOKE_WAIT_TIMEOUT", "0").entrySet()) {
+            InvalidSettingsException refused = assertThrows(InvalidSettingsException.class, () -> new SettingsLoader(List.of(
+                    new EnvironmentSettingsSource(Map.of("CREDDY_REDIS_URL", "redis://127.0.0.1:6379/0", bad.getKey(),
+                            bad.getValue())))).load());
+            assertTrue(refused.getMessage().contains(bad.getKey()), refused.getMessage());
+        }
+    }
 }

@@ -83,4 +83,17 @@ class ValidationCacheTest {
         assertEquals(0, off.size());
         assertEquals(Optional.empty(), off.get("d1"));
     }
+
+    /** Issue 16: the hit ratio metrics read these: a fresh entry is a hit; none, or a stale one, a miss. */
+    @Test
+    void countsHitsAndMisses() {
+        assertEquals(Optional.empty(), cache.get("d1"));
+        cache.fill("d1", record("tok_AAAAAAAAAAAAAAA1"), cache.ticket());
+        assertTrue(cache.get("d1").isPresent());
+        assertTrue(cache.get("d1").isPresent());
+        advance(Duration.ofSeconds(1));
+        assertEquals(Optional.empty(), cache.get("d1"), "expired");
+        assertEquals(2, cache.hits());
+        assertEquals(2, cache.misses());
+    }
 }

@@ -11,6 +11,7 @@ import dev.creddy.anthropic.token.TokenRecord;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Optional;
 import java.util.OptionalLong;
@@ -304,6 +305,84 @@ abstract class UsageLedgerContract {
         assertEquals("the report window spans 170 hours; usage is kept for 168 hours, so a report may span at most 169",
                 tooLong.getMessage());
         assertThrows(IllegalArgumentException.class, () -> ledger.report(Optional.empty(), from, from.minusSeconds(1)));
+    }
+
+    /**
+     * Issue 16: pages read one after another give the whole report, in order, each page within its
+     * limit and {@code next} present exactly while lines follow, including for tokens that used
+     * something only in a later hour than most, and for agent names whose order differs between
+     * UTF-16 and UTF-8 (U+FFFD and an emoji).
+     */
+    @Test
+    void pagesThroughAReportInTheOrderOfItsBytes() throws Exception {
+        List<String> agents = List.of("agent-b", "agent-a", "\uD83D\uDE00-bot", "\uFFFD-bot", "agent");
+        List<TokenRecord> tokens = new ArrayList<>();
+        for (int i = 0; i < 15; i++) {
+            tokens.add(token(agents.get(i % agents.size()), null, null, null));
+        }
+        for (int i = 0; i < tokens.size(); i++) {
+            if (i % 3 != 2) {
+                record(tokens.get(i), i + 1, 1); // 10:00, two thirds of them
+            }
+        }
+        clock.advance(Duration.ofMinutes(70)); // 11:10
+        for (int i = 0; i < tokens.size(); i++) {
+            if (i % 2 == 0) {
+                record(tokens.get(i), 1000, 2);
+            }
+        }
+        settle(ledger);
+        Instant from = Instant.parse("2026-11-26T10:00:00Z");
+        Instant to = Instant.parse("2026-11-26T12:00:00Z");
+
+        List<UsageLedger.UsageLine> expected = new ArrayList<>();
+        for (int i = 0; i < tokens.size(); i++) {
+            boolean first = i % 3 != 2;
+            boolean second = i % 2 == 0;
+            if (first || second) {
+                expected.add(line(tokens.get(i), (first ? 1 : 0) + (second ? 1 : 0), (first ? i + 1 : 0) + (second ? 1000 : 0),
+                        (first ? 1 : 0) + (second ? 2 : 0)));
+            }
+        }
+        expected.sort((a, b) -> {
+            int byAgent = Arrays.compareUnsigned(utf8(a.agentName()), utf8(b.agentName()));
+            return byAgent != 0 ? byAgent : Arrays.compareUnsigned(utf8(a.tokenId()), utf8(b.tokenId()));
+        });
+        assertEquals(expected, ledger.report(Optional.empty(), from, to), "the whole report");
+
+        for (int limit : List.of(1, 2, 4, 7, expected.size(), expected.size() + 1)) {
+            List<UsageLedger.UsageLine> read = new ArrayList<>();
+            Optional<UsageLedger.ReportKey> after = Optional.empty();
+            int pages = 0;
+            UsageLedger.UsagePage page;
+            do {
+                page = ledger.report(Optional.empty(), from, to, after, limit);
+                assertTrue(page.lines().size() <= limit, "limit " + limit + ": " + page);
+                read.addAll(page.lines());
+                after = page.next();
+                assertTrue(++pages <= expected.size() + 1, "limit " + limit + ": the pages do not end");
+            } while (page.hasMore());
+            assertEquals(expected, read, "limit " + limit);
+            assertEquals((expected.size() + limit - 1) / limit, pages, "limit " + limit + ": no empty last page");
+        }
+
+        List<UsageLedger.UsageLine> agentA = expected.stream().filter(line -> line.agentName().equals("agent-a")).toList();
+        assertEquals(2, agentA.size(), "tokens 1 and 6 (11 used nothing)");
+        UsageLedger.UsagePage firstOfA = ledger.report(Optional.of("agent-a"), from, to, Optional.empty(), 1);
+        assertEquals(agentA.subList(0, 1), firstOfA.lines());
+        UsageLedger.UsagePage restOfA = ledger.report(Optional.of("agent-a"), from, to, firstOfA.next(), 100);
+        assertEquals(agentA.subList(1, 2), restOfA.lines());
+        assertEquals(Optional.empty(), restOfA.next());
+        assertEquals(agentA, ledger.report(Optional.of("agent-a"), from, to,
+                Optional.of(new UsageLedger.ReportKey("agent", "tok_zzzzzzzzzzzzzzzz")), 100).lines(),
+                "after a line of an agent before the one asked for: all of its lines");
+        assertEquals(List.of(), ledger.report(Optional.of("agent-a"), from, to,
+                Optional.of(new UsageLedger.ReportKey("agent-b", "tok_0")), 100).lines(),
+                "after a line of an agent after it: none");
+    }
+
+    private static byte[] utf8(String text) {
+        return text.getBytes(java.nio.charset.StandardCharsets.UTF_8);
     }
 
     private static UsageLedger.UsageLine line(TokenRecord token, long requests, long input, long output) {

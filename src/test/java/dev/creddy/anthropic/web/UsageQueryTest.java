@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.creddy.anthropic.usage.UsageLedger.ReportKey;
 import java.time.Instant;
 import java.util.HashMap;
 import java.util.Map;
@@ -71,5 +72,38 @@ class UsageQueryTest {
                 .getMessage().contains("not both"));
         assertTrue(assertThrows(IllegalArgumentException.class,
                 () -> parse("from", "2026-11-26T10:00:00Z", "to", "2026-11-26T09:00:00Z")).getMessage().contains("before"));
+    }
+
+    @Test
+    void aPageIsAHundredLinesFromTheStartUnlessAsked() {
+        UsageQuery query = parse();
+        assertEquals(100, query.limit());
+        assertEquals(Optional.empty(), query.after());
+        assertEquals(1000, parse("limit", "1000").limit());
+        assertEquals(Optional.empty(), parse("after", "").after(), "an empty after is the first page");
+    }
+
+    @ParameterizedTest
+    @CsvSource({"ci-bot, tok_3q2fJ5kQx0bXH1aR", "'agent with spaces/and?&=', tok_aaaaaaaaaaaaaaaa", "\uD83D\uDE00\u00E9, tok_0000000000000000"})
+    void nextGoesBackAsAfterWhateverTheAgentsName(String agent, String id) {
+        ReportKey key = new ReportKey(agent, id);
+        String next = UsageCursor.encode(key);
+        assertTrue(next.matches("[A-Za-z0-9_-]+"), "safe in a query string as it is: " + next);
+        assertEquals(Optional.of(key), parse("after", next).after());
+    }
+
+    @ParameterizedTest
+    @CsvSource(delimiter = '|', value = {
+        "limit|0|limit must be a whole number from 1 to 1000",
+        "limit|1001|limit must be a whole number from 1 to 1000",
+        "limit|ten|limit must be a whole number from 1 to 1000",
+        "after|tok_3q2fJ5kQx0bXH1aR|after must be the next value of the previous page",
+        "after|***|after must be the next value of the previous page",
+        "after|Y2ktYm90|after must be the next value of the previous page",
+        "after|AXRva19h|after must be the next value of the previous page",
+    })
+    void badPagesSayWhatToFix(String name, String value, String expected) {
+        IllegalArgumentException refused = assertThrows(IllegalArgumentException.class, () -> parse(name, value));
+        assertTrue(refused.getMessage().contains(expected), refused.getMessage());
     }
 }
