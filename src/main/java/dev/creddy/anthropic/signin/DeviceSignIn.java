@@ -226,6 +226,24 @@ public class DeviceSignIn {
         store.sessionByAccessToken(id).ifPresent(this::endChain);
     }
 
+    /**
+     * Ends every sign-in of the person with {@code subject} (and {@code issuer}, when given): their next
+     * refresh is refused. Their access tokens are revoked by whoever calls this, with the registry's
+     * {@link TokenRegistry#revokeSubject}.
+     *
+     * @return how many sign-ins it ended
+     */
+    public int endSessionsOf(String subject, Optional<String> issuer) {
+        int ended = 0;
+        for (SignInSession session : store.sessionsOf(subject)) {
+            if (issuer.map(session.person().issuer()::equals).orElse(true)) {
+                endChain(session);
+                ended++;
+            }
+        }
+        return ended;
+    }
+
     private void endChain(SignInSession session) {
         store.end(session.chainId());
         registry.revoke(session.accessTokenId());

@@ -82,6 +82,11 @@ public class ConfiguredTokenRegistry implements TokenRegistry {
     }
 
     @Override
+    public List<TokenRecord> revokeSubject(String subject, Optional<String> issuer) {
+        return store().revokeSubject(subject, issuer);
+    }
+
+    @Override
     public List<TokenRecord> list(int limit, Optional<TokenId> after) {
         return store().list(limit, after);
     }

@@ -31,6 +31,15 @@ public final class RedisKeys {
         return prefix + "{tokens}:by-expiry";
     }
 
+    /**
+     * The live tokens of one identity subject, scored by expiry (ms), for revoking all of them at once.
+     * Keyed by a digest of the subject (any text an issuer chose, braces included), so the key is tame and
+     * its slot its own; the token records say whose they are.
+     */
+    public String subjectTokens(String subjectDigest) {
+        return prefix + "subject:{" + subjectDigest + "}:tokens";
+    }
+
     /** The channel revocations are published on (a channel, not a key). */
     public String revocations() {
         return prefix + "revocations";

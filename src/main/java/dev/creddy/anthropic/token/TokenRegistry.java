@@ -29,6 +29,14 @@ public interface TokenRegistry {
     boolean revoke(TokenId id);
 
     /**
+     * Revokes at once every live token whose verified identity has {@code subject} (and, when given,
+     * {@code issuer}): all tokens of one person or workload. Tokens issued while this runs may survive it.
+     *
+     * @return the records of the tokens it revoked, for the audit trail
+     */
+    List<TokenRecord> revokeSubject(String subject, Optional<String> issuer);
+
+    /**
      * One page of the live tokens, in order of their ids.
      *
      * @param limit at most this many records, at least 1

@@ -324,6 +324,49 @@ class GatewaySignInIT {
     }
 
     @Test
+    void revokingAllTokensOfASubjectEndsEveryOneOfTheirSignInsAtTheNextRefresh() throws Exception {
+        JsonObject first = signIn();
+        JsonObject second = signIn();
+        HttpResponse<String> refreshed = post("/oauth/token", Map.of("grant_type", "refresh_token", "refresh_token",
+                second.getString("refresh_token")));
+        assertEquals(200, refreshed.statusCode(), refreshed.body());
+        JsonObject rotated = json(refreshed.body());
+        SuiteRecorder.token(rotated.getString("access_token"));
+        SuiteRecorder.token(rotated.getString("refresh_token"));
+        HttpResponse<String> other = http.send(http.request("/v1/tokens").header("Authorization", "Bearer " + ProxyWar.ISSUER_KEY)
+                .POST(HttpRequest.BodyPublishers.ofString("{\"agent_name\":\"alice\",\"ttl\":\"10m\"}")).build());
+        assertEquals(201, other.statusCode(), other.body());
+        String byName = json(other.body()).getString("token");
+        SuiteRecorder.token(byName);
+
+        HttpResponse<String> unauthorized = http.send(http.request("/v1/tokens?subject=alice").DELETE().build());
+        assertEquals(401, unauthorized.statusCode(), unauthorized.body());
+        HttpResponse<String> noSubject = http.send(http.request("/v1/tokens")
+                .header("Authorization", "Bearer " + ProxyWar.ISSUER_KEY).DELETE().build());
+        assertEquals(400, noSubject.statusCode(), noSubject.body());
+        assertEquals("invalid_request_error", json(noSubject.body()).getJsonObject("error").getString("type"));
+
+        HttpResponse<String> revoked = http.send(http.request("/v1/tokens?subject=alice")
+                .header("Authorization", "Bearer " + ProxyWar.ISSUER_KEY).DELETE().build());
+        assertEquals(200, revoked.statusCode(), revoked.body());
+        JsonObject answer = json(revoked.body());
+        assertEquals("alice", answer.getString("subject"));
+        assertTrue(answer.getJsonArray("revoked").size() >= 2, answer.toString());
+        assertTrue(answer.getInt("sign_ins_ended") >= 2, answer.toString());
+        for (String access : List.of(first.getString("access_token"), rotated.getString("access_token"))) {
+            assertEquals(401, http.send(http.request("/v1/models").header("Authorization", "Bearer " + access).GET().build())
+                    .statusCode(), "revoked at once");
+        }
+        for (String refresh : List.of(first.getString("refresh_token"), rotated.getString("refresh_token"))) {
+            HttpResponse<String> refused = post("/oauth/token", Map.of("grant_type", "refresh_token", "refresh_token", refresh));
+            assertEquals(401, refused.statusCode(), refused.body());
+            assertEquals("invalid_grant", json(refused.body()).getString("error"));
+        }
+        assertEquals(200, http.send(http.request("/v1/models").header("Authorization", "Bearer " + byName).GET().build())
+                .statusCode(), "a token merely named alice has no subject");
+    }
+
+    @Test
     void theOAuthEndpointsRefuseInOAuthTerms() throws Exception {
         HttpResponse<String> grant = post("/oauth/token", Map.of("grant_type", "password"));
         assertEquals(400, grant.statusCode());

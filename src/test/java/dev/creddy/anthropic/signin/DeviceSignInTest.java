@@ -117,6 +117,26 @@ class DeviceSignInTest {
     }
 
     @Test
+    void revokingASubjectEndsAllItsSessionsEvenOnesWhoseAccessTokenHasExpired() {
+        DeviceSignIn.Outcome.Tokens first = signedIn(alice);
+        clock.advance(Duration.ofMinutes(61));
+        DeviceSignIn.Outcome.Tokens second = signedIn(alice);
+        Person aliceElsewhere = new Person("https://other.example", "alice", "alice", List.of());
+        DeviceSignIn.Outcome.Tokens other = signedIn(aliceElsewhere);
+        DeviceSignIn.Outcome.Tokens bobs = signedIn(new Person("https://proxy.example", "bob", "bob", List.of()));
+
+        assertEquals(List.of(second.access().record().id()), registry.revokeSubject("alice", Optional.of("https://proxy.example"))
+                .stream().map(TokenRecord::id).toList(), "the live access token (the first one has expired)");
+        assertEquals(2, signIn.endSessionsOf("alice", Optional.of("https://proxy.example")));
+        assertEquals("invalid_grant", refused(signIn.refresh(first.refreshToken())).code(), "its access token had expired");
+        assertEquals("invalid_grant", refused(signIn.refresh(second.refreshToken())).code());
+        assertTrue(registry.validate(second.access().secret()).isEmpty());
+        assertInstanceOf(DeviceSignIn.Outcome.Tokens.class, signIn.refresh(other.refreshToken()), "another issuer's alice");
+        assertInstanceOf(DeviceSignIn.Outcome.Tokens.class, signIn.refresh(bobs.refreshToken()));
+        assertEquals(0, signIn.endSessionsOf("alice", Optional.of("https://proxy.example")), "nothing left");
+    }
+
+    @Test
     void revokingTheAccessTokenEndsTheSessionAtTheNextRefresh() {
         DeviceSignIn.Outcome.Tokens tokens = signedIn(alice);
         assertTrue(registry.revoke(tokens.access().record().id()));
