@@ -109,6 +109,11 @@ public class ConfiguredTokenRegistry implements TokenRegistry {
         return store() instanceof RedisTokenStore redis ? Optional.of(redis.link()) : Optional.empty();
     }
 
+    /** The store's key layout, when the store is Redis: the sign-in store keeps its keys under the same prefix. */
+    public Optional<RedisKeys> redisKeys() {
+        return store() instanceof RedisTokenStore redis ? Optional.of(redis.keys()) : Optional.empty();
+    }
+
     @PreDestroy
     void stop() {
         if (store instanceof AutoCloseable closeable) {

@@ -304,7 +304,7 @@ public final class RedisTokenStore implements TokenRegistry, AutoCloseable {
     }
 
     /** The digest a subject's index is keyed by: one-way, short, and free of braces. */
-    static String subjectDigest(String subject) {
+    public static String subjectDigest(String subject) {
         try {
             byte[] hash = MessageDigest.getInstance("SHA-256").digest(("creddy-subject\0" + subject)
                     .getBytes(StandardCharsets.UTF_8));

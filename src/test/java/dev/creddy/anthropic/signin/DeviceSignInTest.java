@@ -35,8 +35,13 @@ class DeviceSignInTest {
     private final Settings settings = new SettingsLoader(List.of(new EnvironmentSettingsSource(Map.of(
             "CREDDY_DEVICE_SIGN_IN", "on", "CREDDY_DEVICE_ACCESS_TTL", "1h", "CREDDY_DEVICE_SESSION_MAX", "3h",
             "CREDDY_OIDC_POLICY", "{\"group:ml-team\":{\"rpm\":7},\"agent:carol\":{\"rpm\":3}}")))).load();
-    private final DeviceSignIn signIn = new DeviceSignIn(new MemorySignInStore(), registry, settings, clock);
+    private final DeviceSignIn signIn = new DeviceSignIn(store(clock), registry, settings, clock);
     private final Person alice = new Person("https://proxy.example", "alice", "alice", List.of("ml-team"));
+
+    /** The store these tests run on: memory here, Redis in {@link RedisDeviceSignInTest}. */
+    SignInStore store(ManualClock clock) {
+        return new MemorySignInStore();
+    }
 
     @AfterEach
     void close() {

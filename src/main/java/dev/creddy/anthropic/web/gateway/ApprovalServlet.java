@@ -6,6 +6,7 @@ import dev.creddy.anthropic.identity.OrganisationSignIn;
 import dev.creddy.anthropic.identity.PersonSignIn;
 import dev.creddy.anthropic.signin.DeviceSignIn;
 import dev.creddy.anthropic.signin.Person;
+import dev.creddy.anthropic.token.TokenStoreUnavailableException;
 import jakarta.inject.Inject;
 import jakarta.servlet.ServletException;
 import jakarta.servlet.http.HttpServletRequest;
@@ -71,11 +72,16 @@ public class ApprovalServlet extends GatewayServlet {
         if (person.isEmpty()) {
             return;
         }
-        if (request.getMethod().equals("GET")) {
-            form(request, response, DeviceSignIn.normalizeUserCode(request.getParameter("user_code")).orElse(""), 200, null,
-                    person.get());
-        } else {
-            decide(request, response, person.get());
+        try {
+            if (request.getMethod().equals("GET")) {
+                form(request, response, DeviceSignIn.normalizeUserCode(request.getParameter("user_code")).orElse(""), 200, null,
+                        person.get());
+            } else {
+                decide(request, response, person.get());
+            }
+        } catch (TokenStoreUnavailableException e) {
+            response.setHeader("Retry-After", "1");
+            page(response, 503, "Try again", "<p>The proxy cannot reach its store just now. Try again in a moment.</p>");
         }
     }
 
