@@ -14,9 +14,16 @@ import java.util.Optional;
  * @param sessionMax how long a sign-in lasts, refreshes included, before the person signs in again ({@code device-session-max})
  * @param policy {@code oidc-policy}, whose {@code agent:} and {@code group:} rules set signed-in people's limits
  * @param oidc the organisation's OpenID Connect provider people sign in with at {@code /device}; empty: the container's login
+ * @param managedSettings the Claude Code settings file served at {@code /managed/settings}; empty: none (404)
  */
 public record DeviceSignInSettings(String userRole, Duration accessTtl, Duration sessionMax, IdentityPolicy policy,
-        Optional<DeviceOidcSettings> oidc) {
+        Optional<DeviceOidcSettings> oidc, Optional<java.nio.file.Path> managedSettings) {
+
+    /** Without managed settings. */
+    public DeviceSignInSettings(String userRole, Duration accessTtl, Duration sessionMax, IdentityPolicy policy,
+            Optional<DeviceOidcSettings> oidc) {
+        this(userRole, accessTtl, sessionMax, policy, oidc, Optional.empty());
+    }
 
     /** Sign-in with the container's login. */
     public DeviceSignInSettings(String userRole, Duration accessTtl, Duration sessionMax, IdentityPolicy policy) {
@@ -29,5 +36,6 @@ public record DeviceSignInSettings(String userRole, Duration accessTtl, Duration
         Objects.requireNonNull(sessionMax, "sessionMax");
         Objects.requireNonNull(policy, "policy");
         Objects.requireNonNull(oidc, "oidc");
+        Objects.requireNonNull(managedSettings, "managedSettings");
     }
 }

@@ -131,6 +131,9 @@ public enum Setting {
             "--device-oidc-name-claim CLAIM", "the ID token claim that names the person (their tokens' agent name); `sub` when it is absent"),
     DEVICE_OIDC_GROUPS_CLAIM("device-oidc-groups-claim", "CREDDY_DEVICE_OIDC_GROUPS_CLAIM", "groups", false,
             "--device-oidc-groups-claim CLAIM", "the ID token claim listing the person's groups, for `oidc-policy`'s `group:<name>` rules"),
+    /** A Claude Code settings file that signed-in Claude Codes fetch as their managed settings. */
+    DEVICE_MANAGED_SETTINGS("device-managed-settings", "CREDDY_DEVICE_MANAGED_SETTINGS", null, false,
+            "--device-managed-settings FILE", "a Claude Code settings file (a JSON object) served to signed-in Claude Codes at `/managed/settings` as their managed settings; read again when it changes"),
     /** JSON: issuer to {@code {"audience": "…", "required_scope": "…" or false}}, for issuers that differ from the defaults. */
     OIDC_ISSUER_OPTIONS("oidc-issuer-options", "CREDDY_OIDC_ISSUER_OPTIONS", null, false,
             "--oidc-issuer-options JSON", "per-issuer `audience` and `required_scope` (or `false` for an issuer whose tokens claim rules admit), e.g. `{\"https://token.actions.githubusercontent.com\":{\"required_scope\":false}}`"),

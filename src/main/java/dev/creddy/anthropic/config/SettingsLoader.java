@@ -118,6 +118,7 @@ public final class SettingsLoader {
         Duration accessTtl = resolution.required(Setting.DEVICE_ACCESS_TTL, SettingsLoader::positiveDuration);
         Duration sessionMax = resolution.required(Setting.DEVICE_SESSION_MAX, SettingsLoader::positiveDuration);
         Optional<DeviceOidcSettings> oidc = deviceOidc(resolution);
+        Optional<Path> managedSettings = resolution.optional(Setting.DEVICE_MANAGED_SETTINGS, SettingsLoader::jsonObjectFile);
         if (on == null || !on || role == null || accessTtl == null || sessionMax == null) {
             return Optional.empty();
         }
@@ -135,7 +136,7 @@ public final class SettingsLoader {
         } catch (IllegalArgumentException e) {
             // Already reported, naming oidc-policy, by the identity token settings.
         }
-        return Optional.of(new DeviceSignInSettings(role, accessTtl, sessionMax, policy, oidc));
+        return Optional.of(new DeviceSignInSettings(role, accessTtl, sessionMax, policy, oidc, managedSettings));
     }
 
     /**
@@ -189,6 +190,18 @@ public final class SettingsLoader {
         }
         return Optional.of(new DeviceOidcSettings(issuer.get(), clientId.get(), secret, secretFile, scopes, nameClaim,
                 groupsClaim));
+    }
+
+    /** A readable file holding one JSON object (a Claude Code settings file). */
+    private static Path jsonObjectFile(String raw) {
+        Path path = readableFile(raw);
+        try (jakarta.json.JsonReader reader = jakarta.json.Json.createReader(Files.newBufferedReader(path))) {
+            reader.readObject();
+        } catch (java.io.IOException | RuntimeException e) {
+            throw new IllegalArgumentException("must be a file holding one JSON object (Claude Code settings, such as "
+                    + "{\"permissions\":{\"deny\":[\"WebFetch\"]}})");
+        }
+        return path;
     }
 
     /** An OAuth client id (RFC 6749 §2.2: printable ASCII, here without spaces). */

@@ -267,6 +267,24 @@ class SettingsLoaderTest {
     }
 
     @Test
+    void managedSettingsMustBeAFileHoldingOneJsonObject() throws Exception {
+        java.nio.file.Path file = java.nio.file.Files.createTempFile("managed", ".json");
+        try {
+            java.nio.file.Files.writeString(file, "[\"not an object\"]");
+            InvalidSettingsException refused = assertThrows(InvalidSettingsException.class, () -> new SettingsLoader(List.of(
+                    new MapSource("jndi", Map.of("device-sign-in", "on", "device-managed-settings", file.toString())))).load());
+            assertEquals(1, refused.problems().size(), refused.getMessage());
+            assertTrue(refused.getMessage().contains("device-managed-settings (from jndi device-managed-settings)")
+                    && refused.getMessage().contains("must be a file holding one JSON object"), refused.getMessage());
+            java.nio.file.Files.writeString(file, "{\"permissions\":{\"deny\":[\"WebFetch\"]}}");
+            assertEquals(Optional.of(file), new SettingsLoader(List.of(new MapSource("jndi", Map.of("device-sign-in", "on",
+                    "device-managed-settings", file.toString())))).load().deviceSignIn().orElseThrow().managedSettings());
+        } finally {
+            java.nio.file.Files.delete(file);
+        }
+    }
+
+    @Test
     void theProvidersOtherSettingsWithoutAnIssuerAndScopesWithoutOpenidAreRefused() {
         InvalidSettingsException stray = assertThrows(InvalidSettingsException.class, () -> new SettingsLoader(List.of(
                 new MapSource("jndi", Map.of("device-sign-in", "on", "device-oidc-client-id", "creddy")))).load());

@@ -188,6 +188,10 @@ class GatewayOidcSignInIT {
                         + "\"messages\":[{\"role\":\"user\",\"content\":\"Hi\"}]}")).build());
         assertEquals(200, reply.statusCode(), reply.body());
         assertEquals(ProxyWar.REAL_KEY, UPSTREAM.takeRequest().header("x-api-key"));
+
+        HttpResponse<String> managed = http.send(http.request("/managed/settings")
+                .header("Authorization", "Bearer " + issued.getString("access_token")).GET().build());
+        assertEquals(404, managed.statusCode(), "no device-managed-settings: no managed policy, as Claude Code reads it");
     }
 
     @Test

@@ -53,6 +53,21 @@ class GatewaySignInIT {
     private static final FakeAnthropic UPSTREAM = FakeAnthropic.shared();
     private static final String DEVICE_CODE = "urn:ietf:params:oauth:grant-type:device_code";
     private static final Pattern CSRF = Pattern.compile("name=\"csrf\" value=\"([A-Za-z0-9_-]+)\"");
+    /** The operator's Claude Code settings file, served at /managed/settings. */
+    private static final Path MANAGED = managedSettingsFile();
+
+    private static Path managedSettingsFile() {
+        try {
+            Path directory = Files.createDirectories(Path.of(System.getProperty("creddy.it.tomcat.base", "target/tomcat"))
+                    .toAbsolutePath().getParent());
+            Path file = Files.createTempFile(directory, "managed-settings-", ".json");
+            file.toFile().deleteOnExit();
+            Files.writeString(file, "{\"permissions\": {\"deny\": [\"WebFetch\"]}, \"env\": {\"DISABLE_TELEMETRY\": \"1\"}}");
+            return file;
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
 
     @Deployment(testable = false)
     static WebArchive proxy() {
@@ -71,6 +86,7 @@ class GatewaySignInIT {
         }
         Map<String, String> settings = new HashMap<>(ProxyWar.standardSettings());
         settings.put("device-sign-in", "on");
+        settings.put("device-managed-settings", MANAGED.toString());
         settings.put("oidc-policy", "{\"group:ml-team\":{\"rpm\":40}}");
         return ProxyWar.withSettings("gateway.war", settings,
                 "<Realm className=\"org.apache.catalina.realm.MemoryRealm\" pathname=\"" + users + "\"/>");
@@ -364,6 +380,36 @@ class GatewaySignInIT {
         }
         assertEquals(200, http.send(http.request("/v1/models").header("Authorization", "Bearer " + byName).GET().build())
                 .statusCode(), "a token merely named alice has no subject");
+    }
+
+    @Test
+    void signedInClaudeCodeGetsTheOperatorsManagedSettingsWithAnETag() throws Exception {
+        HttpResponse<String> anonymous = http.send(http.request("/managed/settings").GET().build());
+        assertEquals(401, anonymous.statusCode(), anonymous.body());
+        JsonObject signedIn = signIn();
+        HttpResponse<String> served = http.send(http.request("/managed/settings")
+                .header("Authorization", "Bearer " + signedIn.getString("access_token")).GET().build());
+        assertEquals(200, served.statusCode(), served.body());
+        JsonObject answer = json(served.body());
+        assertEquals(List.of("WebFetch"), answer.getJsonObject("settings").getJsonObject("permissions").getJsonArray("deny")
+                .getValuesAs(jakarta.json.JsonString::getString));
+        assertEquals("1", answer.getJsonObject("settings").getJsonObject("env").getString("DISABLE_TELEMETRY"));
+        String checksum = answer.getString("checksum");
+        assertTrue(checksum.matches("[0-9a-f]{64}"), checksum);
+        assertEquals(checksum, answer.getString("uuid"));
+        assertEquals("\"" + checksum + "\"", served.headers().firstValue("etag").orElse(""));
+        HttpResponse<String> unchanged = http.send(http.request("/managed/settings")
+                .header("Authorization", "Bearer " + signedIn.getString("access_token"))
+                .header("If-None-Match", "\"" + checksum + "\"").GET().build());
+        assertEquals(304, unchanged.statusCode());
+
+        Files.writeString(MANAGED, "{\"permissions\": {\"deny\": [\"WebFetch\", \"Bash(curl:*)\"]}}");
+        Files.setLastModifiedTime(MANAGED, java.nio.file.attribute.FileTime.fromMillis(System.currentTimeMillis() + 5_000));
+        HttpResponse<String> changed = http.send(http.request("/managed/settings")
+                .header("Authorization", "Bearer " + signedIn.getString("access_token"))
+                .header("If-None-Match", "\"" + checksum + "\"").GET().build());
+        assertEquals(200, changed.statusCode(), "the file changed: " + changed.body());
+        assertEquals(2, json(changed.body()).getJsonObject("settings").getJsonObject("permissions").getJsonArray("deny").size());
     }
 
     @Test
