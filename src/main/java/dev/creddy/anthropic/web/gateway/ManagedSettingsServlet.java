@@ -37,8 +37,11 @@ public class ManagedSettingsServlet extends GatewayServlet {
             return;
         }
         String bearer = bearer(request);
+        Optional<String> agent;
         try {
-            if (bearer == null || !TokenSecrets.isWellFormed(bearer) || registry.validate(bearer).isEmpty()) {
+            agent = bearer == null || !TokenSecrets.isWellFormed(bearer) ? Optional.empty()
+                    : registry.validate(bearer).map(record -> record.agentName());
+            if (agent.isEmpty()) {
                 responses.error(response, ApiError.of(401, "managed settings are for signed-in Claude Code: send its access "
                         + "token as Authorization: Bearer"));
                 return;
@@ -69,6 +72,7 @@ public class ManagedSettingsServlet extends GatewayServlet {
             response.setStatus(304);
             return;
         }
+        LOG.info(() -> "managed settings " + answer.checksum().substring(0, 12) + " served to " + agent.get());
         byte[] body = answer.body().getBytes(StandardCharsets.UTF_8);
         response.setStatus(200);
         response.setContentType("application/json");
