@@ -45,7 +45,8 @@ public final class RedisSignInStore implements SignInStore {
     private static final RedisScript ADD_GRANT = new RedisScript(RedisScript.GRANTS + """
             -- KEYS: pending index, grant, user code
             -- ARGV: cap, now ms, digest, grant json, ttl ms, expiry ms
-            require({'zadd', KEYS[1], '0', 'm'}, {'set', KEYS[2], 'v'}, {'set', KEYS[3], 'v'})
+            require({'zremrangebyscore', KEYS[1], '0', '0'}, {'zcard', KEYS[1]}, {'exists', KEYS[3]},
+              {'zadd', KEYS[1], '0', 'm'}, {'set', KEYS[2], 'v'}, {'set', KEYS[3], 'v'})
             redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', ARGV[2])
             if redis.call('ZCARD', KEYS[1]) >= tonumber(ARGV[1]) or redis.call('EXISTS', KEYS[3]) == 1 then
               return 0
@@ -59,7 +60,7 @@ public final class RedisSignInStore implements SignInStore {
     private static final RedisScript REPLACE_GRANT = new RedisScript(RedisScript.GRANTS + """
             -- KEYS: grant
             -- ARGV: the value it must still have, the next value
-            require({'set', KEYS[1], 'v'})
+            require({'get', KEYS[1]}, {'set', KEYS[1], 'v'})
             if redis.call('GET', KEYS[1]) ~= ARGV[1] then
               return 0
             end
@@ -70,7 +71,7 @@ public final class RedisSignInStore implements SignInStore {
     private static final RedisScript REMOVE_GRANT = new RedisScript(RedisScript.GRANTS + """
             -- KEYS: grant, user code, pending index
             -- ARGV: digest
-            require({'del', KEYS[1]}, {'zrem', KEYS[3], 'm'})
+            require({'del', KEYS[1], KEYS[2]}, {'zrem', KEYS[3], 'm'})
             redis.call('DEL', KEYS[1], KEYS[2])
             redis.call('ZREM', KEYS[3], ARGV[1])
             return 1
@@ -80,7 +81,8 @@ public final class RedisSignInStore implements SignInStore {
             -- KEYS: session, the new refresh digest's key, the access token's key, the subject's sessions
             -- ARGV: the refresh digest it must still have ('' for a new chain), session json, new refresh digest,
             --       chain id, ttl ms
-            require({'hset', KEYS[1], 'f', 'v'}, {'pexpire', KEYS[1], '1'}, {'set', KEYS[2], 'v'}, {'sadd', KEYS[4], 'm'})
+            require({'hget', KEYS[1], 'f'}, {'hset', KEYS[1], 'f', 'v'}, {'pexpire', KEYS[1], '1'}, {'set', KEYS[2], 'v'},
+              {'set', KEYS[3], 'v'}, {'sadd', KEYS[4], 'm'}, {'pttl', KEYS[4]}, {'pexpire', KEYS[4], '1'})
             local current = redis.call('HGET', KEYS[1], 'refresh')
             if ARGV[1] == '' then
               if current then

@@ -99,7 +99,8 @@ public final class RedisTokenStore implements TokenRegistry, AutoCloseable {
     private static final RedisScript INDEX_SUBJECT = new RedisScript(RedisScript.GRANTS + """
             -- KEYS: the subject's token index
             -- ARGV: id, expiry ms, now ms
-            require({'zadd', KEYS[1], '0', 'm'}, {'zremrangebyscore', KEYS[1], '0', '0'}, {'pexpire', KEYS[1], '1'})
+            require({'zadd', KEYS[1], '0', 'm'}, {'zremrangebyscore', KEYS[1], '0', '0'}, {'zrange', KEYS[1], '0', '0'},
+              {'pexpire', KEYS[1], '1'})
             redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', ARGV[3])
             redis.call('ZADD', KEYS[1], ARGV[2], ARGV[1])
             local last = redis.call('ZRANGE', KEYS[1], -1, -1, 'WITHSCORES')
