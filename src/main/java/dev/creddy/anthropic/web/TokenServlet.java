@@ -72,10 +72,12 @@ public class TokenServlet extends HttpServlet {
     @Override
     protected void service(HttpServletRequest request, HttpServletResponse response) throws IOException {
         String method = request.getMethod();
-        if (!method.equals("POST") && !method.equals("GET") && !method.equals("DELETE")) {
-            response.setHeader("Allow", "GET, POST, DELETE");
+        // DELETE is for one subject's tokens (?subject=…); the collection itself cannot be deleted.
+        boolean subjectDelete = method.equals("DELETE") && request.getParameter("subject") != null;
+        if (!method.equals("POST") && !method.equals("GET") && !subjectDelete) {
+            response.setHeader("Allow", "GET, POST");
             responses.error(response, ApiError.of(405, "method " + method + " is not allowed on /v1/tokens: use POST to "
-                    + "issue a token, GET to list them or DELETE ?subject=… to revoke a person's or workload's"));
+                    + "issue a token or GET to list them (DELETE /v1/tokens?subject=… revokes one subject's tokens)"));
             return;
         }
         Optional<AgentTokenVerifier> verifier = identities.verifier();

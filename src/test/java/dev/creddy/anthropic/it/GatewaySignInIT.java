@@ -359,8 +359,11 @@ class GatewaySignInIT {
         assertEquals(401, unauthorized.statusCode(), unauthorized.body());
         HttpResponse<String> noSubject = http.send(http.request("/v1/tokens")
                 .header("Authorization", "Bearer " + ProxyWar.ISSUER_KEY).DELETE().build());
-        assertEquals(400, noSubject.statusCode(), noSubject.body());
-        assertEquals("invalid_request_error", json(noSubject.body()).getJsonObject("error").getString("type"));
+        assertEquals(405, noSubject.statusCode(), "the collection itself cannot be deleted: " + noSubject.body());
+        HttpResponse<String> emptySubject = http.send(http.request("/v1/tokens?subject=")
+                .header("Authorization", "Bearer " + ProxyWar.ISSUER_KEY).DELETE().build());
+        assertEquals(400, emptySubject.statusCode(), emptySubject.body());
+        assertEquals("invalid_request_error", json(emptySubject.body()).getJsonObject("error").getString("type"));
 
         HttpResponse<String> revoked = http.send(http.request("/v1/tokens?subject=alice")
                 .header("Authorization", "Bearer " + ProxyWar.ISSUER_KEY).DELETE().build());
