@@ -119,6 +119,25 @@ public enum Setting {
             "--device-access-ttl DURATION", "the lifetime of a signed-in developer's access token (at most `max-ttl`)"),
     DEVICE_SESSION_MAX("device-session-max", "CREDDY_DEVICE_SESSION_MAX", "720h", false,
             "--device-session-max DURATION", "how long a sign-in lasts, refreshes included"),
+    /** The organisation's OpenID Connect provider for the approval page's sign-in; unset, the container's login. */
+    DEVICE_OIDC_ISSUER("device-oidc-issuer", "CREDDY_DEVICE_OIDC_ISSUER", null, false,
+            "--device-oidc-issuer URL", "sign people in at `/device` with this OpenID Connect provider (authorization code flow with PKCE) instead of the container's login"),
+    DEVICE_OIDC_CLIENT_ID("device-oidc-client-id", "CREDDY_DEVICE_OIDC_CLIENT_ID", null, false,
+            "--device-oidc-client-id ID", "the proxy's client id at `device-oidc-issuer`; its redirect URI is `<base>/device/callback`"),
+    DEVICE_OIDC_CLIENT_SECRET("device-oidc-client-secret", "CREDDY_DEVICE_OIDC_CLIENT_SECRET", null, true,
+            null, "the client secret at `device-oidc-issuer` (or `device-oidc-client-secret-file`)"),
+    /** A file holding the client secret, read again at every sign-in (rotation without restart). */
+    DEVICE_OIDC_CLIENT_SECRET_FILE("device-oidc-client-secret-file", "CREDDY_DEVICE_OIDC_CLIENT_SECRET_FILE", null, false,
+            "--device-oidc-client-secret-file FILE", "a file holding the client secret, read again at every sign-in (rotation without a restart)"),
+    DEVICE_OIDC_SCOPES("device-oidc-scopes", "CREDDY_DEVICE_OIDC_SCOPES", "openid profile", false,
+            "--device-oidc-scopes SCOPES", "the scopes the approval page asks the provider for (`openid` is required); add the one that releases groups if it needs one"),
+    DEVICE_OIDC_NAME_CLAIM("device-oidc-name-claim", "CREDDY_DEVICE_OIDC_NAME_CLAIM", "preferred_username", false,
+            "--device-oidc-name-claim CLAIM", "the ID token claim that names the person (their tokens' agent name); `sub` when it is absent"),
+    DEVICE_OIDC_GROUPS_CLAIM("device-oidc-groups-claim", "CREDDY_DEVICE_OIDC_GROUPS_CLAIM", "groups", false,
+            "--device-oidc-groups-claim CLAIM", "the ID token claim listing the person's groups, for `oidc-policy`'s `group:<name>` rules"),
+    /** A Claude Code settings file that signed-in Claude Codes fetch as their managed settings. */
+    DEVICE_MANAGED_SETTINGS("device-managed-settings", "CREDDY_DEVICE_MANAGED_SETTINGS", null, false,
+            "--device-managed-settings FILE", "a Claude Code settings file (a JSON object) served to signed-in Claude Codes at `/managed/settings` as their managed settings; read again when it changes"),
     /** JSON: issuer to {@code {"audience": "…", "required_scope": "…" or false}}, for issuers that differ from the defaults. */
     OIDC_ISSUER_OPTIONS("oidc-issuer-options", "CREDDY_OIDC_ISSUER_OPTIONS", null, false,
             "--oidc-issuer-options JSON", "per-issuer `audience` and `required_scope` (or `false` for an issuer whose tokens claim rules admit), e.g. `{\"https://token.actions.githubusercontent.com\":{\"required_scope\":false}}`"),

@@ -120,6 +120,8 @@ public final class SettingsLoader {
         String role = resolution.required(Setting.DEVICE_USER_ROLE, SettingsLoader::roleName);
         Duration accessTtl = resolution.required(Setting.DEVICE_ACCESS_TTL, SettingsLoader::positiveDuration);
         Duration sessionMax = resolution.required(Setting.DEVICE_SESSION_MAX, SettingsLoader::positiveDuration);
+        Optional<DeviceOidcSettings> oidc = deviceOidc(resolution);
+        Optional<Path> managedSettings = resolution.optional(Setting.DEVICE_MANAGED_SETTINGS, SettingsLoader::jsonObjectFile);
         if (on == null || !on || role == null || accessTtl == null || sessionMax == null) {
             return Optional.empty();
         }
@@ -137,7 +139,94 @@ public final class SettingsLoader {
         } catch (IllegalArgumentException e) {
             // Already reported, naming oidc-policy, by the identity token settings.
         }
-        return Optional.of(new DeviceSignInSettings(role, accessTtl, sessionMax, policy));
+        return Optional.of(new DeviceSignInSettings(role, accessTtl, sessionMax, policy, oidc, managedSettings));
+    }
+
+    /**
+     * The approval page's OpenID Connect provider, when {@code device-oidc-issuer} is set: it needs a
+     * client id and exactly one of the client secret and its file.
+     */
+    private static Optional<DeviceOidcSettings> deviceOidc(Resolution resolution) {
+        Optional<URI> issuer = resolution.optional(Setting.DEVICE_OIDC_ISSUER, OidcSettings::fetchableUrl);
+        Optional<String> clientId = resolution.optional(Setting.DEVICE_OIDC_CLIENT_ID, SettingsLoader::clientId);
+        Optional<Secret> secret = resolution.optional(Setting.DEVICE_OIDC_CLIENT_SECRET, Secret::of);
+        Optional<Path> secretFile = resolution.optional(Setting.DEVICE_OIDC_CLIENT_SECRET_FILE, SettingsLoader::readableFile);
+        List<String> scopes = resolution.required(Setting.DEVICE_OIDC_SCOPES, SettingsLoader::openIdScopes);
+        String nameClaim = resolution.required(Setting.DEVICE_OIDC_NAME_CLAIM, SettingsLoader::claimName);
+        String groupsClaim = resolution.required(Setting.DEVICE_OIDC_GROUPS_CLAIM, SettingsLoader::claimName);
+        if (!resolution.isExplicit(Setting.DEVICE_OIDC_ISSUER)) {
+            // Only values that are valid in themselves: a broken one is reported already.
+            Map<Setting, Boolean> given = Map.of(Setting.DEVICE_OIDC_CLIENT_ID, clientId.isPresent(),
+                    Setting.DEVICE_OIDC_CLIENT_SECRET, secret.isPresent(), Setting.DEVICE_OIDC_CLIENT_SECRET_FILE,
+                    secretFile.isPresent());
+            for (Setting dependent : List.of(Setting.DEVICE_OIDC_CLIENT_ID, Setting.DEVICE_OIDC_CLIENT_SECRET,
+                    Setting.DEVICE_OIDC_CLIENT_SECRET_FILE)) {
+                if (given.get(dependent)) {
+                    resolution.problems.add(dependent.key() + " (from " + resolution.origin(dependent)
+                            + ") is set, but device-oidc-issuer is not: set it to the provider's issuer URL, or remove "
+                            + dependent.key());
+                }
+            }
+            return Optional.empty();
+        }
+        if (issuer.isEmpty()) {
+            return Optional.empty();
+        }
+        if (clientId.isEmpty() && !resolution.isExplicit(Setting.DEVICE_OIDC_CLIENT_ID)) {
+            resolution.problems.add("device-oidc-issuer (from " + resolution.origin(Setting.DEVICE_OIDC_ISSUER)
+                    + ") is set, but device-oidc-client-id is not: set it to the proxy's client id at the provider");
+        }
+        boolean secretGiven = resolution.isExplicit(Setting.DEVICE_OIDC_CLIENT_SECRET);
+        boolean fileGiven = resolution.isExplicit(Setting.DEVICE_OIDC_CLIENT_SECRET_FILE);
+        if (!secretGiven && !fileGiven) {
+            resolution.problems.add("device-oidc-issuer (from " + resolution.origin(Setting.DEVICE_OIDC_ISSUER)
+                    + ") is set, but device-oidc-client-secret is not: set it (JNDI or environment), or "
+                    + "device-oidc-client-secret-file");
+        } else if (secretGiven && fileGiven) {
+            resolution.problems.add("device-oidc-client-secret (from " + resolution.origin(Setting.DEVICE_OIDC_CLIENT_SECRET)
+                    + ") and device-oidc-client-secret-file (from " + resolution.origin(Setting.DEVICE_OIDC_CLIENT_SECRET_FILE)
+                    + ") are both set: remove one of them");
+        }
+        if (clientId.isEmpty() || secret.isPresent() == secretFile.isPresent() || scopes == null || nameClaim == null
+                || groupsClaim == null) {
+            return Optional.empty();
+        }
+        return Optional.of(new DeviceOidcSettings(issuer.get(), clientId.get(), secret, secretFile, scopes, nameClaim,
+                groupsClaim));
+    }
+
+    /** A readable file holding one JSON object (a Claude Code settings file). */
+    private static Path jsonObjectFile(String raw) {
+        Path path = readableFile(raw);
+        try (jakarta.json.JsonReader reader = jakarta.json.Json.createReader(Files.newBufferedReader(path))) {
+            reader.readObject();
+        } catch (java.io.IOException | RuntimeException e) {
+            throw new IllegalArgumentException("must be a file holding one JSON object (Claude Code settings, such as "
+                    + "{\"permissions\":{\"deny\":[\"WebFetch\"]}})");
+        }
+        return path;
+    }
+
+    /** An OAuth client id (RFC 6749 §2.2: printable ASCII, here without spaces). */
+    private static String clientId(String raw) {
+        if (!raw.matches("[\\x21-\\x7e]{1,255}")) {
+            throw new IllegalArgumentException("must be a client id: printable characters without spaces");
+        }
+        return raw;
+    }
+
+    /** Space-separated scopes (RFC 6749 §3.3), {@code openid} among them: without it there is no ID token. */
+    private static List<String> openIdScopes(String raw) {
+        List<String> scopes = new ArrayList<>();
+        for (String part : raw.split("[,\\s]+")) {
+            if (!part.isEmpty()) {
+                scopes.add(scope(part));
+            }
+        }
+        if (!scopes.contains("openid")) {
+            throw new IllegalArgumentException("must include openid (e.g. \"openid profile\")");
+        }
+        return scopes;
     }
 
     private static String roleName(String raw) {

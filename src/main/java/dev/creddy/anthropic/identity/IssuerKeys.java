@@ -7,8 +7,6 @@ import com.nimbusds.jose.jwk.source.JWKSourceBuilder;
 import com.nimbusds.jose.proc.DefaultJOSEObjectTypeVerifier;
 import com.nimbusds.jose.proc.JWSVerificationKeySelector;
 import com.nimbusds.jose.proc.SecurityContext;
-import com.nimbusds.jose.util.JSONObjectUtils;
-import com.nimbusds.jose.util.Resource;
 import com.nimbusds.jose.util.ResourceRetriever;
 import com.nimbusds.jwt.JWTClaimsSet;
 import com.nimbusds.jwt.proc.ConfigurableJWTProcessor;
@@ -21,7 +19,6 @@ import java.io.IOException;
 import java.net.URI;
 import java.net.URL;
 import java.time.Duration;
-import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.ScheduledExecutorService;
@@ -97,29 +94,9 @@ final class IssuerKeys implements Closeable {
                 "the identity token's issuer cannot be reached to fetch its keys; try again shortly");
     }
 
-    /**
-     * The key set URL from {@code <issuer>/.well-known/openid-configuration} (OpenID Connect Discovery
-     * §4), whose {@code issuer} must be exactly the configured one (§4.3), or anyone who can answer at
-     * that URL could name another issuer's keys.
-     */
+    /** The key set URL from the issuer's discovery document ({@link ProviderDiscovery}). */
     private URL discoverKeys() throws IOException, java.text.ParseException {
-        String base = issuer.toString().endsWith("/") ? issuer.toString().substring(0, issuer.toString().length() - 1)
-                : issuer.toString();
-        Resource document = retriever.retrieveResource(URI.create(base + "/.well-known/openid-configuration").toURL());
-        Map<String, Object> metadata = JSONObjectUtils.parse(document.getContent());
-        String named = JSONObjectUtils.getString(metadata, "issuer");
-        if (!issuer.toString().equals(named)) {
-            throw new IOException("its discovery document names the issuer \"" + named + "\", not \"" + issuer + "\"");
-        }
-        String jwksUri = JSONObjectUtils.getString(metadata, "jwks_uri");
-        if (jwksUri == null) {
-            throw new IOException("its discovery document has no jwks_uri");
-        }
-        try {
-            return OidcSettings.fetchableUrl(jwksUri).toURL();
-        } catch (IllegalArgumentException e) {
-            throw new IOException("its jwks_uri " + e.getMessage(), e);
-        }
+        return ProviderDiscovery.endpoint(ProviderDiscovery.fetch(issuer, retriever), "jwks_uri");
     }
 
     private JWKSource<SecurityContext> keySource(URL jwksUrl) {

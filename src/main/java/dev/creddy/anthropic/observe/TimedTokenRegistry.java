@@ -76,6 +76,13 @@ final class TimedTokenRegistry implements TokenRegistry {
     }
 
     @Override
+    public List<TokenRecord> revokeSubject(String subject, Optional<String> issuer) {
+        List<TokenRecord> revoked = revokeTimer.record(() -> store.revokeSubject(subject, issuer));
+        revoked.forEach(record -> metrics.tokenRevoked());
+        return revoked;
+    }
+
+    @Override
     public List<TokenRecord> list(int limit, Optional<TokenId> after) {
         return listTimer.record(() -> store.list(limit, after));
     }

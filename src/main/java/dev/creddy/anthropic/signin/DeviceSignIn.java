@@ -3,6 +3,7 @@ package dev.creddy.anthropic.signin;
 import dev.creddy.anthropic.config.DeviceSignInSettings;
 import dev.creddy.anthropic.config.Settings;
 import dev.creddy.anthropic.token.AgentIdentity;
+import dev.creddy.anthropic.token.ConfiguredTokenRegistry;
 import dev.creddy.anthropic.token.AgentNames;
 import dev.creddy.anthropic.token.IssuedToken;
 import dev.creddy.anthropic.token.TokenGrant;
@@ -72,9 +73,14 @@ public class DeviceSignIn {
     private final Settings settings;
     private final Clock clock;
 
+    /**
+     * The application's sign-in: its store in the token store's Redis when the token store is Redis (a
+     * refresh then works on any instance and survives a restart), else in this instance's memory.
+     */
     @Inject
-    public DeviceSignIn(TokenRegistry registry, Settings settings) {
-        this(new MemorySignInStore(), registry, settings, Clock.systemUTC());
+    public DeviceSignIn(TokenRegistry registry, ConfiguredTokenRegistry configured, Settings settings) {
+        this(configured.redisLink().<SignInStore>map(link -> new RedisSignInStore(link, configured.redisKeys().orElseThrow(),
+                Clock.systemUTC())).orElseGet(MemorySignInStore::new), registry, settings, Clock.systemUTC());
     }
 
     public DeviceSignIn(SignInStore store, TokenRegistry registry, Settings settings, Clock clock) {
@@ -224,6 +230,24 @@ public class DeviceSignIn {
     /** Ends the session whose current access token is {@code id}, if any. */
     public void revokeAccess(TokenId id) {
         store.sessionByAccessToken(id).ifPresent(this::endChain);
+    }
+
+    /**
+     * Ends every sign-in of the person with {@code subject} (and {@code issuer}, when given): their next
+     * refresh is refused. Their access tokens are revoked by whoever calls this, with the registry's
+     * {@link TokenRegistry#revokeSubject}.
+     *
+     * @return how many sign-ins it ended
+     */
+    public int endSessionsOf(String subject, Optional<String> issuer) {
+        int ended = 0;
+        for (SignInSession session : store.sessionsOf(subject)) {
+            if (issuer.map(session.person().issuer()::equals).orElse(true)) {
+                endChain(session);
+                ended++;
+            }
+        }
+        return ended;
     }
 
     private void endChain(SignInSession session) {

@@ -3,6 +3,7 @@ package dev.creddy.anthropic.signin;
 import dev.creddy.anthropic.token.TokenId;
 import java.time.Instant;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 
@@ -103,6 +104,11 @@ public final class MemorySignInStore implements SignInStore {
     @Override
     public synchronized Optional<SignInSession> sessionByAccessToken(TokenId id) {
         return sessions.values().stream().filter(s -> s.accessTokenId().equals(id)).findFirst();
+    }
+
+    @Override
+    public synchronized List<SignInSession> sessionsOf(String subject) {
+        return sessions.values().stream().filter(s -> s.person().subject().equals(subject)).toList();
     }
 
     @Override

@@ -36,6 +36,9 @@ public interface SignInStore {
     /** The session whose current access token has this id. */
     Optional<SignInSession> sessionByAccessToken(dev.creddy.anthropic.token.TokenId id);
 
+    /** The live sessions of the people with {@code subject} (of any issuer). */
+    java.util.List<SignInSession> sessionsOf(String subject);
+
     /** Ends a chain: none of its refresh tokens is good any more. */
     void end(String chainId);
 }

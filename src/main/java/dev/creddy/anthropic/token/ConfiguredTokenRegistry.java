@@ -82,6 +82,11 @@ public class ConfiguredTokenRegistry implements TokenRegistry {
     }
 
     @Override
+    public List<TokenRecord> revokeSubject(String subject, Optional<String> issuer) {
+        return store().revokeSubject(subject, issuer);
+    }
+
+    @Override
     public List<TokenRecord> list(int limit, Optional<TokenId> after) {
         return store().list(limit, after);
     }
@@ -108,6 +113,11 @@ public class ConfiguredTokenRegistry implements TokenRegistry {
     public Optional<RedisTokenStore> redisStore() {
         TokenRegistry started = store;
         return started instanceof RedisTokenStore redis ? Optional.of(redis) : Optional.empty();
+    }
+
+    /** The store's key layout, when the store is Redis: the sign-in store keeps its keys under the same prefix. */
+    public Optional<RedisKeys> redisKeys() {
+        return store() instanceof RedisTokenStore redis ? Optional.of(redis.keys()) : Optional.empty();
     }
 
     @PreDestroy

@@ -84,6 +84,20 @@ public final class MemoryTokenStore implements TokenRegistry, AutoCloseable {
     }
 
     @Override
+    public List<TokenRecord> revokeSubject(String subject, Optional<String> issuer) {
+        List<TokenRecord> revoked = new ArrayList<>();
+        // A scan, like listing: fine for the tokens one instance holds.
+        for (Map.Entry<String, TokenRecord> entry : byDigest.entrySet()) {
+            if (entry.getValue().identity().filter(identity -> identity.subject().equals(subject)
+                    && issuer.map(identity.issuer()::equals).orElse(true)).isPresent()
+                    && byDigest.remove(entry.getKey(), entry.getValue()) && !entry.getValue().isExpiredAt(clock.instant())) {
+                revoked.add(entry.getValue());
+            }
+        }
+        return revoked;
+    }
+
+    @Override
     public List<TokenRecord> list(int limit, Optional<TokenId> after) {
         if (limit < 1) {
             throw new IllegalArgumentException("limit must be at least 1");

@@ -31,6 +31,25 @@ public final class RedisKeys {
         return prefix + "{tokens}:by-expiry";
     }
 
+    /**
+     * The live tokens of one identity subject, scored by expiry (ms), for revoking all of them at once.
+     * Keyed by a digest of the subject (any text an issuer chose, braces included), so the key is tame and
+     * its slot its own; the token records say whose they are.
+     */
+    public String subjectTokens(String subjectDigest) {
+        return prefix + "subject:{" + subjectDigest + "}:tokens";
+    }
+
+    /**
+     * One key of the gateway sign-in's state ({@code grant:<digest>}, {@code user-code:<code>},
+     * {@code pending}, {@code session:<chain>}, {@code refresh:<digest>}, {@code access:<id>},
+     * {@code subject:<digest>}): all under the one hash tag {@code {signin}}, so that each sign-in script
+     * sees every key it needs in one Cluster slot. Sign-ins are rare next to requests; one slot carries them.
+     */
+    public String signIn(String rest) {
+        return prefix + "{signin}:" + rest;
+    }
+
     /** The channel revocations are published on (a channel, not a key). */
     public String revocations() {
         return prefix + "revocations";

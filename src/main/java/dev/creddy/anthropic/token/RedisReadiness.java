@@ -31,7 +31,7 @@ final class RedisReadiness {
     private static final RedisScript PROBE = new RedisScript(RedisScript.GRANTS + """
             -- KEYS: the probe key
             -- ARGV: a token key, the by-id index, the by-expiry index, a usage key, a usage hour key, an hour index,
-            --       the revocation channel
+            --       the revocation channel, a subject's token index, a sign-in key
             require({'evalsha', 'x', '0'}, {'eval', 'x', '0'}, {'ping'}, {'info', 'memory'},
               {'hset', ARGV[1], 'f', 'v'}, {'pexpire', ARGV[1], '1'}, {'hget', ARGV[1], 'f'}, {'hgetall', ARGV[1]},
               {'del', ARGV[1]}, {'publish', ARGV[7], 'm'}, {'subscribe', ARGV[7]},
@@ -42,6 +42,11 @@ final class RedisReadiness {
               {'hgetall', ARGV[4]},
               {'hincrby', ARGV[5], 'f', '1'}, {'hsetnx', ARGV[5], 'f', 'v'}, {'pexpire', ARGV[5], '1'}, {'hgetall', ARGV[5]},
               {'zadd', ARGV[6], '0', 'm'}, {'pexpire', ARGV[6], '1'}, {'zrangebylex', ARGV[6], '-', '+'},
+              {'zremrangebyscore', ARGV[8], '0', '1'}, {'zrange', ARGV[8], '0', '0'}, {'pexpire', ARGV[8], '1'},
+              {'zadd', ARGV[8], '0', 'm'}, {'zrem', ARGV[8], 'm'}, {'zrangebyscore', ARGV[8], '0', '1'},
+              {'get', ARGV[9]}, {'set', ARGV[9], 'v'}, {'del', ARGV[9]}, {'exists', ARGV[9]}, {'zcard', ARGV[9]},
+              {'hget', ARGV[9], 'f'}, {'hset', ARGV[9], 'f', 'v'}, {'sadd', ARGV[9], 'm'}, {'srem', ARGV[9], 'm'},
+              {'smembers', ARGV[9]}, {'pttl', ARGV[9]}, {'pexpire', ARGV[9], '1'},
               {'set', KEYS[1], '1'})
             redis.call('SET', KEYS[1], '1', 'PX', '10000')
             return 'ok'
@@ -73,7 +78,7 @@ final class RedisReadiness {
             link.call(redis -> PROBE.<String>run(redis, ScriptOutputType.STATUS, new String[] {probeKey},
                     keys.token("tok_readinessprobe00"), keys.tokensById(), keys.tokensByExpiry(), keys.usage("tok_readinessprobe00"),
                     keys.usageHour("tok_readinessprobe00", "2000-01-01T00"), keys.usageHourIndex("2000-01-01T00"),
-                    keys.revocations()));
+                    keys.revocations(), keys.subjectTokens("readinessprobe"), keys.signIn("probe")));
             return Optional.empty();
         } catch (TokenStoreUnavailableException e) {
             return Optional.of(e.getMessage());

@@ -42,6 +42,11 @@ import java.util.logging.Logger;
  * are trimmed in the background in small batches; each listing call reads a bounded batch per
  * command, so no call blocks Redis for long whatever the backlog.
  *
+ * <p>A token with a verified identity is also indexed under its subject,
+ * {@code <prefix>subject:{<digest of the subject>}:tokens} (scored by expiry, expiring with its last
+ * token), written before the token like the listing index, so that {@link #revokeSubject} finds every
+ * live one; each token's own record decides whether it is the subject's.
+ *
  * <p>Every multi-command change is a Lua script, run with {@code EVALSHA}, touching only the keys in
  * its {@code KEYS} (one slot in a Cluster), checking its ACL grants and reading first, and writing
  * last: a refused command leaves the old state whole. A revocation deletes the token and publishes
@@ -91,6 +96,19 @@ public final class RedisTokenStore implements TokenRegistry, AutoCloseable {
             require({'zadd', KEYS[1], '0', 'm'}, {'zadd', KEYS[2], '0', 'm'})
             redis.call('ZADD', KEYS[1], 0, ARGV[1])
             redis.call('ZADD', KEYS[2], ARGV[2], ARGV[1])
+            return 1
+            """);
+
+    private static final RedisScript INDEX_SUBJECT = new RedisScript(RedisScript.GRANTS + """
+            -- KEYS: the subject's token index
+            -- ARGV: id, expiry ms, now ms
+            require({'zadd', KEYS[1], '0', 'm'}, {'zremrangebyscore', KEYS[1], '0', '0'}, {'zrange', KEYS[1], '0', '0'},
+              {'pexpire', KEYS[1], '1'})
+            redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', ARGV[3])
+            redis.call('ZADD', KEYS[1], ARGV[2], ARGV[1])
+            local last = redis.call('ZRANGE', KEYS[1], -1, -1, 'WITHSCORES')
+            -- Relative to the proxy's clock, as the tokens' own expiry is: the index lives as long as its last token.
+            redis.call('PEXPIRE', KEYS[1], math.max(1, tonumber(last[2]) - tonumber(ARGV[3])))
             return 1
             """);
 
@@ -193,6 +211,12 @@ public final class RedisTokenStore implements TokenRegistry, AutoCloseable {
         // round, a live token could be missing from every listing.
         link.call(redis -> INDEX.<Long>run(redis, ScriptOutputType.INTEGER,
                 new String[] {keys.tokensById(), keys.tokensByExpiry()}, id, Long.toString(record.expiresAt().toEpochMilli())));
+        if (grant.identity().isPresent()) {
+            // Like the index: first, so that revoking the subject's tokens never misses a live one.
+            link.call(redis -> INDEX_SUBJECT.<Long>run(redis, ScriptOutputType.INTEGER,
+                    new String[] {keys.subjectTokens(subjectDigest(grant.identity().get().subject()))}, id,
+                    Long.toString(record.expiresAt().toEpochMilli()), Long.toString(now.toEpochMilli())));
+        }
         link.call(redis -> ISSUE.<Long>run(redis, ScriptOutputType.INTEGER, new String[] {keys.token(id)},
                 TokenSecrets.digest(secret), id, grant.agentName(), createdAt.toString(), record.expiresAt().toString(),
                 grant.limits().toJson(), grant.identity().map(AgentIdentity::toJson).orElse(""), Long.toString(ttlMillis)));
@@ -261,6 +285,60 @@ public final class RedisTokenStore implements TokenRegistry, AutoCloseable {
         link.callAsync(redis -> UNINDEX.<Long>runAsync(redis, ScriptOutputType.INTEGER,
                 new String[] {keys.tokensById(), keys.tokensByExpiry()}, id.value()));
         return true;
+    }
+
+    /**
+     * Reads the subject's index in pages, checks each token's own record (the index is keyed by a digest
+     * and the issuer may be asked for), revokes the matching ones one by one with the revocation script,
+     * and drops what it revoked or found gone from the index.
+     */
+    @Override
+    public List<TokenRecord> revokeSubject(String subject, Optional<String> issuer) {
+        String index = keys.subjectTokens(subjectDigest(subject));
+        String now = Long.toString(clock.instant().toEpochMilli());
+        List<String> ids = new ArrayList<>();
+        while (true) {
+            int offset = ids.size();
+            List<String> page = link.call(redis -> redis.zrangebyscore(index,
+                    Range.from(Range.Boundary.excluding((Number) Long.parseLong(now)), Range.Boundary.unbounded()),
+                    Limit.create(offset, INDEX_BATCH)));
+            ids.addAll(page);
+            if (page.size() < INDEX_BATCH) {
+                break;
+            }
+        }
+        List<TokenRecord> revoked = new ArrayList<>();
+        List<String> drop = new ArrayList<>();
+        for (String id : ids) {
+            Map<String, String> fields = link.call(redis -> redis.hgetall(keys.token(id)));
+            Optional<TokenRecord> record = fields.isEmpty() ? Optional.empty() : parse(fields);
+            if (record.isEmpty()) {
+                drop.add(id);
+                continue;
+            }
+            boolean theirs = record.get().identity().filter(identity -> identity.subject().equals(subject)
+                    && issuer.map(identity.issuer()::equals).orElse(true)).isPresent();
+            if (theirs && revoke(record.get().id())) {
+                revoked.add(record.get());
+                drop.add(id);
+            }
+        }
+        for (int first = 0; first < drop.size(); first += DROP_BATCH) {
+            String[] batch = drop.subList(first, Math.min(drop.size(), first + DROP_BATCH)).toArray(String[]::new);
+            link.call(redis -> redis.zrem(index, batch));
+        }
+        return revoked;
+    }
+
+    /** The digest a subject's index is keyed by: one-way, short, and free of braces. */
+    public static String subjectDigest(String subject) {
+        try {
+            byte[] hash = MessageDigest.getInstance("SHA-256").digest(("creddy-subject\0" + subject)
+                    .getBytes(StandardCharsets.UTF_8));
+            return BASE64URL.encodeToString(java.util.Arrays.copyOf(hash, 18));
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException("every Java runtime has SHA-256", e);
+        }
     }
 
     @Override

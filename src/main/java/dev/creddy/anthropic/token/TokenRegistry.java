@@ -29,6 +29,34 @@ public interface TokenRegistry {
     boolean revoke(TokenId id);
 
     /**
+     * Revokes at once every live token whose verified identity has {@code subject} (and, when given,
+     * {@code issuer}): all tokens of one person or workload. Tokens issued while this runs may survive it.
+     *
+     * <p>This default pages through {@link #list} and revokes each match, which is right for any store;
+     * the stores override it with a lookup of their own.
+     *
+     * @return the records of the tokens it revoked, for the audit trail
+     */
+    default List<TokenRecord> revokeSubject(String subject, Optional<String> issuer) {
+        List<TokenRecord> matches = new java.util.ArrayList<>();
+        Optional<TokenId> after = Optional.empty();
+        while (true) {
+            List<TokenRecord> page = list(1000, after);
+            for (TokenRecord record : page) {
+                if (record.identity().filter(identity -> identity.subject().equals(subject)
+                        && issuer.map(identity.issuer()::equals).orElse(true)).isPresent()) {
+                    matches.add(record);
+                }
+            }
+            if (page.size() < 1000) {
+                break;
+            }
+            after = Optional.of(page.get(page.size() - 1).id());
+        }
+        return matches.stream().filter(record -> revoke(record.id())).toList();
+    }
+
+    /**
      * One page of the live tokens, in order of their ids.
      *
      * @param limit at most this many records, at least 1

@@ -10,6 +10,8 @@ import dev.creddy.anthropic.identity.AgentTokenVerifier;
 import dev.creddy.anthropic.identity.VerifiedAgent;
 import dev.creddy.anthropic.observe.AuditEntry;
 import dev.creddy.anthropic.observe.AuditLog;
+import dev.creddy.anthropic.signin.DeviceSignIn;
+import dev.creddy.anthropic.token.AgentNames;
 import dev.creddy.anthropic.token.IssuedToken;
 import dev.creddy.anthropic.token.TokenGrant;
 import dev.creddy.anthropic.token.TokenId;
@@ -33,8 +35,9 @@ import java.util.Locale;
 import java.util.Optional;
 
 /**
- * {@code /v1/tokens}: {@code POST} issues a token, {@code GET} lists the live ones (paged), both for
- * an authorized issuer. Parses, calls the registry, writes; the rules live in {@link TokenRequest}
+ * {@code /v1/tokens}: {@code POST} issues a token, {@code GET} lists the live ones (paged), and
+ * {@code DELETE ?subject=…} revokes every token of one identity subject and ends its gateway sign-ins,
+ * all for an authorized issuer. Parses, calls the registry, writes; the rules live in {@link TokenRequest}
  * and {@link IssuerAuthorization}. When the token store cannot be reached, both answer 503.
  *
  * <p>When identity tokens are accepted ({@code oidc-issuer}), an agent may also {@code POST} with its
@@ -63,14 +66,18 @@ public class TokenServlet extends HttpServlet {
     transient AuditLog audit;
     @Inject
     transient AgentIdentities identities;
+    @Inject
+    transient DeviceSignIn signIn;
 
     @Override
     protected void service(HttpServletRequest request, HttpServletResponse response) throws IOException {
         String method = request.getMethod();
-        if (!method.equals("POST") && !method.equals("GET")) {
+        // DELETE is for one subject's tokens (?subject=…); the collection itself cannot be deleted.
+        boolean subjectDelete = method.equals("DELETE") && request.getParameter("subject") != null;
+        if (!method.equals("POST") && !method.equals("GET") && !subjectDelete) {
             response.setHeader("Allow", "GET, POST");
             responses.error(response, ApiError.of(405, "method " + method + " is not allowed on /v1/tokens: use POST to "
-                    + "issue a token or GET to list them"));
+                    + "issue a token or GET to list them (DELETE /v1/tokens?subject=… revokes one subject's tokens)"));
             return;
         }
         Optional<AgentTokenVerifier> verifier = identities.verifier();
@@ -96,6 +103,8 @@ public class TokenServlet extends HttpServlet {
         try {
             if (method.equals("POST")) {
                 issue(request, response);
+            } else if (method.equals("DELETE")) {
+                revokeSubject(request, response);
             } else {
                 list(request, response);
             }
@@ -179,6 +188,39 @@ public class TokenServlet extends HttpServlet {
             throws IOException {
         responses.json(response, HttpServletResponse.SC_CREATED, TokenResponse.of(issued, ttl));
         audit.record(tokenEvent("token_issued", issued.record(), request, HttpServletResponse.SC_CREATED));
+    }
+
+    /**
+     * Revokes every live token of one identity subject ({@code ?subject=}, and {@code &issuer=} to name
+     * the issuer too) and ends that person's gateway sign-ins, so their next refresh is refused.
+     */
+    private void revokeSubject(HttpServletRequest request, HttpServletResponse response) throws IOException {
+        String subject = request.getParameter("subject");
+        String issuer = request.getParameter("issuer");
+        if (subject == null || subject.isEmpty()) {
+            responses.error(response, ApiError.of(400, "DELETE /v1/tokens needs ?subject=<the identity's sub> (and "
+                    + "optionally &issuer=<its iss>); DELETE /v1/tokens/{id} revokes one token"));
+            return;
+        }
+        try {
+            AgentNames.check("subject", subject);
+            if (issuer != null) {
+                AgentNames.check("issuer", issuer);
+            }
+        } catch (IllegalArgumentException e) {
+            responses.error(response, ApiError.of(400, e.getMessage()));
+            return;
+        }
+        Optional<String> ofIssuer = Optional.ofNullable(issuer).filter(text -> !text.isEmpty());
+        List<TokenRecord> revoked = registry.revokeSubject(subject, ofIssuer);
+        // Sign-ins after the tokens: ending a chain also revokes its current access token, so one that a
+        // refresh racing with this call has just issued goes too.
+        int ended = signIn.settings().isPresent() ? signIn.endSessionsOf(subject, ofIssuer) : 0;
+        responses.json(response, HttpServletResponse.SC_OK, new SubjectRevocation(subject, ofIssuer.orElse(null),
+                revoked.stream().map(record -> record.id().value()).toList(), ended));
+        for (TokenRecord record : revoked) {
+            audit.record(tokenEvent("token_revoked", record, request, HttpServletResponse.SC_OK));
+        }
     }
 
     private void list(HttpServletRequest request, HttpServletResponse response) throws IOException {

@@ -228,6 +228,81 @@ class SettingsLoaderTest {
     }
 
     @Test
+    void theApprovalPagesProviderNeedsAClientIdAndExactlyOneSecret() throws Exception {
+        Map<String, String> base = Map.of("device-sign-in", "on", "device-oidc-issuer", "https://idp.example/realms/acme");
+        InvalidSettingsException none = assertThrows(InvalidSettingsException.class, () -> new SettingsLoader(List.of(
+                new MapSource("jndi", base))).load());
+        assertEquals(2, none.problems().size(), none.getMessage());
+        assertTrue(none.getMessage().contains("device-oidc-issuer (from jndi device-oidc-issuer) is set, but "
+                + "device-oidc-client-id is not"), none.getMessage());
+        assertTrue(none.getMessage().contains("but device-oidc-client-secret is not"), none.getMessage());
+
+        java.nio.file.Path file = java.nio.file.Files.createTempFile("client-secret", ".txt");
+        try {
+            java.nio.file.Files.writeString(file, "s3cr3t-from-file\n");
+            Map<String, String> both = new java.util.HashMap<>(base);
+            both.put("device-oidc-client-id", "creddy");
+            both.put("device-oidc-client-secret", "s3cr3t-value");
+            both.put("device-oidc-client-secret-file", file.toString());
+            InvalidSettingsException twice = assertThrows(InvalidSettingsException.class, () -> new SettingsLoader(List.of(
+                    new MapSource("jndi", both))).load());
+            assertEquals(1, twice.problems().size(), twice.getMessage());
+            assertTrue(twice.getMessage().contains("are both set: remove one of them"), twice.getMessage());
+            assertFalse(twice.getMessage().contains("s3cr3t"), "never the secret");
+
+            both.remove("device-oidc-client-secret");
+            both.put("device-oidc-scopes", "openid profile groups");
+            DeviceOidcSettings oidc = new SettingsLoader(List.of(new MapSource("jndi", both))).load().deviceSignIn()
+                    .orElseThrow().oidc().orElseThrow();
+            assertEquals("s3cr3t-from-file", oidc.currentClientSecret().reveal(), "read from the file, without its line end");
+            assertEquals(List.of("openid", "profile", "groups"), oidc.scopes());
+            assertEquals("preferred_username", oidc.nameClaim());
+            assertEquals("groups", oidc.groupsClaim());
+            assertFalse(oidc.toString().contains("s3cr3t"));
+            java.nio.file.Files.writeString(file, "rotated\n");
+            assertEquals("rotated", oidc.currentClientSecret().reveal(), "read again at every sign-in");
+        } finally {
+            java.nio.file.Files.delete(file);
+        }
+    }
+
+    @Test
+    void managedSettingsMustBeAFileHoldingOneJsonObject() throws Exception {
+        java.nio.file.Path file = java.nio.file.Files.createTempFile("managed", ".json");
+        try {
+            java.nio.file.Files.writeString(file, "[\"not an object\"]");
+            InvalidSettingsException refused = assertThrows(InvalidSettingsException.class, () -> new SettingsLoader(List.of(
+                    new MapSource("jndi", Map.of("device-sign-in", "on", "device-managed-settings", file.toString())))).load());
+            assertEquals(1, refused.problems().size(), refused.getMessage());
+            assertTrue(refused.getMessage().contains("device-managed-settings (from jndi device-managed-settings)")
+                    && refused.getMessage().contains("must be a file holding one JSON object"), refused.getMessage());
+            java.nio.file.Files.writeString(file, "{\"permissions\":{\"deny\":[\"WebFetch\"]}}");
+            assertEquals(Optional.of(file), new SettingsLoader(List.of(new MapSource("jndi", Map.of("device-sign-in", "on",
+                    "device-managed-settings", file.toString())))).load().deviceSignIn().orElseThrow().managedSettings());
+        } finally {
+            java.nio.file.Files.delete(file);
+        }
+    }
+
+    @Test
+    void theProvidersOtherSettingsWithoutAnIssuerAndScopesWithoutOpenidAreRefused() {
+        InvalidSettingsException stray = assertThrows(InvalidSettingsException.class, () -> new SettingsLoader(List.of(
+                new MapSource("jndi", Map.of("device-sign-in", "on", "device-oidc-client-id", "creddy")))).load());
+        assertEquals(List.of("device-oidc-client-id (from jndi device-oidc-client-id) is set, but device-oidc-issuer is not: "
+                + "set it to the provider's issuer URL, or remove device-oidc-client-id"), stray.problems());
+        InvalidSettingsException scopes = assertThrows(InvalidSettingsException.class, () -> new SettingsLoader(List.of(
+                new MapSource("jndi", Map.of("device-sign-in", "on", "device-oidc-issuer", "https://idp.example",
+                        "device-oidc-client-id", "creddy", "device-oidc-client-secret", "x", "device-oidc-scopes", "profile"))))
+                .load());
+        assertEquals(1, scopes.problems().size(), scopes.getMessage());
+        assertTrue(scopes.getMessage().contains("must include openid"), scopes.getMessage());
+        InvalidSettingsException plainHttp = assertThrows(InvalidSettingsException.class, () -> new SettingsLoader(List.of(
+                new MapSource("jndi", Map.of("device-sign-in", "on", "device-oidc-issuer", "http://idp.example",
+                        "device-oidc-client-id", "creddy", "device-oidc-client-secret", "x")))).load());
+        assertTrue(plainHttp.getMessage().contains("device-oidc-issuer (from jndi device-oidc-issuer)"), plainHttp.getMessage());
+    }
+
+    @Test
     void everyProblemIsReportedAtOnce() {
         InvalidSettingsException e = assertThrows(InvalidSettingsException.class, () -> new SettingsLoader(List.of(
                 new MapSource("jndi", Map.of("max-ttl", "x", "open-issuance", "maybe")))).load());

@@ -103,6 +103,11 @@ class ClaudeCodeGatewayIT {
 
     private static Path claude;
 
+    /** The installed binary, once {@link #installClaudeCode} ran. */
+    static Path binary() {
+        return claude;
+    }
+
     @BeforeAll
     static void installClaudeCode() throws Exception {
         Files.createDirectories(INSTALL);

@@ -53,6 +53,21 @@ class GatewaySignInIT {
     private static final FakeAnthropic UPSTREAM = FakeAnthropic.shared();
     private static final String DEVICE_CODE = "urn:ietf:params:oauth:grant-type:device_code";
     private static final Pattern CSRF = Pattern.compile("name=\"csrf\" value=\"([A-Za-z0-9_-]+)\"");
+    /** The operator's Claude Code settings file, served at /managed/settings. */
+    private static final Path MANAGED = managedSettingsFile();
+
+    private static Path managedSettingsFile() {
+        try {
+            Path directory = Files.createDirectories(Path.of(System.getProperty("creddy.it.tomcat.base", "target/tomcat"))
+                    .toAbsolutePath().getParent());
+            Path file = Files.createTempFile(directory, "managed-settings-", ".json");
+            file.toFile().deleteOnExit();
+            Files.writeString(file, "{\"permissions\": {\"deny\": [\"WebFetch\"]}, \"env\": {\"DISABLE_TELEMETRY\": \"1\"}}");
+            return file;
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
 
     @Deployment(testable = false)
     static WebArchive proxy() {
@@ -71,6 +86,7 @@ class GatewaySignInIT {
         }
         Map<String, String> settings = new HashMap<>(ProxyWar.standardSettings());
         settings.put("device-sign-in", "on");
+        settings.put("device-managed-settings", MANAGED.toString());
         settings.put("oidc-policy", "{\"group:ml-team\":{\"rpm\":40}}");
         return ProxyWar.withSettings("gateway.war", settings,
                 "<Realm className=\"org.apache.catalina.realm.MemoryRealm\" pathname=\"" + users + "\"/>");
@@ -321,6 +337,82 @@ class GatewaySignInIT {
                 "refresh_token")).statusCode());
         assertEquals(401, post("/oauth/token", Map.of("grant_type", "refresh_token", "refresh_token",
                 third.getString("refresh_token"))).statusCode());
+    }
+
+    @Test
+    void revokingAllTokensOfASubjectEndsEveryOneOfTheirSignInsAtTheNextRefresh() throws Exception {
+        JsonObject first = signIn();
+        JsonObject second = signIn();
+        HttpResponse<String> refreshed = post("/oauth/token", Map.of("grant_type", "refresh_token", "refresh_token",
+                second.getString("refresh_token")));
+        assertEquals(200, refreshed.statusCode(), refreshed.body());
+        JsonObject rotated = json(refreshed.body());
+        SuiteRecorder.token(rotated.getString("access_token"));
+        SuiteRecorder.token(rotated.getString("refresh_token"));
+        HttpResponse<String> other = http.send(http.request("/v1/tokens").header("Authorization", "Bearer " + ProxyWar.ISSUER_KEY)
+                .POST(HttpRequest.BodyPublishers.ofString("{\"agent_name\":\"alice\",\"ttl\":\"10m\"}")).build());
+        assertEquals(201, other.statusCode(), other.body());
+        String byName = json(other.body()).getString("token");
+        SuiteRecorder.token(byName);
+
+        HttpResponse<String> unauthorized = http.send(http.request("/v1/tokens?subject=alice").DELETE().build());
+        assertEquals(401, unauthorized.statusCode(), unauthorized.body());
+        HttpResponse<String> noSubject = http.send(http.request("/v1/tokens")
+                .header("Authorization", "Bearer " + ProxyWar.ISSUER_KEY).DELETE().build());
+        assertEquals(405, noSubject.statusCode(), "the collection itself cannot be deleted: " + noSubject.body());
+        HttpResponse<String> emptySubject = http.send(http.request("/v1/tokens?subject=")
+                .header("Authorization", "Bearer " + ProxyWar.ISSUER_KEY).DELETE().build());
+        assertEquals(400, emptySubject.statusCode(), emptySubject.body());
+        assertEquals("invalid_request_error", json(emptySubject.body()).getJsonObject("error").getString("type"));
+
+        HttpResponse<String> revoked = http.send(http.request("/v1/tokens?subject=alice")
+                .header("Authorization", "Bearer " + ProxyWar.ISSUER_KEY).DELETE().build());
+        assertEquals(200, revoked.statusCode(), revoked.body());
+        JsonObject answer = json(revoked.body());
+        assertEquals("alice", answer.getString("subject"));
+        assertTrue(answer.getJsonArray("revoked").size() >= 2, answer.toString());
+        assertTrue(answer.getInt("sign_ins_ended") >= 2, answer.toString());
+        for (String access : List.of(first.getString("access_token"), rotated.getString("access_token"))) {
+            assertEquals(401, http.send(http.request("/v1/models").header("Authorization", "Bearer " + access).GET().build())
+                    .statusCode(), "revoked at once");
+        }
+        for (String refresh : List.of(first.getString("refresh_token"), rotated.getString("refresh_token"))) {
+            HttpResponse<String> refused = post("/oauth/token", Map.of("grant_type", "refresh_token", "refresh_token", refresh));
+            assertEquals(401, refused.statusCode(), refused.body());
+            assertEquals("invalid_grant", json(refused.body()).getString("error"));
+        }
+        assertEquals(200, http.send(http.request("/v1/models").header("Authorization", "Bearer " + byName).GET().build())
+                .statusCode(), "a token merely named alice has no subject");
+    }
+
+    @Test
+    void signedInClaudeCodeGetsTheOperatorsManagedSettingsWithAnETag() throws Exception {
+        HttpResponse<String> anonymous = http.send(http.request("/managed/settings").GET().build());
+        assertEquals(401, anonymous.statusCode(), anonymous.body());
+        JsonObject signedIn = signIn();
+        HttpResponse<String> served = http.send(http.request("/managed/settings")
+                .header("Authorization", "Bearer " + signedIn.getString("access_token")).GET().build());
+        assertEquals(200, served.statusCode(), served.body());
+        JsonObject answer = json(served.body());
+        assertEquals(List.of("WebFetch"), answer.getJsonObject("settings").getJsonObject("permissions").getJsonArray("deny")
+                .getValuesAs(jakarta.json.JsonString::getString));
+        assertEquals("1", answer.getJsonObject("settings").getJsonObject("env").getString("DISABLE_TELEMETRY"));
+        String checksum = answer.getString("checksum");
+        assertTrue(checksum.matches("[0-9a-f]{64}"), checksum);
+        assertEquals(checksum, answer.getString("uuid"));
+        assertEquals("\"" + checksum + "\"", served.headers().firstValue("etag").orElse(""));
+        HttpResponse<String> unchanged = http.send(http.request("/managed/settings")
+                .header("Authorization", "Bearer " + signedIn.getString("access_token"))
+                .header("If-None-Match", "\"" + checksum + "\"").GET().build());
+        assertEquals(304, unchanged.statusCode());
+
+        Files.writeString(MANAGED, "{\"permissions\": {\"deny\": [\"WebFetch\", \"Bash(curl:*)\"]}}");
+        Files.setLastModifiedTime(MANAGED, java.nio.file.attribute.FileTime.fromMillis(System.currentTimeMillis() + 5_000));
+        HttpResponse<String> changed = http.send(http.request("/managed/settings")
+                .header("Authorization", "Bearer " + signedIn.getString("access_token"))
+                .header("If-None-Match", "\"" + checksum + "\"").GET().build());
+        assertEquals(200, changed.statusCode(), "the file changed: " + changed.body());
+        assertEquals(2, json(changed.body()).getJsonObject("settings").getJsonObject("permissions").getJsonArray("deny").size());
     }
 
     @Test

@@ -35,8 +35,13 @@ class DeviceSignInTest {
     private final Settings settings = new SettingsLoader(List.of(new EnvironmentSettingsSource(Map.of(
             "CREDDY_DEVICE_SIGN_IN", "on", "CREDDY_DEVICE_ACCESS_TTL", "1h", "CREDDY_DEVICE_SESSION_MAX", "3h",
             "CREDDY_OIDC_POLICY", "{\"group:ml-team\":{\"rpm\":7},\"agent:carol\":{\"rpm\":3}}")))).load();
-    private final DeviceSignIn signIn = new DeviceSignIn(new MemorySignInStore(), registry, settings, clock);
+    private final DeviceSignIn signIn = new DeviceSignIn(store(clock), registry, settings, clock);
     private final Person alice = new Person("https://proxy.example", "alice", "alice", List.of("ml-team"));
+
+    /** The store these tests run on: memory here, Redis in {@link RedisDeviceSignInTest}. */
+    SignInStore store(ManualClock clock) {
+        return new MemorySignInStore();
+    }
 
     @AfterEach
     void close() {
@@ -114,6 +119,26 @@ class DeviceSignInTest {
         assertTrue(reused.description().contains("already used"), reused.description());
         assertEquals(Optional.empty(), registry.validate(third.access().secret()), "the chain's access token is revoked");
         assertEquals("invalid_grant", refused(signIn.refresh(third.refreshToken())).code(), "and its newest refresh token");
+    }
+
+    @Test
+    void revokingASubjectEndsAllItsSessionsEvenOnesWhoseAccessTokenHasExpired() {
+        DeviceSignIn.Outcome.Tokens first = signedIn(alice);
+        clock.advance(Duration.ofMinutes(61));
+        DeviceSignIn.Outcome.Tokens second = signedIn(alice);
+        Person aliceElsewhere = new Person("https://other.example", "alice", "alice", List.of());
+        DeviceSignIn.Outcome.Tokens other = signedIn(aliceElsewhere);
+        DeviceSignIn.Outcome.Tokens bobs = signedIn(new Person("https://proxy.example", "bob", "bob", List.of()));
+
+        assertEquals(List.of(second.access().record().id()), registry.revokeSubject("alice", Optional.of("https://proxy.example"))
+                .stream().map(TokenRecord::id).toList(), "the live access token (the first one has expired)");
+        assertEquals(2, signIn.endSessionsOf("alice", Optional.of("https://proxy.example")));
+        assertEquals("invalid_grant", refused(signIn.refresh(first.refreshToken())).code(), "its access token had expired");
+        assertEquals("invalid_grant", refused(signIn.refresh(second.refreshToken())).code());
+        assertTrue(registry.validate(second.access().secret()).isEmpty());
+        assertInstanceOf(DeviceSignIn.Outcome.Tokens.class, signIn.refresh(other.refreshToken()), "another issuer's alice");
+        assertInstanceOf(DeviceSignIn.Outcome.Tokens.class, signIn.refresh(bobs.refreshToken()));
+        assertEquals(0, signIn.endSessionsOf("alice", Optional.of("https://proxy.example")), "nothing left");
     }
 
     @Test

@@ -33,7 +33,8 @@ class RedisReadinessTest {
     static final List<String> LEAST_PRIVILEGE = List.of("on", "~creddy:*", "&creddy:*", "-@all", "+ping", "+info",
             "+client|setname", "+hello", "+auth", "+evalsha", "+eval", "+hset", "+hsetnx", "+hget", "+hgetall", "+hmget",
             "+hincrby", "+pexpire", "+del", "+publish", "+subscribe", "+zadd", "+zrem", "+zrangebylex", "+zrangebyscore",
-            "+zmscore", "+zcount", "+set");
+            "+zmscore", "+zcount", "+set", "+zremrangebyscore", "+zrange", "+zcard", "+get", "+exists", "+sadd", "+srem",
+            "+smembers", "+pttl");
 
     @RegisterExtension
     static final RedisServer REDIS = RedisServer.start();
@@ -122,6 +123,27 @@ class RedisReadinessTest {
         assertTrue(store.activeCount() >= 1);
         assertTrue(store.revoke(token.record().id()));
         assertEquals(Optional.empty(), store.validate(token.secret()));
+
+        // A person's tokens (the subject index) and their sign-ins (the sign-in store) with the same grants.
+        AgentIdentity person = new AgentIdentity("https://login.example/", "acl-person", null, null, List.of(), null, List.of());
+        IssuedToken theirs = store.issue(new TokenGrant("acl-person", Duration.ofHours(1), TokenLimits.NONE, Optional.of(person)));
+        dev.creddy.anthropic.signin.SignInStore signIns = new dev.creddy.anthropic.signin.RedisSignInStore(store.link(),
+                store.keys(), Clock.systemUTC());
+        java.time.Instant now = java.time.Instant.now();
+        dev.creddy.anthropic.signin.DeviceGrant grant = new dev.creddy.anthropic.signin.DeviceGrant("digest-acl", "BCDF-GHJK",
+                now.plusSeconds(600), dev.creddy.anthropic.signin.DeviceGrant.State.PENDING, Optional.empty(), now);
+        assertTrue(signIns.addGrant(grant, now));
+        dev.creddy.anthropic.signin.Person signedIn = new dev.creddy.anthropic.signin.Person("https://login.example/",
+                "acl-person", "acl-person", List.of());
+        assertTrue(signIns.decide("BCDF-GHJK", dev.creddy.anthropic.signin.DeviceGrant.State.APPROVED, signedIn, now));
+        assertTrue(signIns.poll("digest-acl", now).isPresent());
+        signIns.removeGrant("digest-acl");
+        assertTrue(signIns.putSession(new dev.creddy.anthropic.signin.SignInSession("chain-acl", signedIn, now.plusSeconds(3600),
+                theirs.record().id(), theirs.record().expiresAt(), "refresh-acl"), Optional.empty()));
+        assertEquals(1, signIns.sessionsOf("acl-person").size());
+        signIns.end("chain-acl");
+        assertEquals(List.of(theirs.record().id()), store.revokeSubject("acl-person", Optional.empty()).stream()
+                .map(TokenRecord::id).toList());
     }
 
     @Test

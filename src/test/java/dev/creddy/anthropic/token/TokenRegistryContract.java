@@ -82,6 +82,43 @@ abstract class TokenRegistryContract {
 
     /** A token obtained with an identity token keeps that identity through validation and listing. */
     @Test
+    void revokesEveryTokenOfOneSubjectAndNoOtherOnes() {
+        AgentIdentity alice = new AgentIdentity("https://login.example/", "alice {x}", null, null, List.of(), null,
+                List.of("ml-team"));
+        AgentIdentity aliceElsewhere = new AgentIdentity("https://other.example/", "alice {x}", null, null, List.of(), null);
+        AgentIdentity bob = new AgentIdentity("https://login.example/", "bob", null, null, List.of(), null);
+        IssuedToken first = registry.issue(new TokenGrant("alice", Duration.ofHours(1), TokenLimits.NONE, Optional.of(alice)));
+        IssuedToken second = registry.issue(new TokenGrant("alice", Duration.ofMinutes(5), TokenLimits.NONE, Optional.of(alice)));
+        IssuedToken other = registry.issue(new TokenGrant("alice-ci", Duration.ofHours(1), TokenLimits.NONE,
+                Optional.of(aliceElsewhere)));
+        IssuedToken bobs = registry.issue(new TokenGrant("bob", Duration.ofHours(1), TokenLimits.NONE, Optional.of(bob)));
+        IssuedToken named = registry.issue("alice {x}", Duration.ofHours(1));
+        IssuedToken expired = registry.issue(new TokenGrant("alice", Duration.ofMinutes(1), TokenLimits.NONE, Optional.of(alice)));
+        clock.advance(Duration.ofMinutes(2));
+
+        List<TokenRecord> byIssuer = registry.revokeSubject("alice {x}", Optional.of("https://login.example/"));
+        assertEquals(Set.of(first.record().id(), second.record().id()),
+                byIssuer.stream().map(TokenRecord::id).collect(java.util.stream.Collectors.toSet()));
+        assertTrue(registry.validate(first.secret()).isEmpty());
+        assertTrue(registry.validate(second.secret()).isEmpty());
+        assertTrue(registry.validate(other.secret()).isPresent(), "another issuer's alice");
+        assertTrue(registry.validate(bobs.secret()).isPresent());
+        assertTrue(registry.validate(named.secret()).isPresent(), "an agent name is not a subject");
+        assertTrue(registry.validate(expired.secret()).isEmpty());
+        assertFalse(registry.list(100, Optional.empty()).stream().anyMatch(r -> r.id().equals(first.record().id())));
+
+        assertEquals(List.of(other.record().id()), registry.revokeSubject("alice {x}", Optional.empty()).stream()
+                .map(TokenRecord::id).toList(), "any issuer's, without one");
+        assertTrue(registry.validate(other.secret()).isEmpty());
+        assertEquals(List.of(), registry.revokeSubject("alice {x}", Optional.empty()), "nothing left");
+        assertEquals(List.of(), registry.revokeSubject("nobody", Optional.empty()));
+        assertFalse(registry.revoke(first.record().id()), "already revoked");
+
+        IssuedToken later = registry.issue(new TokenGrant("alice", Duration.ofHours(1), TokenLimits.NONE, Optional.of(alice)));
+        assertTrue(registry.validate(later.secret()).isPresent(), "a token issued afterwards is not affected");
+    }
+
+    @Test
     void keepsTheAgentIdentity() {
         AgentIdentity full = new AgentIdentity("https://creddy.example/", "agent-7f3a", "task-42", "agent-parent-1",
                 List.of("anthropic", "anthropic:claude"), "10.0.0.0/8");

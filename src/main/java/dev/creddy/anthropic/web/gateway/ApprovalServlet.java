@@ -1,25 +1,34 @@
 package dev.creddy.anthropic.web.gateway;
 
 import dev.creddy.anthropic.config.DeviceSignInSettings;
+import dev.creddy.anthropic.identity.AgentTokenRefusedException;
+import dev.creddy.anthropic.identity.OrganisationSignIn;
+import dev.creddy.anthropic.identity.PersonSignIn;
 import dev.creddy.anthropic.signin.DeviceSignIn;
 import dev.creddy.anthropic.signin.Person;
+import dev.creddy.anthropic.token.TokenStoreUnavailableException;
+import jakarta.inject.Inject;
 import jakarta.servlet.ServletException;
 import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
 import jakarta.servlet.http.HttpSession;
 import java.io.IOException;
+import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.SecureRandom;
 import java.util.ArrayList;
 import java.util.Base64;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 
 /**
  * {@code <context>/device}: the verification page of the device flow. The developer signs in with the
- * container's login (the server's realm, through the application's login configuration), must hold
- * {@code device-user-role}, confirms or types the code Claude Code shows, and approves or denies it.
+ * container's login (the server's realm, through the application's login configuration) and must hold
+ * {@code device-user-role}, or, when {@code device-oidc-issuer} is set, with the organisation's OpenID
+ * Connect provider (sent there and back through {@link CallbackServlet}); then confirms or types the code
+ * Claude Code shows, and approves or denies it.
  * A pre-filled code is never submitted by itself (RFC 8628 §5.4): the person presses a button.
  *
  * <p>The page is rendered here, with no script at all; its style sheet is the WAR's
@@ -27,15 +36,23 @@ import java.util.Optional;
  * {@code default-src 'self'}. A decision needs the session's CSRF token and, when the browser sends
  * one, an {@code Origin} of the proxy's own; code entries are limited per address (§5.1).
  *
- * <p>The person's name is their principal name; their groups are those of the {@code group:} rules
- * in {@code oidc-policy} whose role they hold. Stateless apart from the container's session.
+ * <p>With the container's login, the person's name is their principal name and their groups are those
+ * of the {@code group:} rules in {@code oidc-policy} whose role they hold; with the provider, both come
+ * from the ID token. Stateless apart from the container's session.
  */
 public class ApprovalServlet extends GatewayServlet {
 
     private static final long serialVersionUID = 1L;
     static final String CSRF_ATTRIBUTE = "creddy.device.csrf";
+    /** The {@link Person} the organisation's provider signed in, in the HTTP session. */
+    static final String PERSON_ATTRIBUTE = "creddy.device.person";
+    /** The {@link PersonSignIn.Attempt} the browser is away with at the provider, in the HTTP session. */
+    static final String ATTEMPT_ATTRIBUTE = "creddy.device.attempt";
     private static final RateLimiter PER_ADDRESS = new RateLimiter(20);
     private static final SecureRandom RANDOM = new SecureRandom();
+
+    @Inject
+    transient OrganisationSignIn organisation;
 
     @Override
     protected void service(HttpServletRequest request, HttpServletResponse response) throws ServletException, IOException {
@@ -50,23 +67,82 @@ public class ApprovalServlet extends GatewayServlet {
             page(response, 404, "Sign-in is off", "<p>This proxy does not offer sign-in (device-sign-in is off).</p>");
             return;
         }
-        if (request.getUserPrincipal() == null && !request.authenticate(response)) {
-            // The container has sent its challenge (or its login page); nothing more to write.
+        Optional<Person> person = config.get().oidc().isPresent() ? providerPerson(request, response)
+                : containerPerson(request, response, config.get());
+        if (person.isEmpty()) {
             return;
         }
-        if (!request.isUserInRole(config.get().userRole())) {
-            page(response, 403, "Not allowed", "<p>You are signed in as " + html(request.getUserPrincipal().getName())
-                    + ", who may not use Claude through this proxy. Ask for the role " + html(config.get().userRole()) + ".</p>");
-            return;
-        }
-        if (request.getMethod().equals("GET")) {
-            form(request, response, DeviceSignIn.normalizeUserCode(request.getParameter("user_code")).orElse(""), 200, null);
-        } else {
-            decide(request, response, config.get());
+        try {
+            if (request.getMethod().equals("GET")) {
+                form(request, response, DeviceSignIn.normalizeUserCode(request.getParameter("user_code")).orElse(""), 200, null,
+                        person.get());
+            } else {
+                decide(request, response, person.get());
+            }
+        } catch (TokenStoreUnavailableException e) {
+            response.setHeader("Retry-After", "1");
+            page(response, 503, "Try again", "<p>The proxy cannot reach its store just now. Try again in a moment.</p>");
         }
     }
 
-    private void decide(HttpServletRequest request, HttpServletResponse response, DeviceSignInSettings config)
+    /**
+     * The person the container's login names, with the groups of the {@code group:} rules whose role they
+     * hold; empty when the answer (a challenge, or a refusal) is written.
+     */
+    private Optional<Person> containerPerson(HttpServletRequest request, HttpServletResponse response,
+            DeviceSignInSettings config) throws ServletException, IOException {
+        if (request.getUserPrincipal() == null && !request.authenticate(response)) {
+            // The container has sent its challenge (or its login page); nothing more to write.
+            return Optional.empty();
+        }
+        if (!request.isUserInRole(config.userRole())) {
+            page(response, 403, "Not allowed", "<p>You are signed in as " + html(request.getUserPrincipal().getName())
+                    + ", who may not use Claude through this proxy. Ask for the role " + html(config.userRole()) + ".</p>");
+            return Optional.empty();
+        }
+        String name = request.getUserPrincipal().getName();
+        List<String> groups = new ArrayList<>();
+        for (String group : config.policy().groupNames()) {
+            if (request.isUserInRole(group)) {
+                groups.add(group);
+            }
+        }
+        return Optional.of(new Person(base(request), name, name, groups));
+    }
+
+    /**
+     * The person the organisation's provider signed in during this HTTP session; without one, a
+     * {@code GET} is sent off to the provider (the code it was opened with kept for the way back), and a
+     * {@code POST} is refused. Empty when the answer is written.
+     */
+    private Optional<Person> providerPerson(HttpServletRequest request, HttpServletResponse response) throws IOException {
+        HttpSession session = request.getSession(false);
+        Object signedIn = session == null ? null : session.getAttribute(PERSON_ATTRIBUTE);
+        if (signedIn instanceof Person person) {
+            return Optional.of(person);
+        }
+        if (!request.getMethod().equals("GET")) {
+            page(response, 403, "Request refused", "<p>Sign in first. <a href=\"device\">Start again</a>.</p>");
+            return Optional.empty();
+        }
+        PersonSignIn provider = organisation.provider().orElseThrow();
+        Map.Entry<PersonSignIn.Attempt, URI> attempt;
+        try {
+            attempt = provider.start(base(request) + "/device/callback",
+                    DeviceSignIn.normalizeUserCode(request.getParameter("user_code")).orElse(""));
+        } catch (AgentTokenRefusedException e) {
+            response.setHeader("Retry-After", "5");
+            page(response, 503, "Sign-in unavailable", "<p>" + html(e.getMessage()) + ".</p>");
+            return Optional.empty();
+        }
+        request.getSession(true).setAttribute(ATTEMPT_ATTRIBUTE, attempt.getKey());
+        response.setStatus(303);
+        response.setHeader("Location", attempt.getValue().toString());
+        response.setContentLength(0);
+        return Optional.empty();
+    }
+
+    private void decide(HttpServletRequest request, HttpServletResponse response, Person person)
             throws IOException {
         HttpSession session = request.getSession(false);
         String expected = session == null ? null : (String) session.getAttribute(CSRF_ATTRIBUTE);
@@ -86,20 +162,14 @@ public class ApprovalServlet extends GatewayServlet {
         Optional<String> code = DeviceSignIn.normalizeUserCode(request.getParameter("user_code"));
         String action = request.getParameter("action");
         if (code.isEmpty() || !signIn.isPending(code.get()) || (!"approve".equals(action) && !"deny".equals(action))) {
-            form(request, response, "", 400, "That code is not waiting for approval: check it, or sign in again in Claude Code.");
+            form(request, response, "", 400, "That code is not waiting for approval: check it, or sign in again in Claude Code.",
+                    person);
             return;
         }
-        String name = request.getUserPrincipal().getName();
-        List<String> groups = new ArrayList<>();
-        for (String group : config.policy().groupNames()) {
-            if (request.isUserInRole(group)) {
-                groups.add(group);
-            }
-        }
-        Person person = new Person(base(request), name, name, groups);
+        String name = person.name();
         boolean approve = "approve".equals(action);
         if (!signIn.decide(code.get(), approve, person)) {
-            form(request, response, "", 400, "That code is not waiting for approval any more.");
+            form(request, response, "", 400, "That code is not waiting for approval any more.", person);
             return;
         }
         page(response, 200, approve ? "Signed in" : "Sign-in denied", approve
@@ -107,8 +177,8 @@ public class ApprovalServlet extends GatewayServlet {
                 : "<p>The sign-in was denied. Claude Code stops waiting for it.</p>");
     }
 
-    private void form(HttpServletRequest request, HttpServletResponse response, String userCode, int status, String problem)
-            throws IOException {
+    private void form(HttpServletRequest request, HttpServletResponse response, String userCode, int status, String problem,
+            Person person) throws IOException {
         HttpSession session = request.getSession(true);
         String csrf = (String) session.getAttribute(CSRF_ATTRIBUTE);
         if (csrf == null) {
@@ -118,7 +188,7 @@ public class ApprovalServlet extends GatewayServlet {
             session.setAttribute(CSRF_ATTRIBUTE, csrf);
         }
         page(response, status, "Sign in to Claude Code", (problem == null ? "" : "<p class=\"problem\">" + html(problem) + "</p>")
-                + "<p>Signed in as <strong>" + html(request.getUserPrincipal().getName()) + "</strong>. Check that the code "
+                + "<p>Signed in as <strong>" + html(person.name()) + "</strong>. Check that the code "
                 + "below is the one Claude Code shows, then approve.</p>"
                 + "<form method=\"post\" action=\"device\">"
                 + "<input type=\"hidden\" name=\"csrf\" value=\"" + csrf + "\">"
@@ -131,7 +201,7 @@ public class ApprovalServlet extends GatewayServlet {
     }
 
     /** The page's security headers: the strictest that a form posting to itself allows. */
-    private static void headers(HttpServletResponse response) {
+    static void headers(HttpServletResponse response) {
         response.setHeader("Content-Security-Policy", "default-src 'self'; form-action 'self'; frame-ancestors 'none'; "
                 + "base-uri 'none'; object-src 'none'");
         response.setHeader("X-Frame-Options", "DENY");
@@ -140,7 +210,7 @@ public class ApprovalServlet extends GatewayServlet {
         response.setHeader("Cache-Control", "no-store");
     }
 
-    private static void page(HttpServletResponse response, int status, String title, String body) throws IOException {
+    static void page(HttpServletResponse response, int status, String title, String body) throws IOException {
         byte[] bytes = ("<!DOCTYPE html><html lang=\"en\"><head><meta charset=\"utf-8\">"
                 + "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">"
                 + "<title>" + html(title) + "</title><link rel=\"stylesheet\" href=\"device/device.css\"></head>"

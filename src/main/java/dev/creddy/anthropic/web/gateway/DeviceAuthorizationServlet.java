@@ -1,6 +1,7 @@
 package dev.creddy.anthropic.web.gateway;
 
 import dev.creddy.anthropic.signin.DeviceSignIn;
+import dev.creddy.anthropic.token.TokenStoreUnavailableException;
 import jakarta.json.Json;
 import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
@@ -26,7 +27,14 @@ public class DeviceAuthorizationServlet extends GatewayServlet {
             OAuthResponses.error(response, 429, "slow_down", "too many sign-in attempts from this address; wait a minute");
             return;
         }
-        Optional<DeviceSignIn.Started> started = signIn.start();
+        Optional<DeviceSignIn.Started> started;
+        try {
+            started = signIn.start();
+        } catch (TokenStoreUnavailableException e) {
+            response.setHeader("Retry-After", "1");
+            OAuthResponses.error(response, 503, "temporarily_unavailable", "token store unavailable");
+            return;
+        }
         if (started.isEmpty()) {
             response.setHeader("Retry-After", "60");
             OAuthResponses.error(response, 503, "temporarily_unavailable", "too many sign-ins are in progress; try again shortly");

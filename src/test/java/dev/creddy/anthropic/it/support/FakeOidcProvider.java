@@ -43,6 +43,13 @@ import java.util.function.UnaryOperator;
  * {@code task_id}, {@code parent_agent_id}. Keys are generated here; {@link #rotate()} publishes a new
  * key id and signs with it from then on. Every token it mints is handed to the leak audit.
  *
+ * <p>It also signs people in for the approval page, as an organisation's provider would: an
+ * authorization endpoint {@code GET /authorize} (OpenID Connect Core §3.1.2) that signs in the person
+ * {@link #signInAs} named at once (no login form) and sends the browser back with a single-use code, and
+ * the {@code authorization_code} grant at {@code /oauth/token} that checks the client's secret (Basic or
+ * form), the redirect URI and the PKCE verifier ({@code S256} only) and answers with an ID token carrying
+ * the request's {@code nonce} (or, for a test, {@link #forgeNonce another one}).
+ *
  * <p>Thread-safe; {@link #close()} stops the server.
  */
 public final class FakeOidcProvider implements AutoCloseable {
@@ -54,6 +61,16 @@ public final class FakeOidcProvider implements AutoCloseable {
     public record Agent(String clientId, String clientSecret, Map<String, Object> claims) {
     }
 
+    /** What one authorization code stands for until it is exchanged once. */
+    private record PendingCode(String clientId, String redirectUri, String challenge, String nonce, Map<String, Object> person) {
+    }
+
+    private final Map<String, String> clients = new ConcurrentHashMap<>();
+    private final Map<String, PendingCode> codes = new ConcurrentHashMap<>();
+    private final java.util.concurrent.atomic.AtomicReference<Map<String, Object>> person =
+            new java.util.concurrent.atomic.AtomicReference<>(Map.of());
+    private final java.util.concurrent.atomic.AtomicReference<String> forgedNonce = new java.util.concurrent.atomic.AtomicReference<>();
+    private final AtomicInteger codeExchanges = new AtomicInteger();
     private final HttpServer server;
     private final ExecutorService executor = Executors.newCachedThreadPool(runnable -> {
         Thread thread = new Thread(runnable, "fake-oidc");
@@ -75,6 +92,7 @@ public final class FakeOidcProvider implements AutoCloseable {
         server.createContext("/.well-known/openid-configuration", this::discovery);
         server.createContext(jwksPath, this::jwks);
         server.createContext("/oauth/token", this::token);
+        server.createContext("/authorize", this::authorize);
         server.start();
     }
 
@@ -197,11 +215,100 @@ public final class FakeOidcProvider implements AutoCloseable {
         }
     }
 
+    /** Registers a client of the authorization code flow and returns its secret. */
+    public String registerClient(String clientId) {
+        String secret = "client-secret-" + UUID.randomUUID();
+        clients.put(clientId, secret);
+        SuiteRecorder.token(secret);
+        return secret;
+    }
+
+    /** The person the authorization endpoint signs in from now on: {@code sub} and any other claims (name, groups). */
+    public void signInAs(Map<String, Object> claims) {
+        person.set(Map.copyOf(claims));
+    }
+
+    /** Puts {@code nonce} (null: the request's own again) into the ID tokens the code exchange mints. */
+    public void forgeNonce(String nonce) {
+        forgedNonce.set(nonce);
+    }
+
+    /** How many authorization codes were presented at the token endpoint, good or not. */
+    public int codeExchanges() {
+        return codeExchanges.get();
+    }
+
     private void discovery(HttpExchange exchange) throws IOException {
         String issuer = issuer();
         respond(exchange, 200, "{\"issuer\":\"" + issuer + "\",\"jwks_uri\":\"" + issuer + jwksPath + "\","
-                + "\"token_endpoint\":\"" + issuer + "/oauth/token\",\"grant_types_supported\":[\"client_credentials\"],"
+                + "\"token_endpoint\":\"" + issuer + "/oauth/token\","
+                + "\"authorization_endpoint\":\"" + issuer + "/authorize\","
+                + "\"grant_types_supported\":[\"client_credentials\",\"authorization_code\"],"
+                + "\"response_types_supported\":[\"code\"],\"code_challenge_methods_supported\":[\"S256\"],"
+                + "\"token_endpoint_auth_methods_supported\":[\"client_secret_basic\",\"client_secret_post\"],"
                 + "\"id_token_signing_alg_values_supported\":[\"RS256\"]}");
+    }
+
+    /** OpenID Connect Core §3.1.2: checks the request, signs {@link #signInAs the person} in, redirects back with a code. */
+    private void authorize(HttpExchange exchange) throws IOException {
+        Map<String, String> query = form(exchange.getRequestURI().getRawQuery() == null ? "" : exchange.getRequestURI().getRawQuery());
+        String clientId = query.getOrDefault("client_id", "");
+        String redirect = query.get("redirect_uri");
+        if (!clients.containsKey(clientId) || redirect == null || !"code".equals(query.get("response_type"))
+                || !"S256".equals(query.get("code_challenge_method")) || query.get("code_challenge") == null
+                || !query.getOrDefault("scope", "").contains("openid") || query.get("state") == null || query.get("nonce") == null) {
+            respond(exchange, 400, "{\"error\":\"invalid_request\"}");
+            return;
+        }
+        String code = "code-" + UUID.randomUUID();
+        SuiteRecorder.token(code);
+        codes.put(code, new PendingCode(clientId, redirect, query.get("code_challenge"), query.get("nonce"), person.get()));
+        exchange.getResponseHeaders().set("Location", redirect + "?code=" + code + "&state="
+                + java.net.URLEncoder.encode(query.get("state"), StandardCharsets.UTF_8));
+        exchange.sendResponseHeaders(302, -1);
+        exchange.close();
+    }
+
+    /** OpenID Connect Core §3.1.3: the code once, for its client, redirect URI and PKCE verifier; an ID token back. */
+    private void exchangeCode(HttpExchange exchange, Map<String, String> form) throws IOException {
+        codeExchanges.incrementAndGet();
+        String clientId = form.get("client_id");
+        String secret = form.get("client_secret");
+        String authorization = exchange.getRequestHeaders().getFirst("Authorization");
+        if (authorization != null && authorization.startsWith("Basic ")) {
+            String[] parts = new String(java.util.Base64.getDecoder().decode(authorization.substring(6)), StandardCharsets.UTF_8)
+                    .split(":", 2);
+            clientId = URLDecoder.decode(parts[0], StandardCharsets.UTF_8);
+            secret = parts.length == 2 ? URLDecoder.decode(parts[1], StandardCharsets.UTF_8) : null;
+        }
+        if (clientId == null || secret == null || !secret.equals(clients.get(clientId))) {
+            respond(exchange, 401, "{\"error\":\"invalid_client\"}");
+            return;
+        }
+        PendingCode pending = codes.remove(form.getOrDefault("code", ""));
+        String verifier = form.getOrDefault("code_verifier", "");
+        String challenge;
+        try {
+            challenge = java.util.Base64.getUrlEncoder().withoutPadding().encodeToString(
+                    java.security.MessageDigest.getInstance("SHA-256").digest(verifier.getBytes(StandardCharsets.US_ASCII)));
+        } catch (java.security.NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
+        if (pending == null || !pending.clientId().equals(clientId) || !pending.redirectUri().equals(form.get("redirect_uri"))
+                || !pending.challenge().equals(challenge)) {
+            respond(exchange, 400, "{\"error\":\"invalid_grant\"}");
+            return;
+        }
+        Instant now = Instant.now();
+        String nonce = forgedNonce.get() == null ? pending.nonce() : forgedNonce.get();
+        JWTClaimsSet.Builder claims = new JWTClaimsSet.Builder().issuer(issuer()).audience(clientId)
+                .issueTime(Date.from(now)).expirationTime(Date.from(now.plus(Duration.ofMinutes(5)))).claim("nonce", nonce);
+        pending.person().forEach(claims::claim);
+        String idToken = sign(signingKey, claims.build());
+        String accessToken = "provider-access-" + UUID.randomUUID();
+        SuiteRecorder.token(accessToken);
+        respond(exchange, 200, "{\"access_token\":\"" + accessToken + "\",\"token_type\":\"Bearer\",\"expires_in\":300,"
+                + "\"id_token\":\"" + idToken + "\"}");
     }
 
     private void jwks(HttpExchange exchange) throws IOException {
@@ -218,6 +325,10 @@ public final class FakeOidcProvider implements AutoCloseable {
             return;
         }
         Map<String, String> form = form(new String(exchange.getRequestBody().readAllBytes(), StandardCharsets.UTF_8));
+        if ("authorization_code".equals(form.get("grant_type"))) {
+            exchangeCode(exchange, form);
+            return;
+        }
         Agent agent = agents.get(form.getOrDefault("client_id", ""));
         if (!"client_credentials".equals(form.get("grant_type"))) {
             respond(exchange, 400, "{\"error\":\"unsupported_grant_type\"}");
