@@ -162,6 +162,10 @@ public final class SecurityBench {
         long idle = JvmProbe.liveHeapKb(proxyPid);
         List<Socket> sockets = holdStreams(token, query, count, reads, 5);
         long held = JvmProbe.liveHeapKb(proxyPid);
+        // What holds the heap while the streams are open, for reading the figure (top classes by bytes).
+        Files.writeString(out.resolve("histogram-" + (reads ? "reading" : "stalled") + "-" + query.replaceAll("[^a-z0-9]+", "_")
+                + ".txt"), Processes.run(List.of("jcmd", Long.toString(proxyPid), "GC.class_histogram"), 60).lines().limit(40)
+                .reduce("", (all, line) -> all + line + "\n"));
         sockets.forEach(SecurityBench::closeQuietly);
         Thread.sleep(3000);
         long after = JvmProbe.liveHeapKb(proxyPid);
