@@ -7,6 +7,7 @@
 #   bench/run.sh --quick    a short smoke run (about 3 minutes; numbers are rough)
 #   bench/run.sh --jfr      also records a JFR profile of each proxy (bench/out/<time>/proxy*.jfr)
 #   bench/run.sh --parts overhead,streaming,bodies,concurrency,micro   a subset
+#   bench/run.sh --parts stalled,gate   issue 15's measurements, by bench/security.sh (not mixed with the others)
 #
 # Nothing is pinned by default: a JVM pinned to one core picks the Serial collector and one HttpClient
 # I/O thread, which is not how the proxy runs on a 2-vCPU node. BENCH_SUT_CPUS=1 BENCH_LOAD_CPUS=0
@@ -18,6 +19,9 @@
 # --jfr's "profile").
 set -euo pipefail
 cd "$(dirname "$0")/.."
+
+# Issue 15's parts (stalled: memory per stalled stream; gate: the model gate's cost) are bench/security.sh's.
+case " $* " in *" --parts "*stalled*|*" --parts "*gate*) exec bench/security.sh "$@" ;; esac
 
 need_apt=()
 command -v java >/dev/null 2>&1 || need_apt+=(openjdk-17-jdk-headless)

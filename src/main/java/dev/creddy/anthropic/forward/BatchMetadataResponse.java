@@ -3,7 +3,9 @@ package dev.creddy.anthropic.forward;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.nio.ByteBuffer;
+import dev.creddy.anthropic.api.ApiError;
 import java.util.List;
+import java.util.concurrent.CompletionException;
 import java.util.Locale;
 import org.apache.hc.core5.concurrent.FutureCallback;
 import org.apache.hc.core5.http.ContentType;
@@ -17,12 +19,18 @@ import org.apache.hc.core5.http.nio.CapacityChannel;
 import org.apache.hc.core5.http.protocol.HttpContext;
 
 /**
- * The upstream's answer to a batch metadata call: held whole (it is small JSON), its
- * {@code results_url}s re-pointed by a {@link BatchUrlRewriter}, then handed to the
- * {@link UpstreamResponseConsumer} as if the upstream had sent it that way, with a corrected length. Anything
- * else (an error status, a body that is not JSON, a compressed one, one over
- * {@link BatchUrlRewriter#MAX_BODY}) goes to the pump unchanged as it arrives, so the pump's streaming
- * path is the same for every exchange.
+ * The upstream's answer to a call whose small JSON answer the proxy changes: held whole, handed to
+ * its {@link HeldAnswer} (batch metadata gets its {@code results_url}s re-pointed by a
+ * {@link BatchUrlRewriter}; creating, deleting and listing files and batches go through an
+ * {@link OwnedObjectAnswer}), then handed to the {@link UpstreamResponseConsumer} as if the upstream had
+ * sent it that way, with a corrected length. Anything else (an error status, a body that is not JSON,
+ * a compressed one, one over {@link BatchUrlRewriter#MAX_BODY}) goes to the pump unchanged as it
+ * arrives, so the pump's streaming path is the same for every exchange, unless the held answer may not
+ * pass unheld ({@link HeldAnswer#mayPassUnheld()}: a listing that must be filtered), in which case a
+ * 2xx it cannot hold fails the exchange with 502.
+ *
+ * <p>The held answer may complete later, on a store's thread (Redis): the body reaches the pump from
+ * there, which is safe because HttpClient calls this consumer no more once the stream has ended.
  *
  * <p>While holding, the head has not reached the client, so the exchange's header deadline still
  * runs; a body too large to hold is handed over with what was held so far, and the pump's credit for
@@ -48,7 +56,7 @@ final class BatchMetadataResponse implements AsyncResponseConsumer<Void> {
 
     private final Exchange exchange;
     private final UpstreamResponseConsumer pump;
-    private final BatchUrlRewriter rewriter;
+    private final HeldAnswer rewriter;
     private final Object lock = new Object();
     private final DebtCapacity pumpCapacity = new DebtCapacity();
 
@@ -62,7 +70,7 @@ final class BatchMetadataResponse implements AsyncResponseConsumer<Void> {
     /** Bytes held before the capacity channel arrived, to be credited when it does. */
     private int uncredited;
 
-    BatchMetadataResponse(Exchange exchange, UpstreamResponseConsumer pump, BatchUrlRewriter rewriter) {
+    BatchMetadataResponse(Exchange exchange, UpstreamResponseConsumer pump, HeldAnswer rewriter) {
         this.exchange = exchange;
         this.pump = pump;
         this.rewriter = rewriter;
@@ -72,6 +80,9 @@ final class BatchMetadataResponse implements AsyncResponseConsumer<Void> {
     public void consumeResponse(HttpResponse response, EntityDetails entityDetails, HttpContext httpContext,
             FutureCallback<Void> callback) throws HttpException, IOException {
         if (!worthRewriting(response, entityDetails)) {
+            if (!rewriter.mayPassUnheld() && response.getCode() >= 200 && response.getCode() < 300) {
+                refuseUnheld();
+            }
             CapacityChannel channel;
             synchronized (lock) {
                 mode = Mode.PASSING;
@@ -141,6 +152,7 @@ final class BatchMetadataResponse implements AsyncResponseConsumer<Void> {
         boolean holding;
         CapacityChannel toCredit = null;
         byte[] handOver = null;
+        boolean mayNotPass = false;
         synchronized (lock) {
             holding = mode == Mode.HOLDING;
             if (holding && held.size() + (long) length <= BatchUrlRewriter.MAX_BODY) {
@@ -152,6 +164,10 @@ final class BatchMetadataResponse implements AsyncResponseConsumer<Void> {
                 if (toCredit == null) {
                     uncredited += length;
                 }
+            } else if (holding && !rewriter.mayPassUnheld()) {
+                mode = Mode.PASSING;
+                held = null;
+                mayNotPass = true;
             } else if (holding) {
                 // Too large to rewrite: what was held goes to the pump first, then this chunk.
                 mode = Mode.PASSING;
@@ -160,6 +176,9 @@ final class BatchMetadataResponse implements AsyncResponseConsumer<Void> {
                 pumpCapacity.debit(handOver.length - uncredited);
                 uncredited = 0;
             }
+        }
+        if (mayNotPass) {
+            refuseUnheld();
         }
         if (holding && handOver == null) {
             if (toCredit != null) {
@@ -203,7 +222,23 @@ final class BatchMetadataResponse implements AsyncResponseConsumer<Void> {
             pump.streamEnd(trailers);
             return;
         }
-        byte[] rewritten = rewriter.rewrite(body);
+        rewriter.answer(body).whenComplete((rewritten, failure) -> {
+            if (failure != null) {
+                Throwable cause = failure instanceof CompletionException && failure.getCause() != null ? failure.getCause() : failure;
+                exchange.fail(cause instanceof RequestRefusedException ? Outcome.UPSTREAM_FAILED : Outcome.PROXY_FAILED, cause);
+                return;
+            }
+            try {
+                passOnRewritten(rewritten, trailers);
+            } catch (CancelledExchangeException e) {
+                // The exchange ended while the answer was being made (its header deadline, the client): nothing to send.
+            } catch (IOException | HttpException | RuntimeException e) {
+                exchange.fail(Outcome.PROXY_FAILED, e);
+            }
+        });
+    }
+
+    private void passOnRewritten(byte[] rewritten, List<? extends Header> trailers) throws HttpException, IOException {
         Header type = head.getFirstHeader("content-type");
         // The new length reaches the client through the pump; the upstream's Content-Length is never copied.
         EntityDetails rewrittenEntity = new BasicEntityDetails(rewritten.length,
@@ -213,6 +248,18 @@ final class BatchMetadataResponse implements AsyncResponseConsumer<Void> {
         pump.updateCapacity(increment -> { });
         pump.consume(ByteBuffer.wrap(rewritten));
         pump.streamEnd(trailers);
+    }
+
+    /**
+     * Fails the exchange with 502 for a 2xx answer that must be held to be shown (a listing to filter)
+     * but cannot be, and ends the upstream exchange: fail closed rather than show what may not be seen.
+     */
+    private void refuseUnheld() throws CancelledExchangeException {
+        exchange.fail(Outcome.UPSTREAM_FAILED, new RequestRefusedException(ApiError.of(502,
+                "the Anthropic API's answer could not be read (compressed, not JSON, or over "
+                        + BatchUrlRewriter.MAX_BODY / (1024 * 1024) + " MB), so the proxy cannot filter it "
+                        + "to this agent's own objects")));
+        throw new CancelledExchangeException();
     }
 
     @Override

@@ -14,6 +14,8 @@ import java.net.URI;
 import java.net.URISyntaxException;
 import java.util.Locale;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
 
 /**
  * Points the {@code results_url} of Message Batches at the proxy. Anthropic answers batch calls with
@@ -26,7 +28,7 @@ import java.util.Map;
  * cancel), and only URLs under the configured upstream; everything else in the body, and any body
  * that is not JSON, stays as it was. Immutable and thread-safe.
  */
-final class BatchUrlRewriter {
+final class BatchUrlRewriter implements HeldAnswer {
 
     /** The largest metadata body rewritten; a larger one (never seen: a page of 1000 batches is ~0.5 MB) passes unchanged. */
     static final int MAX_BODY = 16 * 1024 * 1024;
@@ -59,6 +61,17 @@ final class BatchUrlRewriter {
      */
     static boolean isBatchMetadata(String method, String path) {
         return Endpoint.of(path).isBatchMetadata(method);
+    }
+
+    @Override
+    public CompletionStage<byte[]> answer(byte[] body) {
+        return CompletableFuture.completedFuture(rewrite(body));
+    }
+
+    /** An answer it cannot rewrite has no URL to re-point that the client could use, and hides nothing. */
+    @Override
+    public boolean mayPassUnheld() {
+        return true;
     }
 
     /** The body with every {@code results_url} under the upstream re-pointed at the proxy, or {@code body} itself when none was (or it is not JSON). */

@@ -55,7 +55,7 @@ final class Exchange implements ClientRequestReader.Events, ClientResponseWriter
     private final HttpServletRequest clientRequest;
     private final HttpServletResponse clientResponse;
     private final HttpRequest upstreamRequest;
-    private final BatchUrlRewriter batchUrls;
+    private final HeldAnswer batchUrls;
     private final TokenConnections.Permit permit;
     private final long startNanos = System.nanoTime();
     private final ExchangeObserver.Observation observed;
@@ -71,11 +71,12 @@ final class Exchange implements ClientRequestReader.Events, ClientResponseWriter
     private volatile String upstreamRequestId;
 
     /**
-     * @param batchUrls for a batch metadata call, what re-points its {@code results_url}s; otherwise null
+     * @param batchUrls for a call whose answer the proxy holds to change (batch {@code results_url}s, owners of
+     *     files and batches), what changes it; otherwise null
      * @param permit the exchange's place in its token's count of upstream connections; released at the end
      */
     Exchange(String id, ForwardedRequest request, ExchangeContext context, HttpServletRequest clientRequest,
-            HttpServletResponse clientResponse, HttpRequest upstreamRequest, BatchUrlRewriter batchUrls,
+            HttpServletResponse clientResponse, HttpRequest upstreamRequest, HeldAnswer batchUrls,
             TokenConnections.Permit permit) {
         this.id = id;
         this.request = request;

@@ -6,6 +6,8 @@ import dev.creddy.anthropic.config.Settings;
 import dev.creddy.anthropic.observe.AuditLog;
 import dev.creddy.anthropic.observe.AuditObserver;
 import dev.creddy.anthropic.observe.UsageRecorder;
+import dev.creddy.anthropic.ownership.ConfiguredObjectOwners;
+import dev.creddy.anthropic.ownership.ObjectOwners;
 import dev.creddy.anthropic.token.TokenRecord;
 import dev.creddy.anthropic.usage.ResponseMeters;
 import dev.creddy.anthropic.usage.UsageLedger;
@@ -56,6 +58,7 @@ public class Forwarder {
     private HttpHost upstreamHost;
     private ExchangeContext context;
     private ThreadPoolExecutor ends;
+    private ObjectOwners owners;
 
     /** For CDI's proxy. */
     protected Forwarder() {
@@ -63,8 +66,9 @@ public class Forwarder {
 
     @Inject
     public Forwarder(Settings settings, UpstreamClient upstream, JsonCodec json, AuditLog audit, ExchangeObserver metrics,
-            UsageLedger ledger) {
+            UsageLedger ledger, ConfiguredObjectOwners owners) {
         this.settings = settings;
+        this.owners = ContextualInstances.unwrap(owners);
         this.target = new UpstreamTarget(settings.upstreamUrl());
         this.upstreamHost = HttpHost.create(target.base());
         this.bodyLimits = new BodyLimits(settings);
@@ -112,11 +116,14 @@ public class Forwarder {
                     ErrorExit.BUSY_RETRY));
         }
         try {
-            boolean batchMetadata = request.isBatchMetadata();
+            BatchUrlRewriter batchUrls = request.isBatchMetadata()
+                    ? new BatchUrlRewriter(target.base(), publicUrl.of(clientRequest), jsonProvider) : null;
+            // Answers the proxy holds to change: batch URLs, and the owners of files and batches (issue 15, S8).
+            HeldAnswer held = OwnedObjectAnswer.forRequest(request, batchUrls, owners, jsonProvider);
             BasicHttpRequest upstreamRequest = new BasicHttpRequest(request.method(), upstreamHost, request.target());
-            HeaderPolicy.Encodings encodings = batchMetadata
+            HeaderPolicy.Encodings encodings = held != null
                     // The proxy never decompresses what it forwards; asking for an uncompressed answer is how it
-                    // can read the results_url of these few small bodies.
+                    // can read the results_url and the object ids of these few small bodies.
                     ? HeaderPolicy.Encodings.IDENTITY
                     : settings.usageMetering() && ResponseMeters.meters(request.method(), request.path())
                     // The meter reads usage from a decompressed copy; it can only do so for codings it knows.
@@ -125,9 +132,7 @@ public class Forwarder {
                     settings.anthropicApiKey().orElseThrow(), encodings)) {
                 upstreamRequest.addHeader(header);
             }
-            BatchUrlRewriter batchUrls = batchMetadata
-                    ? new BatchUrlRewriter(target.base(), publicUrl.of(clientRequest), jsonProvider) : null;
-            new Exchange(newExchangeId(), request, context, clientRequest, clientResponse, upstreamRequest, batchUrls,
+            new Exchange(newExchangeId(), request, context, clientRequest, clientResponse, upstreamRequest, held,
                     permit).start();
         } catch (IOException | RuntimeException e) {
             permit.release();

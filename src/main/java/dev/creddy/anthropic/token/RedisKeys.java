@@ -74,4 +74,12 @@ public final class RedisKeys {
     public String usageHourIndex(String hour) {
         return prefix + "{usage-hour:" + hour + "}:tokens";
     }
+
+    /**
+     * Who created one file or Message Batch through the proxy ({@code kind} is {@code file} or
+     * {@code batch}), tagged with the object's id.
+     */
+    public String objectOwner(String kind, String id) {
+        return prefix + "owner:" + kind + ":{" + id + "}";
+    }
 }

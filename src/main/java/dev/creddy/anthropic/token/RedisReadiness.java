@@ -46,7 +46,7 @@ final class RedisReadiness {
               {'zadd', ARGV[8], '0', 'm'}, {'zrem', ARGV[8], 'm'}, {'zrangebyscore', ARGV[8], '0', '1'},
               {'get', ARGV[9]}, {'set', ARGV[9], 'v'}, {'del', ARGV[9]}, {'exists', ARGV[9]}, {'zcard', ARGV[9]},
               {'hget', ARGV[9], 'f'}, {'hset', ARGV[9], 'f', 'v'}, {'sadd', ARGV[9], 'm'}, {'srem', ARGV[9], 'm'},
-              {'smembers', ARGV[9]}, {'pttl', ARGV[9]}, {'pexpire', ARGV[9], '1'},
+              {'smembers', ARGV[9]}, {'pttl', ARGV[9]}, {'pexpire', ARGV[9], '1'}, {'mget', ARGV[9]},
               {'set', KEYS[1], '1'})
             redis.call('SET', KEYS[1], '1', 'PX', '10000')
             return 'ok'

@@ -10,6 +10,7 @@ import dev.creddy.anthropic.forward.Forwarder;
 import dev.creddy.anthropic.forward.QueryCredentials;
 import dev.creddy.anthropic.observe.AuditEntry;
 import dev.creddy.anthropic.observe.AuditLog;
+import dev.creddy.anthropic.ownership.ConfiguredObjectOwners;
 import dev.creddy.anthropic.token.TokenLimits;
 import dev.creddy.anthropic.token.TokenRecord;
 import dev.creddy.anthropic.token.TokenStoreUnavailableException;
@@ -48,6 +49,8 @@ public class ForwardingServlet extends HttpServlet {
     transient AuditLog audit;
     @Inject
     transient UsageLedger ledger;
+    @Inject
+    transient ConfiguredObjectOwners owners;
 
     @Override
     protected void service(HttpServletRequest clientRequest, HttpServletResponse clientResponse) throws IOException {
@@ -88,6 +91,11 @@ public class ForwardingServlet extends HttpServlet {
         Optional<ApiError> closed = EndpointRefusal.of(caller, method, path);
         if (closed.isPresent()) {
             refuse(clientRequest, clientResponse, caller, closed.get(), "endpoint_refused");
+            return;
+        }
+        Optional<ObjectAccess.Refusal> notTheirs = ObjectAccess.check(owners, caller, path);
+        if (notTheirs.isPresent()) {
+            refuse(clientRequest, clientResponse, caller, notTheirs.get().error(), notTheirs.get().reason());
             return;
         }
         TokenLimits limits = caller.limits();

@@ -58,10 +58,12 @@ final class AuditVocabulary {
         REASONS.put("not_forwardable", "a valid token on a path the proxy does not forward (404)");
         REASONS.put("endpoint_refused", "an endpoint outside the token's `endpoints`, or a batch created by a token that counts tokens (403)");
         REASONS.put("query_credentials", "a credential in the query string, which would be forwarded upstream (400)");
-        REASONS.put("unknown_endpoint", "a token with model or counted limits on a path that is not exactly a known endpoint (404)");
+        REASONS.put("unknown_endpoint", "a token with model or counted limits on a path that is not exactly a known endpoint, or any token on such a Files or Batches path (404)");
         REASONS.put("connections_per_token", "the token already holds `upstream-connections-per-token` upstream connections (429)");
         REASONS.put("rate_limited", "the token's `rpm`, `tpm` or `max_tokens_total` is reached (429)");
         REASONS.put("token_store_unavailable", "Redis could not be asked, so the token was neither accepted nor refused (503)");
+        REASONS.put("object_of_another_agent", "a file or batch another agent created through the proxy, answered as if it did not exist (404)");
+        REASONS.put("object_unknown", "a file or batch id the proxy has no owner for: not created through it, or never (404)");
     }
 
     private AuditVocabulary() {

@@ -16,6 +16,7 @@ import dev.creddy.anthropic.it.support.FakeAnthropic;
 import dev.creddy.anthropic.it.support.FakeAnthropic.Received;
 import dev.creddy.anthropic.it.support.FakeBatchApi;
 import dev.creddy.anthropic.it.support.ProxyHttp;
+import dev.creddy.anthropic.it.support.ProxyObjects;
 import dev.creddy.anthropic.it.support.ProxyWar;
 import dev.creddy.anthropic.it.support.Wire;
 import jakarta.json.Json;
@@ -76,6 +77,10 @@ class BatchesIT {
         UPSTREAM.respondWith(FakeBatchApi::respond);
         http = new ProxyHttp(base);
         token = http.issueTokenForEveryEndpoint("batches-it", "10m");
+        // The proxy reaches only batches its token's agent created through it (issue 15, S8).
+        ProxyObjects.createBatches(UPSTREAM, http, token, "msgbatch_01a", "msgbatch_01b", "msgbatch_01c", "msgbatch_01raw",
+                "b1", "b2", "msgbatch_01gz", "msgbatch_nope", "msgbatch_big");
+        UPSTREAM.respondWith(FakeBatchApi::respond);
         client = AnthropicOkHttpClient.builder().baseUrl(http.base()).apiKey(token).maxRetries(0)
                 .timeout(Duration.ofSeconds(30)).build();
     }
@@ -205,17 +210,14 @@ class BatchesIT {
         assertArrayEquals(compressed.toByteArray(), response.body());
     }
 
-    /** Errors and bodies over the 16 MB cap pass unchanged, streamed: declared or chunked. */
+    /**
+     * Errors and bodies over the 16 MB cap pass unchanged, streamed: declared or chunked. A retrieve's
+     * (a listing's must be filtered, so one too large to read is refused: see the next test).
+     */
     @ParameterizedTest(name = "length declared: {0}")
     @ValueSource(booleans = {true, false})
     void aListTooLargeToRewritePassesUnchanged(boolean declared) throws Exception {
-        StringBuilder page = new StringBuilder("{\"data\":[");
-        int count = 0;
-        while (page.length() < 17 * 1024 * 1024) {
-            page.append(count == 0 ? "" : ",").append(FakeBatchApi.batch("msgbatch_" + count++, "ended"));
-        }
-        page.append("],\"has_more\":true,\"first_id\":\"msgbatch_0\",\"last_id\":\"msgbatch_").append(count - 1).append("\"}");
-        byte[] body = page.toString().getBytes(StandardCharsets.UTF_8);
+        byte[] body = tooLargeToHold();
         UPSTREAM.respondWith((request, exchange) -> {
             exchange.getResponseHeaders().set("content-type", "application/json");
             exchange.sendResponseHeaders(200, declared ? body.length : 0);
@@ -225,11 +227,42 @@ class BatchesIT {
                 }
             }
         });
-        HttpResponse<byte[]> response = http.send(http.request("/v1/messages/batches?limit=1000").header("x-api-key", token)
+        HttpResponse<byte[]> response = http.send(http.request("/v1/messages/batches/msgbatch_big").header("x-api-key", token)
                 .GET().build(), HttpResponse.BodyHandlers.ofByteArray());
         assertEquals(200, response.statusCode());
         assertArrayEquals(body, response.body());
         assertFalse(new String(response.body(), 0, 4096, StandardCharsets.UTF_8).contains(http.base()));
+    }
+
+    /** A listing too large to read cannot be filtered to the agent's own batches: 502, never shown as it came. */
+    @ParameterizedTest(name = "length declared: {0}")
+    @ValueSource(booleans = {true, false})
+    void aListingTooLargeToFilterIsRefused(boolean declared) throws Exception {
+        byte[] body = tooLargeToHold();
+        UPSTREAM.respondWith((request, exchange) -> {
+            exchange.getResponseHeaders().set("content-type", "application/json");
+            exchange.sendResponseHeaders(200, declared ? body.length : 0);
+            try (OutputStream out = exchange.getResponseBody()) {
+                for (int offset = 0; offset < body.length; offset += 64 * 1024) {
+                    out.write(body, offset, Math.min(64 * 1024, body.length - offset));
+                }
+            }
+        });
+        HttpResponse<String> response = http.send(http.request("/v1/messages/batches?limit=1000").header("x-api-key", token)
+                .GET().build());
+        assertEquals(502, response.statusCode(), response.body());
+        assertTrue(response.body().contains("\"api_error\"") && !response.body().contains("msgbatch_0"), response.body());
+    }
+
+    /** A list page over the 16 MB the proxy holds. */
+    private static byte[] tooLargeToHold() {
+        StringBuilder page = new StringBuilder("{\"data\":[");
+        int count = 0;
+        while (page.length() < 17 * 1024 * 1024) {
+            page.append(count == 0 ? "" : ",").append(FakeBatchApi.batch("msgbatch_" + count++, "ended"));
+        }
+        page.append("],\"has_more\":true,\"first_id\":\"msgbatch_0\",\"last_id\":\"msgbatch_").append(count - 1).append("\"}");
+        return page.toString().getBytes(StandardCharsets.UTF_8);
     }
 
     @Test

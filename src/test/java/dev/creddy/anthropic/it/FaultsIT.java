@@ -12,6 +12,7 @@ import com.anthropic.models.messages.MessageCreateParams;
 import com.anthropic.models.messages.RawMessageStreamEvent;
 import dev.creddy.anthropic.it.support.FakeAnthropic;
 import dev.creddy.anthropic.it.support.ProxyHttp;
+import dev.creddy.anthropic.it.support.ProxyObjects;
 import dev.creddy.anthropic.it.support.ProxyWar;
 import dev.creddy.anthropic.it.support.Wire;
 import java.io.ByteArrayOutputStream;
@@ -223,6 +224,8 @@ class FaultsIT {
     void aSlowReaderHoldsBackTheUpstreamNotTheHeap() throws Exception {
         int total = 64 * 1024 * 1024;
         AtomicLong written = new AtomicLong();
+        // The proxy reaches only files its token's agent created through it (issue 15, S8).
+        ProxyObjects.createFiles(UPSTREAM, http, token, "big");
         UPSTREAM.respondWith((request, exchange) -> {
             exchange.getResponseHeaders().set("content-type", "application/octet-stream");
             exchange.sendResponseHeaders(200, total);

@@ -12,6 +12,7 @@ import com.anthropic.models.beta.files.FileUploadParams;
 import dev.creddy.anthropic.it.support.FakeAnthropic;
 import dev.creddy.anthropic.it.support.FakeAnthropic.Received;
 import dev.creddy.anthropic.it.support.ProxyHttp;
+import dev.creddy.anthropic.it.support.ProxyObjects;
 import dev.creddy.anthropic.it.support.ProxyWar;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
@@ -123,6 +124,8 @@ class FilesIT {
     @Test
     void aLargeDownloadStreamsThroughByteIdentical() throws Exception {
         GeneratedBytes file = new GeneratedBytes(23, FILE_SIZE);
+        // The proxy reaches only files its token's agent created through it (issue 15, S8).
+        ProxyObjects.createFiles(UPSTREAM, http, token, "file_011CDown");
         UPSTREAM.respondWith((request, exchange) -> {
             exchange.getResponseHeaders().set("content-type", "application/octet-stream");
             exchange.getResponseHeaders().set("request-id", UPSTREAM.nextRequestId());

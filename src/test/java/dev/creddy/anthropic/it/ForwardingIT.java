@@ -25,6 +25,7 @@ import dev.creddy.anthropic.it.support.FakeAnthropic;
 import dev.creddy.anthropic.it.support.FakeAnthropic.Received;
 import dev.creddy.anthropic.it.support.LogCapture;
 import dev.creddy.anthropic.it.support.ProxyHttp;
+import dev.creddy.anthropic.it.support.ProxyObjects;
 import dev.creddy.anthropic.it.support.ProxyWar;
 import dev.creddy.anthropic.it.support.StreamGate;
 import dev.creddy.anthropic.it.support.Wire;
@@ -327,6 +328,8 @@ class ForwardingIT {
     void aLargeResponseArrivesByteIdentical(boolean withLength) throws Exception {
         byte[] body = new byte[24 * 1024 * 1024 + 5];
         new Random(99).nextBytes(body);
+        // The proxy reaches only files its token's agent created through it (issue 15, S8).
+        ProxyObjects.createFiles(UPSTREAM, http, token, "file_1");
         UPSTREAM.respondWith((request, exchange) -> {
             exchange.getResponseHeaders().set("content-type", "application/octet-stream");
             exchange.getResponseHeaders().set("content-encoding", "gzip");

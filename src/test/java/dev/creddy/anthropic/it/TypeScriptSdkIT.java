@@ -9,6 +9,7 @@ import dev.creddy.anthropic.it.support.FakeAnthropic;
 import dev.creddy.anthropic.it.support.FakeAnthropic.Received;
 import dev.creddy.anthropic.it.support.FakeBatchApi;
 import dev.creddy.anthropic.it.support.ProxyHttp;
+import dev.creddy.anthropic.it.support.ProxyObjects;
 import dev.creddy.anthropic.it.support.ProxyWar;
 import dev.creddy.anthropic.it.support.SuiteRecorder;
 import jakarta.json.Json;
@@ -158,6 +159,8 @@ class TypeScriptSdkIT {
     /** The SDK fetches a batch's results_url as it is: only the rewrite lets it reach the results. */
     @Test
     void batchResultsComeThroughTheProxy() throws Exception {
+        // The proxy reaches only batches its token's agent created through it (issue 15, S8).
+        ProxyObjects.createBatches(UPSTREAM, http, token, "msgbatch_01ts");
         UPSTREAM.respondWith(FakeBatchApi::respond);
         JsonObject result = scenario("batch-results", token, "msgbatch_01ts");
         assertEquals(http.base() + "/v1/messages/batches/msgbatch_01ts/results", result.getString("resultsUrl"));

@@ -34,7 +34,7 @@ class RedisReadinessTest {
             "+client|setname", "+hello", "+auth", "+evalsha", "+eval", "+hset", "+hsetnx", "+hget", "+hgetall", "+hmget",
             "+hincrby", "+pexpire", "+del", "+publish", "+subscribe", "+zadd", "+zrem", "+zrangebylex", "+zrangebyscore",
             "+zmscore", "+zcount", "+set", "+zremrangebyscore", "+zrange", "+zcard", "+get", "+exists", "+sadd", "+srem",
-            "+smembers", "+pttl");
+            "+smembers", "+pttl", "+mget");
 
     @RegisterExtension
     static final RedisServer REDIS = RedisServer.start();

@@ -1,0 +1,254 @@
+package dev.creddy.anthropic.it;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.anthropic.client.AnthropicClient;
+import com.anthropic.client.okhttp.AnthropicOkHttpClient;
+import com.anthropic.core.http.HttpResponse;
+import com.anthropic.core.http.StreamResponse;
+import com.anthropic.errors.NotFoundException;
+import com.anthropic.models.beta.files.BetaFileMetadata;
+import com.anthropic.models.beta.files.FileUploadParams;
+import com.anthropic.models.messages.batches.BatchCreateParams;
+import com.anthropic.models.messages.batches.BatchListPage;
+import com.anthropic.models.messages.batches.BatchListParams;
+import com.anthropic.models.messages.batches.MessageBatch;
+import com.anthropic.models.messages.batches.MessageBatchIndividualResponse;
+import dev.creddy.anthropic.it.support.FakeAnthropic;
+import dev.creddy.anthropic.it.support.FakeWorkspace;
+import dev.creddy.anthropic.it.support.ProxyHttp;
+import jakarta.json.Json;
+import jakarta.json.JsonObject;
+import java.io.StringReader;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Set;
+import java.util.stream.Collectors;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+/**
+ * Issue 15, S8: files and Message Batches belong to the agent that created them through the proxy.
+ * Two agents, Alice (two tokens) and Bob, and one workspace in the fake upstream that, like the real
+ * API, knows nothing of agents. Bob cannot read, download, delete, cancel or fetch the results of
+ * Alice's objects (404, as for an id that does not exist, and nothing reaches the upstream), his
+ * listings hold only his own, Alice's second token reaches what her first created, and an object
+ * the proxy did not see created is nobody's. Run against one deployment with the memory store and
+ * against two instances sharing Redis (the second reads what the first recorded).
+ */
+@Timeout(120)
+abstract class ObjectOwnershipContract {
+
+    static final FakeAnthropic UPSTREAM = FakeAnthropic.shared();
+
+    /** The instance the objects are created on. */
+    abstract String creatingBase();
+
+    /** The instance the other calls go to (the same one, with the memory store). */
+    abstract String readingBase();
+
+    private FakeWorkspace workspace;
+    private String alice;
+    private String aliceAgain;
+    private String bob;
+
+    @BeforeEach
+    void agents() throws Exception {
+        UPSTREAM.reset();
+        workspace = new FakeWorkspace();
+        UPSTREAM.respondWith(workspace);
+        ProxyHttp issuing = new ProxyHttp(creatingBase());
+        String suffix = Long.toHexString(System.nanoTime());
+        alice = issuing.issueTokenForEveryEndpoint("alice-" + suffix, "10m");
+        aliceAgain = issuing.issueTokenForEveryEndpoint("alice-" + suffix, "10m");
+        bob = issuing.issueTokenForEveryEndpoint("bob-" + suffix, "10m");
+    }
+
+    private static AnthropicClient sdk(String base, String token) {
+        return AnthropicOkHttpClient.builder().baseUrl(base).apiKey(token).maxRetries(0).timeout(Duration.ofSeconds(30)).build();
+    }
+
+    private static BetaFileMetadata upload(AnthropicClient client, String content) {
+        return client.beta().files().upload(FileUploadParams.builder().file(content.getBytes(StandardCharsets.UTF_8)).build());
+    }
+
+    private static MessageBatch createBatch(AnthropicClient client) {
+        return client.messages().batches().create(BatchCreateParams.builder()
+                .addRequest(BatchCreateParams.Request.builder().customId("only")
+                        .params(BatchCreateParams.Request.Params.builder().model("claude-sonnet-4-5").maxTokens(16L)
+                                .addUserMessage("Hello").build())
+                        .build())
+                .build());
+    }
+
+    /** A refusal the proxy answers itself: NotFound in the SDK, and the upstream never asked. */
+    private static void assertNotFoundBeforeUpstream(Executable call) {
+        int before = UPSTREAM.pendingRequests();
+        NotFoundException refused = assertThrows(NotFoundException.class, call::execute);
+        assertTrue(refused.getMessage().contains("not_found_error"), refused.getMessage());
+        assertEquals(before, UPSTREAM.pendingRequests(), "the proxy answered; nothing went upstream");
+    }
+
+    @FunctionalInterface
+    interface Executable {
+        void execute() throws Throwable;
+    }
+
+    @Test
+    void anotherAgentCannotReachAFileOrItsContent() throws Exception {
+        AnthropicClient aliceSdk = sdk(creatingBase(), alice);
+        AnthropicClient bobSdk = sdk(readingBase(), bob);
+        BetaFileMetadata file = upload(aliceSdk, "alice's notes");
+        UPSTREAM.takeRequest();
+
+        assertNotFoundBeforeUpstream(() -> bobSdk.beta().files().retrieveMetadata(file.id()));
+        assertNotFoundBeforeUpstream(() -> bobSdk.beta().files().download(file.id()).close());
+        assertNotFoundBeforeUpstream(() -> bobSdk.beta().files().delete(file.id()));
+        assertTrue(workspace.hasFile(file.id()), "Bob's delete never reached the workspace");
+
+        // Every token of the same agent shares its objects, on either instance.
+        AnthropicClient aliceAgainSdk = sdk(readingBase(), aliceAgain);
+        assertEquals(file.id(), aliceAgainSdk.beta().files().retrieveMetadata(file.id()).id());
+        try (HttpResponse download = aliceAgainSdk.beta().files().download(file.id())) {
+            assertArrayEquals("alice's notes".getBytes(StandardCharsets.UTF_8), download.body().readAllBytes());
+        }
+        aliceAgainSdk.beta().files().delete(file.id());
+        assertFalse(workspace.hasFile(file.id()));
+        // The record went with the file: a new call is the proxy's own 404, not the upstream's.
+        UPSTREAM.reset();
+        UPSTREAM.respondWith(workspace);
+        assertNotFoundBeforeUpstream(() -> aliceSdk.beta().files().retrieveMetadata(file.id()));
+    }
+
+    @Test
+    void anotherAgentCannotReachABatchItsCancelOrItsResults() throws Exception {
+        AnthropicClient aliceSdk = sdk(creatingBase(), alice);
+        AnthropicClient bobSdk = sdk(readingBase(), bob);
+        MessageBatch batch = createBatch(aliceSdk);
+        UPSTREAM.takeRequest();
+
+        assertNotFoundBeforeUpstream(() -> bobSdk.messages().batches().retrieve(batch.id()));
+        assertNotFoundBeforeUpstream(() -> bobSdk.messages().batches().cancel(batch.id()));
+        assertNotFoundBeforeUpstream(() -> bobSdk.messages().batches().delete(batch.id()));
+        ProxyHttp raw = new ProxyHttp(readingBase());
+        java.net.http.HttpResponse<String> results = raw.send(raw.request("/v1/messages/batches/" + batch.id() + "/results")
+                .header("x-api-key", bob).GET().build());
+        assertEquals(404, results.statusCode(), results.body());
+        assertEquals("not_found_error", Json.createReader(new StringReader(results.body())).readObject()
+                .getJsonObject("error").getString("type"));
+        assertEquals(0, UPSTREAM.pendingRequests());
+
+        AnthropicClient aliceAgainSdk = sdk(readingBase(), aliceAgain);
+        MessageBatch cancelled = aliceAgainSdk.messages().batches().cancel(batch.id());
+        assertEquals(MessageBatch.ProcessingStatus.ENDED, cancelled.processingStatus());
+        UPSTREAM.takeRequest();
+        List<String> answers = new ArrayList<>();
+        try (StreamResponse<MessageBatchIndividualResponse> lines = aliceAgainSdk.messages().batches().resultsStreaming(batch.id())) {
+            lines.stream().forEach(line -> answers.add(line.result().asSucceeded().message().content().get(0).asText().text()));
+        }
+        assertEquals(List.of("the answer for " + batch.id()), answers);
+    }
+
+    @Test
+    void listingsHoldOnlyTheCallersOwnObjects() throws Exception {
+        AnthropicClient aliceSdk = sdk(creatingBase(), alice);
+        AnthropicClient bobSdk = sdk(creatingBase(), bob);
+        String aliceFile = upload(aliceSdk, "a").id();
+        String bobFile = upload(bobSdk, "b").id();
+        String foreign = workspace.addFile("console.txt", "made with the real key");
+        String aliceBatch = createBatch(aliceSdk).id();
+        String bobBatch = createBatch(bobSdk).id();
+
+        assertEquals(Set.of(bobFile), bobSdk.beta().files().list().data().stream().map(BetaFileMetadata::id)
+                .collect(Collectors.toSet()));
+        assertEquals(Set.of(aliceFile), sdk(readingBase(), aliceAgain).beta().files().list().data().stream()
+                .map(BetaFileMetadata::id).collect(Collectors.toSet()));
+        assertEquals(List.of(bobBatch), bobSdk.messages().batches().list().data().stream().map(MessageBatch::id).toList());
+        BatchListPage alicesBatches = sdk(readingBase(), aliceAgain).messages().batches().list();
+        assertEquals(List.of(aliceBatch), alicesBatches.data().stream().map(MessageBatch::id).toList());
+        assertEquals(aliceBatch, alicesBatches.firstId().orElseThrow());
+        assertEquals(aliceBatch, alicesBatches.lastId().orElseThrow());
+        assertFalse(foreign.isEmpty());
+    }
+
+    @Test
+    void pagesAreFilteredAndTheirCursorsNameOnlyTheCallersObjects() throws Exception {
+        AnthropicClient aliceSdk = sdk(creatingBase(), alice);
+        AnthropicClient bobSdk = sdk(creatingBase(), bob);
+        // Newest first, the workspace lists: b3 a3 b2 a2 b1 a1.
+        List<String> alices = new ArrayList<>();
+        for (int i = 0; i < 3; i++) {
+            alices.add(0, createBatch(aliceSdk).id());
+            createBatch(bobSdk);
+        }
+        ProxyHttp raw = new ProxyHttp(readingBase());
+        List<String> seen = new ArrayList<>();
+        String after = null;
+        int pages = 0;
+        boolean hasMore = true;
+        while (hasMore && pages++ < 10) {
+            java.net.http.HttpResponse<String> page = raw.send(raw.request("/v1/messages/batches?limit=2"
+                    + (after == null ? "" : "&after_id=" + after)).header("x-api-key", aliceAgain).GET().build());
+            assertEquals(200, page.statusCode(), page.body());
+            JsonObject body = Json.createReader(new StringReader(page.body())).readObject();
+            List<String> ids = body.getJsonArray("data").stream().map(v -> v.asJsonObject().getString("id")).toList();
+            assertEquals(1, ids.size(), "each page of two holds one of Alice's and one of Bob's: " + page.body());
+            assertEquals(ids.get(0), body.getString("first_id"));
+            assertEquals(ids.get(ids.size() - 1), body.getString("last_id"));
+            seen.addAll(ids);
+            hasMore = body.getBoolean("has_more");
+            after = body.getString("last_id");
+        }
+        assertEquals(alices, seen, "paging on from last_id reaches each of Alice's batches once, in order");
+        // The SDK's own pager walks the same pages.
+        List<String> paged = new ArrayList<>();
+        sdk(readingBase(), alice).messages().batches().list(BatchListParams.builder().limit(2L).build()).autoPager()
+                .forEach(batch -> paged.add(batch.id()));
+        assertEquals(alices, paged);
+    }
+
+    @Test
+    void anObjectTheProxyDidNotSeeCreatedIsNobodys() throws Exception {
+        String foreign = workspace.addFile("console.txt", "made with the real key");
+        String foreignBatch = workspace.addBatch();
+        AnthropicClient aliceSdk = sdk(readingBase(), alice);
+        assertNotFoundBeforeUpstream(() -> aliceSdk.beta().files().retrieveMetadata(foreign));
+        assertNotFoundBeforeUpstream(() -> aliceSdk.beta().files().download(foreign).close());
+        assertNotFoundBeforeUpstream(() -> aliceSdk.messages().batches().retrieve(foreignBatch));
+        assertNotFoundBeforeUpstream(() -> aliceSdk.beta().files().retrieveMetadata("file_011Cnever"));
+    }
+
+    @Test
+    void anotherSpellingOfTheObjectPathsReachesNothing() throws Exception {
+        String file = upload(sdk(creatingBase(), alice), "a").id();
+        UPSTREAM.takeRequest();
+        ProxyHttp raw = new ProxyHttp(readingBase());
+        for (String path : List.of("/v1/files/" + file + "/", "/v1/files/", "/v1/messages/batches/", "/v1/files/" + file + "/content/x")) {
+            java.net.http.HttpResponse<String> answer = raw.send(raw.request(path).header("x-api-key", bob).GET().build());
+            assertEquals(404, answer.statusCode(), path + ": " + answer.body());
+        }
+        assertEquals(0, UPSTREAM.pendingRequests(), "no spelling reached the workspace");
+    }
+
+    @Test
+    void anUnnamedTokenSharesWithNoOtherUnnamedToken() throws Exception {
+        ProxyHttp issuing = new ProxyHttp(creatingBase());
+        String first = tokenOf(issuing.requestToken("{\"ttl\":\"10m\",\"endpoints\":null}").body());
+        String second = tokenOf(issuing.requestToken("{\"ttl\":\"10m\",\"endpoints\":null}").body());
+        String file = upload(sdk(creatingBase(), first), "mine").id();
+        UPSTREAM.takeRequest();
+        assertNotFoundBeforeUpstream(() -> sdk(readingBase(), second).beta().files().retrieveMetadata(file));
+        assertEquals(file, sdk(readingBase(), first).beta().files().retrieveMetadata(file).id());
+    }
+
+    private static String tokenOf(String issued) {
+        return Json.createReader(new StringReader(issued)).readObject().getString("token");
+    }
+}
