@@ -67,13 +67,6 @@ final class ClientRequestReader implements AsyncEntityProducer, ReadListener {
         /** The model gate opened: the upstream request may start. Called at most once, never under a lock. */
         void gateOpened();
 
-        /**
-         * A read found no more bytes before the body's end: the body now waits for the client (its
-         * deadline matters from here). Called without a lock, possibly more than once.
-         */
-        default void bodyWaiting() {
-        }
-
         /** The client's body has ended (everything was read). Called at most once. */
         void bodyEnded();
 
@@ -231,9 +224,6 @@ final class ClientRequestReader implements AsyncEntityProducer, ReadListener {
                 } catch (IOException e) {
                     failure = e;
                 }
-            }
-            if (drained && !ended) {
-                events.bodyWaiting();
             }
             if (read > 0 && modelCheck != null && !passCheck(modelCheck.read(scratch, 0, read))) {
                 finishReading();

@@ -9,11 +9,9 @@ import dev.creddy.anthropic.usage.Usage;
 import jakarta.servlet.AsyncContext;
 import jakarta.servlet.AsyncEvent;
 import jakarta.servlet.AsyncListener;
-import jakarta.servlet.ServletInputStream;
 import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
 import java.io.IOException;
-import java.time.Duration;
 import java.time.Instant;
 import java.util.LinkedHashMap;
 import java.util.Locale;
@@ -21,7 +19,6 @@ import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledFuture;
-import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.logging.Level;
 import java.util.logging.Logger;
 import org.apache.hc.core5.concurrent.FutureCallback;
@@ -71,7 +68,6 @@ final class Exchange implements ClientRequestReader.Events, ClientResponseWriter
     private final UpstreamCall upstreamExchange = new UpstreamCall();
     private volatile ScheduledFuture<?> headerDeadline;
     private volatile ScheduledFuture<?> bodyDeadline;
-    private final AtomicBoolean bodyDeadlineSet = new AtomicBoolean();
     private volatile String upstreamRequestId;
 
     /**
@@ -106,11 +102,8 @@ final class Exchange implements ClientRequestReader.Events, ClientResponseWriter
         // Both listeners are set here, on the container thread: see ClientResponseWriter.start.
         writer.start();
         if (reader != null) {
-            ServletInputStream clientBody = clientRequest.getInputStream();
-            clientBody.setReadListener(reader);
-            if (!clientBody.isFinished() && !clientBody.isReady()) {
-                bodyWaiting();
-            }
+            bodyDeadline = context.upstream().schedule(this::bodyDeadlinePassed, context.bodyTimeout());
+            clientRequest.getInputStream().setReadListener(reader);
         }
         if (state.phase() == ExchangeState.Phase.AWAITING_HEAD) {
             sendUpstream();
@@ -159,25 +152,6 @@ final class Exchange implements ClientRequestReader.Events, ClientResponseWriter
     @Override
     public void bodyRead(int bytes) {
         observed.requestBodyRead(bytes);
-    }
-
-    /**
-     * The body's deadline, set only once the body has to wait for the client: most bodies are in the
-     * container's buffer with the head, and a deadline scheduled and cancelled for each of them costs
-     * the timer thread a wake-up per request (it becomes the timer's earliest task). It still counts
-     * from the exchange's start; a body that ends or an exchange that ends meanwhile cancels it.
-     */
-    @Override
-    public void bodyWaiting() {
-        if (!bodyDeadlineSet.compareAndSet(false, true) || reader.wholeBodyRead() || state.isEnded()) {
-            return;
-        }
-        long left = context.bodyTimeout().toNanos() - (System.nanoTime() - startNanos);
-        bodyDeadline = context.upstream().schedule(this::bodyDeadlinePassed, Duration.ofNanos(Math.max(0, left)));
-        if (reader.wholeBodyRead() || state.isEnded()) {
-            // The end came while the deadline was being set, and found none to cancel.
-            cancel(bodyDeadline);
-        }
     }
 
     @Override

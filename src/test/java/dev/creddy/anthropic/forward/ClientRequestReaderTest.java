@@ -30,7 +30,6 @@ class ClientRequestReaderTest {
         final AtomicInteger read = new AtomicInteger();
         final AtomicInteger gateOpened = new AtomicInteger();
         final AtomicInteger bodyEnded = new AtomicInteger();
-        final AtomicInteger bodyWaiting = new AtomicInteger();
         final List<Outcome> failures = new CopyOnWriteArrayList<>();
         final List<Throwable> causes = new CopyOnWriteArrayList<>();
         volatile boolean ended;
@@ -48,11 +47,6 @@ class ClientRequestReaderTest {
         @Override
         public void bodyEnded() {
             bodyEnded.incrementAndGet();
-        }
-
-        @Override
-        public void bodyWaiting() {
-            bodyWaiting.incrementAndGet();
         }
 
         @Override
@@ -106,30 +100,6 @@ class ClientRequestReaderTest {
         reader.onAllDataRead();
         assertEquals(ReadState.ENDED, reader.state());
         assertEquals(1, events.bodyEnded.get());
-    }
-
-    @Test
-    void onlyABodyThatHasToWaitForTheClientSaysSo() throws IOException {
-        // All of it at hand, as most bodies are: no waiting, so the exchange sets no body deadline.
-        byte[] body = bytes("{\"max_tokens\":1}");
-        input.add(body).ended = true;
-        new ClientRequestReader(events, input, body.length, 1024, null).onDataAvailable();
-        assertEquals(0, events.bodyWaiting.get());
-
-        // Half of it, then nothing yet: the body waits for the client.
-        Events waiting = new Events();
-        Fakes.Input half = new Fakes.Input();
-        half.add(bytes("{\"max_"));
-        ClientRequestReader reader = new ClientRequestReader(waiting, half, body.length, 1024, null);
-        reader.onDataAvailable();
-        assertEquals(1, waiting.bodyWaiting.get());
-        assertFalse(reader.wholeBodyRead());
-
-        half.add(bytes("tokens\":1}")).ended = true;
-        reader.onDataAvailable();
-        assertTrue(reader.wholeBodyRead());
-        assertEquals(1, waiting.bodyWaiting.get());
-        assertEquals(1, waiting.bodyEnded.get());
     }
 
     @Test
