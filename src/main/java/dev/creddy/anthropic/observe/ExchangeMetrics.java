@@ -3,6 +3,7 @@ package dev.creddy.anthropic.observe;
 import dev.creddy.anthropic.forward.ExchangeEnd;
 import dev.creddy.anthropic.forward.ExchangeObserver;
 import dev.creddy.anthropic.forward.ForwardedRequest;
+import dev.creddy.anthropic.forward.Outcome;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.Timer;
@@ -13,6 +14,8 @@ import jakarta.enterprise.context.Initialized;
 import jakarta.enterprise.event.Observes;
 import jakarta.inject.Inject;
 import jakarta.interceptor.Interceptor;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ConcurrentMap;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 
@@ -30,6 +33,12 @@ public class ExchangeMetrics implements ExchangeObserver {
 
     private final ProxyMetrics metrics;
     private final AtomicInteger openStreams = new AtomicInteger();
+    /**
+     * The timers every exchange records into, looked up once per tag set (endpoint classes and outcomes
+     * are few): building a meter's id and finding it in the registry cost more than recording.
+     */
+    private final ConcurrentMap<String, Timer> headTimers = new ConcurrentHashMap<>();
+    private final ConcurrentMap<DurationKey, Timer> durationTimers = new ConcurrentHashMap<>();
     private Counter bytesIn;
     private Counter bytesOut;
 
@@ -67,6 +76,10 @@ public class ExchangeMetrics implements ExchangeObserver {
         return new Observed(request.caller().agentName(), request.method(), request.path());
     }
 
+    /** The tags of one {@code creddy.exchange.duration} timer. */
+    private record DurationKey(String endpoint, Outcome outcome) {
+    }
+
     /** One exchange; its endpoint class is worked out once. */
     private final class Observed implements Observation {
         private final String agentName;
@@ -83,11 +96,14 @@ public class ExchangeMetrics implements ExchangeObserver {
 
         @Override
         public void responseHead(int status, long nanos) {
-            Timer.builder("creddy.upstream.time.to.head")
-                    .description("From a forwarded request's arrival to the upstream's response head")
-                    .tag("endpoint", endpoint)
-                    .register(metrics.registry())
-                    .record(nanos, TimeUnit.NANOSECONDS);
+            Timer timer = headTimers.get(endpoint);
+            if (timer == null) {
+                timer = headTimers.computeIfAbsent(endpoint, e -> Timer.builder("creddy.upstream.time.to.head")
+                        .description("From a forwarded request's arrival to the upstream's response head")
+                        .tag("endpoint", e)
+                        .register(metrics.registry()));
+            }
+            timer.record(nanos, TimeUnit.NANOSECONDS);
         }
 
         @Override
@@ -104,12 +120,16 @@ public class ExchangeMetrics implements ExchangeObserver {
         public void ended(ExchangeEnd end) {
             openStreams.decrementAndGet();
             metrics.tokensUsed(agentName, end.used());
-            Timer.builder("creddy.exchange.duration")
-                    .description("From a forwarded request's arrival to its end: the last byte to the client, or a failure")
-                    .tag("endpoint", endpoint)
-                    .tag("outcome", end.outcome().wireName())
-                    .register(metrics.registry())
-                    .record(end.nanos(), TimeUnit.NANOSECONDS);
+            DurationKey key = new DurationKey(endpoint, end.outcome());
+            Timer timer = durationTimers.get(key);
+            if (timer == null) {
+                timer = durationTimers.computeIfAbsent(key, k -> Timer.builder("creddy.exchange.duration")
+                        .description("From a forwarded request's arrival to its end: the last byte to the client, or a failure")
+                        .tag("endpoint", k.endpoint())
+                        .tag("outcome", k.outcome().wireName())
+                        .register(metrics.registry()));
+            }
+            timer.record(end.nanos(), TimeUnit.NANOSECONDS);
             metrics.requestCompleted(path, method, end.status(), agentName);
         }
     }

@@ -40,6 +40,8 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Optional;
 import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ConcurrentMap;
 import java.util.concurrent.TimeUnit;
 import java.util.function.ToDoubleFunction;
 import java.util.logging.Logger;
@@ -82,6 +84,13 @@ public class ProxyMetrics {
     private final ConfiguredTokenRegistry tokens;
     private final ConfiguredUsageLedger usage;
     private final AgentTags agents;
+    /**
+     * Meters recorded on every request, looked up once per tag set: building a meter's id (its sorted
+     * tags) and finding it in the composite registry cost more than the increment itself. Registered
+     * with the composite, they reach the outputs added later as any composite meter does.
+     */
+    private final ConcurrentMap<RequestKey, Counter> requestCounters = new ConcurrentHashMap<>();
+    private final ConcurrentMap<String, TokenCounters> tokenCounters = new ConcurrentHashMap<>();
     private volatile PrometheusMeterRegistry prometheus;
     private JmxMeterRegistry jmx;
 
@@ -268,14 +277,19 @@ public class ProxyMetrics {
      */
     public void requestCompleted(String path, String method, int status, String agentName) {
         String knownMethod = method == null ? "OTHER" : method.toUpperCase(Locale.ROOT);
-        Counter.builder("creddy.requests")
-                .description("Requests to /v1/**, forwarded or answered by the proxy")
-                .tag("endpoint", EndpointClass.of(path))
-                .tag("method", METHODS.contains(knownMethod) ? knownMethod : "OTHER")
-                .tag("status", Integer.toString(status))
-                .tag("agent", agents.tagFor(agentName))
-                .register(registry)
-                .increment();
+        RequestKey key = new RequestKey(EndpointClass.of(path), METHODS.contains(knownMethod) ? knownMethod : "OTHER",
+                status, agents.tagFor(agentName));
+        Counter counter = requestCounters.get(key);
+        if (counter == null) {
+            counter = requestCounters.computeIfAbsent(key, k -> Counter.builder("creddy.requests")
+                    .description("Requests to /v1/**, forwarded or answered by the proxy")
+                    .tag("endpoint", k.endpoint())
+                    .tag("method", k.method())
+                    .tag("status", Integer.toString(k.status()))
+                    .tag("agent", k.agent())
+                    .register(registry));
+        }
+        counter.increment();
     }
 
     /**
@@ -285,23 +299,59 @@ public class ProxyMetrics {
      * @param agentName the caller's agent name
      */
     public void tokensUsed(String agentName, Usage used) {
-        String agent = agents.tagFor(agentName);
-        countTokens(agent, "input", used.inputTokens());
-        countTokens(agent, "output", used.outputTokens());
-        countTokens(agent, "cache_creation", used.cacheCreationInputTokens());
-        countTokens(agent, "cache_read", used.cacheReadInputTokens());
+        if (used.inputTokens() <= 0 && used.outputTokens() <= 0 && used.cacheCreationInputTokens() <= 0
+                && used.cacheReadInputTokens() <= 0) {
+            return;
+        }
+        TokenCounters counters = tokenCounters.get(agents.tagFor(agentName));
+        if (counters == null) {
+            counters = tokenCounters.computeIfAbsent(agents.tagFor(agentName), TokenCounters::new);
+        }
+        counters.count(used);
     }
 
-    private void countTokens(String agent, String kind, long tokens) {
-        if (tokens > 0) {
-            Counter.builder("creddy.usage.tokens")
-                    .description("Tokens the upstream reported as used by forwarded requests (usage metering), by agent and kind")
-                    .baseUnit("tokens")
-                    .tag("agent", agent)
-                    .tag("kind", kind)
-                    .register(registry)
-                    .increment(tokens);
+    /**
+     * The tags of one {@code creddy.requests} counter. The tags are bounded (see the class comment), so
+     * the cache of counters by these is too.
+     */
+    private record RequestKey(String endpoint, String method, int status, String agent) {
+    }
+
+    /** The four {@code creddy.usage.tokens} counters of one agent tag, registered together once. */
+    private final class TokenCounters {
+        private final Counter input;
+        private final Counter output;
+        private final Counter cacheCreation;
+        private final Counter cacheRead;
+
+        TokenCounters(String agent) {
+            input = tokenCounter(agent, "input");
+            output = tokenCounter(agent, "output");
+            cacheCreation = tokenCounter(agent, "cache_creation");
+            cacheRead = tokenCounter(agent, "cache_read");
         }
+
+        void count(Usage used) {
+            increment(input, used.inputTokens());
+            increment(output, used.outputTokens());
+            increment(cacheCreation, used.cacheCreationInputTokens());
+            increment(cacheRead, used.cacheReadInputTokens());
+        }
+
+        private static void increment(Counter counter, long tokens) {
+            if (tokens > 0) {
+                counter.increment(tokens);
+            }
+        }
+    }
+
+    private Counter tokenCounter(String agent, String kind) {
+        return Counter.builder("creddy.usage.tokens")
+                .description("Tokens the upstream reported as used by forwarded requests (usage metering), by agent and kind")
+                .baseUnit("tokens")
+                .tag("agent", agent)
+                .tag("kind", kind)
+                .register(registry);
     }
 
     /**

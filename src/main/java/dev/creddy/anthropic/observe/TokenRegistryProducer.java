@@ -1,5 +1,6 @@
 package dev.creddy.anthropic.observe;
 
+import dev.creddy.anthropic.forward.ContextualInstances;
 import dev.creddy.anthropic.token.ConfiguredTokenRegistry;
 import dev.creddy.anthropic.token.TokenRegistry;
 import jakarta.enterprise.context.Dependent;
@@ -17,6 +18,7 @@ public class TokenRegistryProducer {
     @Produces
     @Singleton
     TokenRegistry tokenRegistry(ConfiguredTokenRegistry configured, ProxyMetrics metrics) {
-        return new TimedTokenRegistry(configured, metrics);
+        // The store behind its client proxy: every forwarded request validates through it.
+        return new TimedTokenRegistry(ContextualInstances.unwrap(configured), metrics);
     }
 }

@@ -1,11 +1,8 @@
 package dev.creddy.anthropic.web;
 
 import jakarta.servlet.http.HttpServletRequest;
-import java.util.Collections;
-import java.util.LinkedHashSet;
-import java.util.Locale;
+import java.util.Enumeration;
 import java.util.Optional;
-import java.util.Set;
 
 /**
  * Reads the one credential a request carries, from {@code x-api-key} or {@code Authorization: Bearer}.
@@ -23,27 +20,41 @@ final class CredentialHeaders {
     record Found(Optional<String> credential, String problem, String reason) {
     }
 
+    private static final String BEARER = "bearer";
+
     private CredentialHeaders() {
     }
 
     static Found read(HttpServletRequest request) {
-        Set<String> values = new LinkedHashSet<>();
-        for (String value : Collections.list(request.getHeaders("x-api-key"))) {
-            values.add(value.strip());
+        // Runs on every request: one pass over each header, no collections (the values are one or two).
+        String first = null;
+        boolean conflicting = false;
+        for (Enumeration<String> keys = request.getHeaders("x-api-key"); keys.hasMoreElements(); ) {
+            String value = keys.nextElement().strip();
+            if (first == null) {
+                first = value;
+            } else {
+                conflicting |= !first.equals(value);
+            }
         }
-        for (String authorization : Collections.list(request.getHeaders("authorization"))) {
-            String trimmed = authorization.strip();
+        for (Enumeration<String> authorizations = request.getHeaders("authorization"); authorizations.hasMoreElements(); ) {
+            String trimmed = authorizations.nextElement().strip();
             int space = trimmed.indexOf(' ');
-            if (space < 0 || !trimmed.substring(0, space).toLowerCase(Locale.ROOT).equals("bearer")) {
+            if (space != BEARER.length() || !trimmed.regionMatches(true, 0, BEARER, 0, space)) {
                 return new Found(Optional.empty(), "malformed Authorization header: use Authorization: Bearer <token>",
                         "malformed");
             }
-            values.add(trimmed.substring(space + 1).strip());
+            String value = trimmed.substring(space + 1).strip();
+            if (first == null) {
+                first = value;
+            } else {
+                conflicting |= !first.equals(value);
+            }
         }
-        if (values.size() > 1) {
+        if (conflicting) {
             return new Found(Optional.empty(), "conflicting credentials: x-api-key and Authorization carry different values",
                     "conflicting");
         }
-        return new Found(values.stream().filter(v -> !v.isEmpty()).findFirst(), null, null);
+        return new Found(first == null || first.isEmpty() ? Optional.empty() : Optional.of(first), null, null);
     }
 }

@@ -4,6 +4,7 @@ import dev.creddy.anthropic.api.ApiError;
 import dev.creddy.anthropic.api.ApiResponses;
 import dev.creddy.anthropic.config.Settings;
 import dev.creddy.anthropic.forward.BodyLimits;
+import dev.creddy.anthropic.forward.ContextualInstances;
 import dev.creddy.anthropic.forward.Endpoint;
 import dev.creddy.anthropic.forward.ForwardedRequest;
 import dev.creddy.anthropic.forward.Forwarder;
@@ -51,6 +52,17 @@ public class ForwardingServlet extends HttpServlet {
     transient UsageLedger ledger;
     @Inject
     transient ConfiguredObjectOwners owners;
+
+    /**
+     * Holds the application-scoped beans themselves rather than their client proxies: every forwarded
+     * request calls them, and a proxy looks its instance up on each call (see {@link ContextualInstances}).
+     */
+    @Override
+    public void init() {
+        forwarder = ContextualInstances.unwrap(forwarder);
+        responses = ContextualInstances.unwrap(responses);
+        ledger = ContextualInstances.unwrap(ledger);
+    }
 
     @Override
     protected void service(HttpServletRequest clientRequest, HttpServletResponse clientResponse) throws IOException {
