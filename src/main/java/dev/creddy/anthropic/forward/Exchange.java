@@ -208,7 +208,7 @@ final class Exchange implements ClientRequestReader.Events, ClientResponseWriter
         }
         return ResponseMeters.forResponse(request.method(), request.path(), upstreamResponse.getCode(),
                 headerValue(upstreamResponse, "content-type"), headerValue(upstreamResponse, "content-encoding"),
-                unreadableCharge(request.caller().limits()));
+                unreadableCharge(request.caller().limits()), context.prices());
     }
 
     /**
@@ -255,7 +255,12 @@ final class Exchange implements ClientRequestReader.Events, ClientResponseWriter
         cancel(bodyDeadline);
         permit.release();
         ExchangeState.Snapshot ended = state.get();
-        Usage used = consumer.usage().plus(new Usage(1, 0, 0, 0, 0,
+        Usage metered = consumer.usage();
+        if (metered.tokens() > 0 && (ended.outcome() != Outcome.COMPLETED || !consumer.meterComplete())) {
+            // What the upstream reported before the end is charged, and marked as partial.
+            metered = metered.asPartial();
+        }
+        Usage used = metered.plus(new Usage(1, 0, 0, 0, 0,
                 ended.status() >= 400 || ended.status() == 0 || ended.outcome() != Outcome.COMPLETED ? 1 : 0));
         ExchangeEnd end = new ExchangeEnd(id, request, ended.status(), ended.outcome(), System.nanoTime() - startNanos,
                 Instant.now(), upstreamRequestId, reader == null ? null : reader.model(), used);

@@ -2,6 +2,7 @@ package dev.creddy.anthropic.forward;
 
 import dev.creddy.anthropic.api.ApiError;
 import dev.creddy.anthropic.api.JsonCodec;
+import dev.creddy.anthropic.usage.PriceTable;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.Executor;
@@ -25,10 +26,11 @@ final class ExchangeContext {
     private final Executor ends;
     private final boolean usageMetering;
     private final TokenConnections connections;
+    private final PriceTable prices;
 
     ExchangeContext(HeaderPolicy headers, UpstreamClient upstream, Duration headerTimeout, Duration bodyTimeout,
             ErrorExit errors, JsonCodec json, List<ExchangeObserver> observers, Executor ends, boolean usageMetering,
-            TokenConnections connections) {
+            TokenConnections connections, PriceTable prices) {
         this.headers = headers;
         this.upstream = upstream;
         this.headerTimeout = headerTimeout;
@@ -39,6 +41,7 @@ final class ExchangeContext {
         this.ends = ends;
         this.usageMetering = usageMetering;
         this.connections = connections;
+        this.prices = prices;
     }
 
     HeaderPolicy headers() {
@@ -67,6 +70,11 @@ final class ExchangeContext {
 
     TokenConnections connections() {
         return connections;
+    }
+
+    /** What metered tokens cost. */
+    PriceTable prices() {
+        return prices;
     }
 
     /** Where the end of an exchange is reported: off the reactor threads. */

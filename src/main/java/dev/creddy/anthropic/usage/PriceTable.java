@@ -67,8 +67,17 @@ public final class PriceTable {
         this.version = digest(this.rows);
     }
 
-    /** The table in the WAR. */
+    /** The table in the WAR (read once). */
     public static PriceTable builtIn() {
+        return BuiltIn.TABLE;
+    }
+
+    /** Reads the built-in table on first use. */
+    private static final class BuiltIn {
+        static final PriceTable TABLE = readBuiltIn();
+    }
+
+    private static PriceTable readBuiltIn() {
         try (InputStream in = PriceTable.class.getResourceAsStream(BUILT_IN)) {
             if (in == null) {
                 throw new IllegalStateException("the built-in price table " + BUILT_IN + " is missing from the WAR");

@@ -25,7 +25,7 @@ final class UsageCounts {
     static Usage bounded(Usage used) {
         return new Usage(bounded(used.requests()), bounded(used.inputTokens()), bounded(used.outputTokens()),
                 bounded(used.cacheCreationInputTokens()), bounded(used.cacheReadInputTokens()), bounded(used.errors()),
-                boundedCost(used.costMicros()), bounded(used.unpriced()));
+                boundedCost(used.costMicros()), bounded(used.unpriced()), bounded(used.partial()));
     }
 
     /** The most one exchange is charged, in micro-dollars: US$ 10^7, far above any real request. */
@@ -50,7 +50,7 @@ final class UsageCounts {
         return new Usage(add(a.requests(), b.requests()), add(a.inputTokens(), b.inputTokens()),
                 add(a.outputTokens(), b.outputTokens()), add(a.cacheCreationInputTokens(), b.cacheCreationInputTokens()),
                 add(a.cacheReadInputTokens(), b.cacheReadInputTokens()), add(a.errors(), b.errors()),
-                add(a.costMicros(), b.costMicros()), add(a.unpriced(), b.unpriced()));
+                add(a.costMicros(), b.costMicros()), add(a.unpriced(), b.unpriced()), add(a.partial(), b.partial()));
     }
 
     /** The tokens of {@code used} that count against limits, saturating like every sum. */
