@@ -3,6 +3,9 @@ package dev.creddy.anthropic.forward;
 import dev.creddy.anthropic.api.ApiError;
 import dev.creddy.anthropic.api.JsonCodec;
 import dev.creddy.anthropic.usage.PriceTable;
+import dev.creddy.anthropic.usage.SpendGate;
+import dev.creddy.anthropic.usage.UsageLedger;
+import java.util.Map;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.Executor;
@@ -27,10 +30,12 @@ final class ExchangeContext {
     private final boolean usageMetering;
     private final TokenConnections connections;
     private final PriceTable prices;
+    private final UsageLedger ledger;
+    private final Map<String, Long> agentBudgets;
 
     ExchangeContext(HeaderPolicy headers, UpstreamClient upstream, Duration headerTimeout, Duration bodyTimeout,
             ErrorExit errors, JsonCodec json, List<ExchangeObserver> observers, Executor ends, boolean usageMetering,
-            TokenConnections connections, PriceTable prices) {
+            TokenConnections connections, PriceTable prices, UsageLedger ledger, Map<String, Long> agentBudgets) {
         this.headers = headers;
         this.upstream = upstream;
         this.headerTimeout = headerTimeout;
@@ -42,6 +47,8 @@ final class ExchangeContext {
         this.usageMetering = usageMetering;
         this.connections = connections;
         this.prices = prices;
+        this.ledger = ledger;
+        this.agentBudgets = Map.copyOf(agentBudgets);
     }
 
     HeaderPolicy headers() {
@@ -75,6 +82,11 @@ final class ExchangeContext {
     /** What metered tokens cost. */
     PriceTable prices() {
         return prices;
+    }
+
+    /** The dollar gate of one request, or null when no dollar budget holds it. */
+    SpendGate spendGate(ForwardedRequest request) {
+        return SpendGate.forRequest(ledger, prices, agentBudgets, request.caller(), request.method(), request.path());
     }
 
     /** Where the end of an exchange is reported: off the reactor threads. */

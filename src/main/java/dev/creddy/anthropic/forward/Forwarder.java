@@ -80,7 +80,7 @@ public class Forwarder {
                 ContextualInstances.unwrap(json), List.of(new UsageRecorder(ContextualInstances.unwrap(ledger)),
                         ContextualInstances.unwrap(metrics), new AuditObserver(ContextualInstances.unwrap(audit))),
                 ends, settings.usageMetering(), new TokenConnections(settings.upstreamConnectionsPerToken()),
-                settings.priceTable());
+                settings.priceTable(), ContextualInstances.unwrap(ledger), settings.agentBudgets());
     }
 
     /**

@@ -15,7 +15,7 @@ import java.util.Map;
  * @param checks each part's own status, in check order
  * @param priceTable which price table costs are computed with
  */
-@JsonbPropertyOrder({"status", "failing", "checks", "price_table"})
+@JsonbPropertyOrder({"status", "failing", "checks", "priceTable"})
 public record Readiness(String status, List<String> failing, Map<String, HealthStatus> checks,
         @jakarta.json.bind.annotation.JsonbProperty("price_table") PriceTableView priceTable) {
 
