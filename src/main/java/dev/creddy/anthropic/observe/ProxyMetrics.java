@@ -273,6 +273,14 @@ public class ProxyMetrics {
         countTokens(agent, "output", used.outputTokens());
         countTokens(agent, "cache_creation", used.cacheCreationInputTokens());
         countTokens(agent, "cache_read", used.cacheReadInputTokens());
+        if (used.costMicros() > 0) {
+            // Exact micro-dollars are kept by the ledger; the metric is a display of them.
+            Counter.builder("creddy.cost.usd")
+                    .description("What forwarded requests cost in US dollars, priced with the price table, by agent")
+                    .tag("agent", agent)
+                    .register(registry)
+                    .increment(used.costMicros() / 1_000_000.0);
+        }
     }
 
     private void countTokens(String agent, String kind, long tokens) {
