@@ -157,7 +157,11 @@ public enum Setting {
             "--pool-wait DURATION", "how long a request waits for a free upstream connection (`503` with `retry-after` after); without a value `upstream-connect-timeout`"),
     /** Upstream connections one token may hold at once; without a value, a quarter of upstream-max-connections, at least 2. */
     UPSTREAM_CONNECTIONS_PER_TOKEN("upstream-connections-per-token", "CREDDY_UPSTREAM_CONNECTIONS_PER_TOKEN", null, false,
-            "--connections-per-token N", "upstream connections one token may hold at once (`429` above); without a value a quarter of `upstream-max-connections`, at least 2");
+            "--connections-per-token N", "upstream connections one token may hold at once (`429` above); without a value a quarter of `upstream-max-connections`, at least 2"),
+    PRICE_TABLE("price-table", "CREDDY_PRICE_TABLE", null, false,
+            "--price-table FILE|JSON", "a price table (a file path, or the JSON itself) laid over the built-in one, row by row (`\"extends\": false` replaces it); read at start-up, so a changed file takes a restart"),
+    AGENT_BUDGETS("agent-budgets", "CREDDY_AGENT_BUDGETS", null, false,
+            "--agent-budgets JSON", "dollar budgets per agent across all its tokens and instances over a rolling 24 hours, e.g. `{\"researcher\":{\"usd_per_day\":20}}`");
 
 
     private final String key;

@@ -39,6 +39,8 @@ import java.util.Optional;
  * @param upstreamPoolWait how long an exchange waits for a pooled upstream connection (503 after)
  * @param upstreamConnectionsPerToken how many upstream connections one token may hold at once (429 above)
  * @param deviceSignIn Claude Code's gateway sign-in; empty when {@code device-sign-in} is off
+ * @param priceTable what each model costs: the built-in table with {@code price-table} laid over it
+ * @param agentBudgets dollar budgets per agent name ({@code agent-budgets}), in micro-dollars per rolling 24 hours
  */
 public record Settings(
         Optional<Secret> anthropicApiKey,
@@ -70,7 +72,9 @@ public record Settings(
         Duration upstreamPoolWait,
         int upstreamConnectionsPerToken,
 
-        Optional<DeviceSignInSettings> deviceSignIn) {
+        Optional<DeviceSignInSettings> deviceSignIn,
+        dev.creddy.anthropic.usage.PriceTable priceTable,
+        java.util.Map<String, Long> agentBudgets) {
 
     public Settings {
         Objects.requireNonNull(anthropicApiKey, "anthropicApiKey");
@@ -96,6 +100,8 @@ public record Settings(
         Objects.requireNonNull(requestBodyTimeout, "requestBodyTimeout");
         Objects.requireNonNull(upstreamPoolWait, "upstreamPoolWait");
         Objects.requireNonNull(deviceSignIn, "deviceSignIn");
+        Objects.requireNonNull(priceTable, "priceTable");
+        agentBudgets = java.util.Map.copyOf(agentBudgets);
     }
 
     /** Why the proxy cannot forward, or empty when it can. */

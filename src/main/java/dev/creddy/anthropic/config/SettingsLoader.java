@@ -2,6 +2,8 @@ package dev.creddy.anthropic.config;
 
 import dev.creddy.anthropic.token.IdentityPolicy;
 import dev.creddy.anthropic.token.TokenLimits;
+import dev.creddy.anthropic.usage.AgentBudgets;
+import dev.creddy.anthropic.usage.PriceTable;
 import java.net.URI;
 import java.net.URISyntaxException;
 import java.nio.file.Files;
@@ -85,6 +87,8 @@ public final class SettingsLoader {
         Optional<Integer> connectionsPerToken = resolution.optional(Setting.UPSTREAM_CONNECTIONS_PER_TOKEN,
                 SettingsLoader::positiveInt);
         Optional<DeviceSignInSettings> deviceSignIn = deviceSignIn(resolution, maxTtl);
+        Optional<PriceTable> priceTable = resolution.optional(Setting.PRICE_TABLE, SettingsLoader::priceTable);
+        Optional<Map<String, Long>> agentBudgets = resolution.optional(Setting.AGENT_BUDGETS, AgentBudgets::parse);
 
         if (maxTtl != null && defaultTtl != null && defaultTtl.compareTo(maxTtl) > 0) {
             if (resolution.isExplicit(Setting.DEFAULT_TTL)) {
@@ -111,7 +115,8 @@ public final class SettingsLoader {
                 defaultLimits, usageMetering, usageRetention, oidc,
                 new ConsoleSettings(console, consoleSessionTtl),
                 requestBodyTimeout, upstreamPoolWait.orElse(connectTimeout),
-                connectionsPerToken.orElse(Math.max(2, maxConnections / 4)), deviceSignIn);
+                connectionsPerToken.orElse(Math.max(2, maxConnections / 4)), deviceSignIn,
+                priceTable.orElseGet(PriceTable::builtIn), agentBudgets.orElse(Map.of()));
     }
 
     /** The gateway sign-in, when it is on; an access token may live no longer than {@code max-ttl}. */
@@ -569,6 +574,20 @@ public final class SettingsLoader {
             throw new IllegalArgumentException("must be longer than zero");
         }
         return duration;
+    }
+
+    /** A price table: the JSON itself when it starts with a brace, else the path of a file holding it. */
+    private static PriceTable priceTable(String raw) {
+        String trimmed = raw.strip();
+        if (trimmed.startsWith("{")) {
+            return PriceTable.withOverrides(trimmed, "setting");
+        }
+        Path path = Path.of(trimmed);
+        try {
+            return PriceTable.withOverrides(Files.readString(path), path.toString());
+        } catch (java.io.IOException e) {
+            throw new IllegalArgumentException("is neither a price table in JSON nor a readable file");
+        }
     }
 
     private static Duration atLeastAnHour(String raw) {

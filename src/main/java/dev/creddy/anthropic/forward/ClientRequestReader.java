@@ -141,6 +141,18 @@ final class ClientRequestReader implements AsyncEntityProducer, ReadListener {
         return modelCheck == null ? null : modelCheck.model();
     }
 
+    /** The body's {@code max_tokens}, when the check read it (a request held to a dollar budget). */
+    java.util.OptionalLong maxTokens() {
+        return modelCheck == null ? java.util.OptionalLong.empty() : modelCheck.maxTokens();
+    }
+
+    /** The body's size for the reservation's input estimate: its declared length, else what was read so far. */
+    long bodySize() {
+        synchronized (lock) {
+            return contentLength >= 0 ? contentLength : received;
+        }
+    }
+
     ReadState state() {
         synchronized (lock) {
             return state;

@@ -56,6 +56,7 @@ public final class ErrorExit {
                     + GoDuration.format(bodyTimeout));
             case REQUEST_BODY_MALFORMED -> ApiError.of(400, "the request body's chunked framing is malformed");
             case MODEL_REFUSED -> ApiError.of(403, "the model is not allowed for this token");
+            case BUDGET_REFUSED -> ApiError.of(429, "the token's dollar budget is spent");
             case CLIENT_DISCONNECTED -> ApiError.of(400, "the client went away before the exchange was complete");
             case PROXY_FAILED, COMPLETED -> ApiError.of(500, "the proxy failed to forward the request");
         };

@@ -3,7 +3,10 @@ package dev.creddy.anthropic.forward;
 import dev.creddy.anthropic.api.ApiError;
 import dev.creddy.anthropic.token.TokenLimits;
 import dev.creddy.anthropic.usage.RateLimitHeaders;
+import dev.creddy.anthropic.token.TokenStoreUnavailableException;
 import dev.creddy.anthropic.usage.ResponseMeter;
+import dev.creddy.anthropic.usage.SpendAdmission;
+import dev.creddy.anthropic.usage.SpendGate;
 import dev.creddy.anthropic.usage.ResponseMeters;
 import dev.creddy.anthropic.usage.Usage;
 import jakarta.servlet.AsyncContext;
@@ -69,6 +72,8 @@ final class Exchange implements ClientRequestReader.Events, ClientResponseWriter
     private volatile ScheduledFuture<?> headerDeadline;
     private volatile ScheduledFuture<?> bodyDeadline;
     private volatile String upstreamRequestId;
+    /** Holds the request to its dollar budgets; null when none does. Set in the constructor. */
+    private final SpendGate spend;
 
     /**
      * @param batchUrls for a call whose answer the proxy holds to change (batch {@code results_url}s, owners of
@@ -87,6 +92,7 @@ final class Exchange implements ClientRequestReader.Events, ClientResponseWriter
         this.batchUrls = batchUrls;
         this.permit = permit;
         this.observed = context.started(request);
+        this.spend = context.spendGate(request);
     }
 
     /** Goes asynchronous and starts reading and, unless the model gate holds it, sending; returns at once. */
@@ -121,7 +127,9 @@ final class Exchange implements ClientRequestReader.Events, ClientResponseWriter
             }
             length = 0;
         }
-        ModelCheck modelCheck = ModelCheck.forRequest(request.caller().limits(), request.method(), request.path());
+        // A request held to a dollar budget is gated too: its model must be priced, and is read for the reservation.
+        ModelCheck modelCheck = ModelCheck.forRequest(request.caller().limits(), request.method(), request.path(),
+                spend == null ? null : context.prices());
         return new ClientRequestReader(this, clientRequest.getInputStream(), chunked ? -1 : length, request.bodyLimit(),
                 modelCheck);
     }
@@ -145,9 +153,34 @@ final class Exchange implements ClientRequestReader.Events, ClientResponseWriter
 
     @Override
     public void gateOpened() {
+        if (spend != null && !reserveSpend()) {
+            return;
+        }
         if (state.transition(ExchangeState.Phase.AWAITING_HEAD, 0, null) != null) {
             sendUpstream();
         }
+    }
+
+    /**
+     * Reserves the request's estimate before anything goes upstream; false (and the exchange failed
+     * with a 429, or a 503 when the store cannot be asked) when a budget refuses. Runs on the container
+     * thread that read the body to the gate, like the servlet's own admission.
+     */
+    private boolean reserveSpend() {
+        SpendAdmission admission;
+        try {
+            admission = spend.reserve(reader.model(), reader.maxTokens(), reader.bodySize(), Instant.now());
+        } catch (TokenStoreUnavailableException e) {
+            fail(Outcome.BUDGET_REFUSED, new RequestRefusedException(ApiError.retryAfter(503,
+                    "the token store (Redis) holding the dollar budgets cannot be reached; try again shortly",
+                    java.time.Duration.ofSeconds(2))));
+            return false;
+        }
+        if (!admission.admitted()) {
+            fail(Outcome.BUDGET_REFUSED, new RequestRefusedException(BudgetRefusal.of(admission, request.caller(), Instant.now())));
+            return false;
+        }
+        return true;
     }
 
     @Override
@@ -209,7 +242,7 @@ final class Exchange implements ClientRequestReader.Events, ClientResponseWriter
         }
         return ResponseMeters.forResponse(request.method(), request.path(), upstreamResponse.getCode(),
                 headerValue(upstreamResponse, "content-type"), headerValue(upstreamResponse, "content-encoding"),
-                unreadableCharge(request.caller().limits()));
+                unreadableCharge(request.caller().limits()), context.prices());
     }
 
     /**
@@ -256,10 +289,15 @@ final class Exchange implements ClientRequestReader.Events, ClientResponseWriter
         cancel(bodyDeadline);
         permit.release();
         ExchangeState.Snapshot ended = state.get();
-        Usage used = consumer.usage().plus(new Usage(1, 0, 0, 0, 0,
+        Usage metered = consumer.usage();
+        if (metered.tokens() > 0 && (ended.outcome() != Outcome.COMPLETED || !consumer.meterComplete())) {
+            // What the upstream reported before the end is charged, and marked as partial.
+            metered = metered.asPartial();
+        }
+        Usage used = metered.plus(new Usage(1, 0, 0, 0, 0,
                 ended.status() >= 400 || ended.status() == 0 || ended.outcome() != Outcome.COMPLETED ? 1 : 0));
         ExchangeEnd end = new ExchangeEnd(id, request, ended.status(), ended.outcome(), System.nanoTime() - startNanos,
-                Instant.now(), upstreamRequestId, reader == null ? null : reader.model(), used);
+                Instant.now(), upstreamRequestId, reader == null ? null : reader.model(), used, spend);
         Runnable report = () -> {
             observed.ended(end);
             if (reader == null) {

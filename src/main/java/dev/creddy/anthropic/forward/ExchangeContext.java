@@ -2,6 +2,10 @@ package dev.creddy.anthropic.forward;
 
 import dev.creddy.anthropic.api.ApiError;
 import dev.creddy.anthropic.api.JsonCodec;
+import dev.creddy.anthropic.usage.PriceTable;
+import dev.creddy.anthropic.usage.SpendGate;
+import dev.creddy.anthropic.usage.UsageLedger;
+import java.util.Map;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.Executor;
@@ -25,10 +29,13 @@ final class ExchangeContext {
     private final Executor ends;
     private final boolean usageMetering;
     private final TokenConnections connections;
+    private final PriceTable prices;
+    private final UsageLedger ledger;
+    private final Map<String, Long> agentBudgets;
 
     ExchangeContext(HeaderPolicy headers, UpstreamClient upstream, Duration headerTimeout, Duration bodyTimeout,
             ErrorExit errors, JsonCodec json, List<ExchangeObserver> observers, Executor ends, boolean usageMetering,
-            TokenConnections connections) {
+            TokenConnections connections, PriceTable prices, UsageLedger ledger, Map<String, Long> agentBudgets) {
         this.headers = headers;
         this.upstream = upstream;
         this.headerTimeout = headerTimeout;
@@ -39,6 +46,9 @@ final class ExchangeContext {
         this.ends = ends;
         this.usageMetering = usageMetering;
         this.connections = connections;
+        this.prices = prices;
+        this.ledger = ledger;
+        this.agentBudgets = Map.copyOf(agentBudgets);
     }
 
     HeaderPolicy headers() {
@@ -67,6 +77,16 @@ final class ExchangeContext {
 
     TokenConnections connections() {
         return connections;
+    }
+
+    /** What metered tokens cost. */
+    PriceTable prices() {
+        return prices;
+    }
+
+    /** The dollar gate of one request, or null when no dollar budget holds it. */
+    SpendGate spendGate(ForwardedRequest request) {
+        return SpendGate.forRequest(ledger, prices, agentBudgets, request.caller(), request.method(), request.path());
     }
 
     /** Where the end of an exchange is reported: off the reactor threads. */

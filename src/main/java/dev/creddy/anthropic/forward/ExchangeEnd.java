@@ -1,5 +1,6 @@
 package dev.creddy.anthropic.forward;
 
+import dev.creddy.anthropic.usage.SpendGate;
 import dev.creddy.anthropic.usage.Usage;
 import java.time.Instant;
 
@@ -16,9 +17,18 @@ import java.time.Instant;
  * @param model the first model the body named, when the token's allowlist had it read
  * @param used what it used: one request, an error when it did not complete with a status below 400, and
  *     the tokens the response reported (what arrived before a cut, for a stream that broke off)
+ * @param spend the request's dollar reservation, to settle on its exact cost; null when no dollar
+ *     budget holds it
  */
 public record ExchangeEnd(String exchangeId, ForwardedRequest request, int status, Outcome outcome, long nanos,
-        Instant endedAt, String upstreamRequestId, String model, Usage used) {
+        Instant endedAt, String upstreamRequestId, String model, Usage used, SpendGate spend) {
+
+    /** An end without a dollar reservation. */
+    public ExchangeEnd(String exchangeId, ForwardedRequest request, int status, Outcome outcome, long nanos,
+            Instant endedAt, String upstreamRequestId, String model, Usage used) {
+        this(exchangeId, request, status, outcome, nanos, endedAt, upstreamRequestId, model, used, null);
+    }
+
 
     /** The duration in milliseconds, rounded to two places, as the audit line shows it. */
     public double durationMillis() {

@@ -83,7 +83,8 @@ public class Forwarder {
                 settings.upstreamHeaderTimeout(), settings.requestBodyTimeout(), new ErrorExit(settings),
                 ContextualInstances.unwrap(json), List.of(new UsageRecorder(ContextualInstances.unwrap(ledger)),
                         ContextualInstances.unwrap(metrics), new AuditObserver(ContextualInstances.unwrap(audit))),
-                ends, settings.usageMetering(), new TokenConnections(settings.upstreamConnectionsPerToken()));
+                ends, settings.usageMetering(), new TokenConnections(settings.upstreamConnectionsPerToken()),
+                settings.priceTable(), ContextualInstances.unwrap(ledger), settings.agentBudgets());
     }
 
     /**

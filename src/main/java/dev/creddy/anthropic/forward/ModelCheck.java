@@ -3,6 +3,7 @@ package dev.creddy.anthropic.forward;
 import dev.creddy.anthropic.api.ApiError;
 import dev.creddy.anthropic.token.TokenLimits;
 import dev.creddy.anthropic.usage.ModelSniffer;
+import dev.creddy.anthropic.usage.PriceTable;
 import java.util.List;
 
 /**
@@ -28,21 +29,40 @@ final class ModelCheck {
 
     private final ModelSniffer sniffer;
     private final TokenLimits limits;
+    /** For a request held to a dollar budget: the table a model must be in; null otherwise. */
+    private final PriceTable prices;
     private Verdict verdict = Verdict.PENDING;
     private RequestRefusedException refusal;
     private String firstModel;
 
-    private ModelCheck(ModelSniffer sniffer, TokenLimits limits) {
+    private ModelCheck(ModelSniffer sniffer, TokenLimits limits, PriceTable prices) {
         this.sniffer = sniffer;
         this.limits = limits;
+        this.prices = prices;
     }
 
     /** A check for a request of a token with {@code limits}, or null when there is nothing to check. */
     static ModelCheck forRequest(TokenLimits limits, String method, String path) {
-        if (!limits.restrictsModels()) {
+        return forRequest(limits, method, path, null);
+    }
+
+    /**
+     * The same, for a request held to a dollar budget when {@code prices} is not null: a Messages
+     * request must then name a model the table prices (fail closed: never priced at zero), and its
+     * model and {@code max_tokens} are read for the reservation.
+     */
+    static ModelCheck forRequest(TokenLimits limits, String method, String path, PriceTable prices) {
+        boolean priced = prices != null && "POST".equals(method) && "/v1/messages".equals(path);
+        if (!limits.restrictsModels() && !priced) {
             return null;
         }
-        return ModelSniffer.forRequest(method, path).map(sniffer -> new ModelCheck(sniffer, limits)).orElse(null);
+        return ModelSniffer.forRequest(method, path).map(sniffer -> new ModelCheck(sniffer, limits, priced ? prices : null))
+                .orElse(null);
+    }
+
+    /** The request's {@code max_tokens}, once read. */
+    java.util.OptionalLong maxTokens() {
+        return sniffer.maxTokens();
     }
 
     /** Reads the next bytes of the body. */
@@ -87,14 +107,21 @@ final class ModelCheck {
                 return;
             }
             if (model.kind() != ModelSniffer.Model.Kind.NAME) {
-                refuse(ApiError.of(400, "model must be a string naming a model, such as \"" + limits.models().get(0) + "\""));
+                refuse(ApiError.of(400, "model must be a string naming a model, such as \""
+                        + (limits.models().isEmpty() ? "claude-sonnet-4-5" : limits.models().get(0)) + "\""));
                 return;
             }
             if (firstModel == null) {
                 firstModel = model.value();
             }
+            String shown = model.value().length() > 100 ? model.value().substring(0, 100) + "…" : model.value();
+            if (prices != null && prices.lookup(model.value()).isEmpty()) {
+                refuse(ApiError.of(400, "model " + shown + " has no price in the proxy's price table, and this token is held "
+                        + "to a dollar budget (max_cost_usd or agent-budgets), so it cannot be priced: the operator can add it "
+                        + "with the price-table setting"));
+                return;
+            }
             if (!limits.allowsModel(model.value())) {
-                String shown = model.value().length() > 100 ? model.value().substring(0, 100) + "…" : model.value();
                 refuse(ApiError.of(403, "model " + shown + " is not allowed for this token: it may call "
                         + String.join(", ", limits.models())));
             }

@@ -122,6 +122,13 @@ final class UpstreamResponseConsumer implements AsyncResponseConsumer<Void> {
         }
     }
 
+    /** Whether the meter read the upstream's last word on usage (see {@link ResponseMeter#complete()}). */
+    boolean meterComplete() {
+        synchronized (lock) {
+            return meter.complete();
+        }
+    }
+
     private void abortIfEnded() throws CancelledExchangeException {
         if (exchange.isEnded()) {
             throw new CancelledExchangeException();

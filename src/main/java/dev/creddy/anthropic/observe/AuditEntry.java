@@ -36,10 +36,13 @@ import java.time.Instant;
  * @param cacheReadInputTokens the response's {@code cache_read_input_tokens}, when it reported usage
  * @param identity the verified identity behind the token (issuer, subject, task, parent agent, scopes,
  *     address binding), for tokens obtained with an identity token; never the identity token itself
+ * @param costUsd what the response's tokens cost in US dollars (six decimals), when they were priced
+ * @param usagePartial true when the response ended before the upstream's last word on usage (a cut
+ *     stream, a failure): the counts and the cost are what it had reported until then
  */
 @JsonbPropertyOrder({"timestamp", "event", "exchange", "agent", "tokenId", "client", "method", "path", "status",
         "outcome", "durationMs", "upstreamRequestId", "reason", "model", "inputTokens", "outputTokens",
-        "cacheCreationInputTokens", "cacheReadInputTokens", "identity"})
+        "cacheCreationInputTokens", "cacheReadInputTokens", "identity", "costUsd", "usagePartial"})
 public record AuditEntry(
         String timestamp,
         String event,
@@ -59,7 +62,19 @@ public record AuditEntry(
         @JsonbProperty("output_tokens") Long outputTokens,
         @JsonbProperty("cache_creation_input_tokens") Long cacheCreationInputTokens,
         @JsonbProperty("cache_read_input_tokens") Long cacheReadInputTokens,
-        AgentIdentity identity) {
+        AgentIdentity identity,
+        @JsonbProperty("cost_usd") java.math.BigDecimal costUsd,
+        @JsonbProperty("usage_partial") Boolean usagePartial) {
+
+    /** A line without cost. */
+    public AuditEntry(String timestamp, String event, String exchange, String agent, String tokenId, String client,
+            String method, String path, Integer status, String outcome, Double durationMs, String upstreamRequestId,
+            String reason, String model, Long inputTokens, Long outputTokens, Long cacheCreationInputTokens,
+            Long cacheReadInputTokens, AgentIdentity identity) {
+        this(timestamp, event, exchange, agent, tokenId, client, method, path, status, outcome, durationMs,
+                upstreamRequestId, reason, model, inputTokens, outputTokens, cacheCreationInputTokens, cacheReadInputTokens,
+                identity, null, null);
+    }
 
     /** A line without model or usage. */
     public AuditEntry(String timestamp, String event, String exchange, String agent, String tokenId, String client,
@@ -83,7 +98,9 @@ public record AuditEntry(
         return new AuditEntry(timestamp, "forward", exchange, agent, tokenId, client, method, path, status, outcome,
                 durationMs, upstreamRequestId, null, model, metered ? used.inputTokens() : null,
                 metered ? used.outputTokens() : null, metered ? used.cacheCreationInputTokens() : null,
-                metered ? used.cacheReadInputTokens() : null, identity);
+                metered ? used.cacheReadInputTokens() : null, identity,
+                metered && used.unpriced() == 0 ? dev.creddy.anthropic.usage.Money.dollars(used.costMicros()) : null,
+                used.partial() > 0 ? Boolean.TRUE : null);
     }
 
     /**

@@ -55,6 +55,12 @@ final class AuditLine {
             if (entry.identity() != null) {
                 identity(json, entry.identity());
             }
+            if (entry.costUsd() != null) {
+                json.write("cost_usd", entry.costUsd());
+            }
+            if (entry.usagePartial() != null) {
+                json.write("usage_partial", entry.usagePartial().booleanValue());
+            }
             json.writeEnd();
         }
         return text.toString();

@@ -223,6 +223,9 @@ public class ProxyMetrics {
                     .description("Usage records Redis did not take (they are lost), by why").tag("reason", kind.tag())
                     .register(registry);
         }
+        Gauge.builder("creddy.spend.reservations.outstanding", usage, ledger -> (double) ledger.reservationsOutstanding())
+                .description("Dollar reservations this instance made for requests in flight and has not settled yet")
+                .register(registry);
         FunctionCounter.builder("creddy.redis.failovers", tokens,
                         registry -> registry.redisLink().map(link -> (double) link.failoversSeen()).orElse(0.0))
                 .description("Times the link moved to another primary").register(registry);
@@ -317,18 +320,26 @@ public class ProxyMetrics {
     private record RequestKey(String endpoint, String method, int status, String agent) {
     }
 
-    /** The four {@code creddy.usage.tokens} counters of one agent tag, registered together once. */
+    /**
+     * The four {@code creddy.usage.tokens} counters and the {@code creddy.cost.usd} counter of one agent
+     * tag, registered together once.
+     */
     private final class TokenCounters {
         private final Counter input;
         private final Counter output;
         private final Counter cacheCreation;
         private final Counter cacheRead;
+        private final Counter cost;
 
         TokenCounters(String agent) {
             input = tokenCounter(agent, "input");
             output = tokenCounter(agent, "output");
             cacheCreation = tokenCounter(agent, "cache_creation");
             cacheRead = tokenCounter(agent, "cache_read");
+            cost = Counter.builder("creddy.cost.usd")
+                    .description("What forwarded requests cost in US dollars, priced with the price table, by agent")
+                    .tag("agent", agent)
+                    .register(registry);
         }
 
         void count(Usage used) {
@@ -336,6 +347,10 @@ public class ProxyMetrics {
             increment(output, used.outputTokens());
             increment(cacheCreation, used.cacheCreationInputTokens());
             increment(cacheRead, used.cacheReadInputTokens());
+            if (used.costMicros() > 0) {
+                // Exact micro-dollars are kept by the ledger; the metric is a display of them.
+                cost.increment(used.costMicros() / 1_000_000.0);
+            }
         }
 
         private static void increment(Counter counter, long tokens) {

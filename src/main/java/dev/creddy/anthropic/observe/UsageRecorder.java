@@ -33,6 +33,9 @@ public final class UsageRecorder implements ExchangeObserver {
     private void record(ExchangeEnd end) {
         try {
             ledger.record(end.request().caller(), end.used(), end.endedAt());
+            if (end.spend() != null) {
+                end.spend().settle(end.used(), end.endedAt());
+            }
         } catch (RuntimeException e) {
             LOG.log(Level.WARNING, "usage of an exchange could not be recorded: {0}", e.getClass().getName());
         }

@@ -38,7 +38,7 @@ public final class IdentityPolicy {
     private static final String AGENT = "agent:";
     private static final String SCOPE = "scope:";
     private static final String GROUP = "group:";
-    private static final Set<String> LIMIT_FIELDS = Set.of("rpm", "tpm", "max_tokens_total", "models");
+    private static final Set<String> LIMIT_FIELDS = Set.of("rpm", "tpm", "max_tokens_total", "models", "max_cost_usd");
 
     private final Map<String, TokenLimits> byAgent;
     private final Map<String, TokenLimits> byScope;

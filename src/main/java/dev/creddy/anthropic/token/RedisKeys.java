@@ -82,4 +82,19 @@ public final class RedisKeys {
     public String objectOwner(String kind, String id) {
         return prefix + "owner:" + kind + ":{" + id + "}";
     }
+
+    /** The dollar reservations of one token's requests in flight, scored by when each lapses: in the token's slot. */
+    public String spendHolds(String id) {
+        return prefix + "usage:{" + id + "}:holds";
+    }
+
+    /** One agent's dollars spent per UTC hour (fields {@code h:<hours since the epoch>}), for its rolling budget. */
+    public String agentSpend(String agent) {
+        return prefix + "spend:{agent:" + agent + "}";
+    }
+
+    /** The dollar reservations of one agent's requests in flight, in the agent's slot. */
+    public String agentSpendHolds(String agent) {
+        return prefix + "spend:{agent:" + agent + "}:holds";
+    }
 }

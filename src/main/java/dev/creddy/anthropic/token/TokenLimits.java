@@ -33,12 +33,14 @@ import java.util.OptionalLong;
  *     every endpoint. Files and Message Batches hold the whole workspace's data (prompts and answers of
  *     every agent), so issuance leaves them out unless the request or {@code default-limits} names them
  *     ({@link #ISSUANCE_DEFAULT_ENDPOINTS}).
+ * @param maxCostUsd what the token may spend over its whole life, in micro-dollars ({@code max_cost_usd}
+ *     in requests, in US dollars); priced with the price table, reserved before each request is forwarded
  */
 public record TokenLimits(OptionalLong rpm, OptionalLong tpm, OptionalLong maxTokensTotal, List<String> models,
-        List<String> endpoints) {
+        List<String> endpoints, OptionalLong maxCostUsd) {
 
     /** The field names of limits, in requests, settings and storage. */
-    public static final Set<String> FIELDS = Set.of("rpm", "tpm", "max_tokens_total", "models", "endpoints");
+    public static final Set<String> FIELDS = Set.of("rpm", "tpm", "max_tokens_total", "models", "endpoints", "max_cost_usd");
 
     /**
      * The endpoint names of {@code endpoints}: {@code messages} ({@code POST /v1/messages}),
@@ -55,9 +57,10 @@ public record TokenLimits(OptionalLong rpm, OptionalLong tpm, OptionalLong maxTo
 
     /** Limits nothing. */
     public static final TokenLimits NONE = new TokenLimits(OptionalLong.empty(), OptionalLong.empty(), OptionalLong.empty(),
-            List.of(), List.of());
+            List.of(), List.of(), OptionalLong.empty());
 
     public TokenLimits {
+        Objects.requireNonNull(maxCostUsd, "maxCostUsd");
         Objects.requireNonNull(rpm, "rpm");
         Objects.requireNonNull(tpm, "tpm");
         Objects.requireNonNull(maxTokensTotal, "maxTokensTotal");
@@ -70,9 +73,18 @@ public record TokenLimits(OptionalLong rpm, OptionalLong tpm, OptionalLong maxTo
         this(rpm, tpm, maxTokensTotal, models, List.of());
     }
 
-    /** Whether the token counts tokens ({@code tpm} or {@code max_tokens_total}), not only requests. */
+    /** Limits without a dollar budget. */
+    public TokenLimits(OptionalLong rpm, OptionalLong tpm, OptionalLong maxTokensTotal, List<String> models,
+            List<String> endpoints) {
+        this(rpm, tpm, maxTokensTotal, models, endpoints, OptionalLong.empty());
+    }
+
+    /**
+     * Whether the token counts tokens ({@code tpm} or {@code max_tokens_total}) or dollars
+     * ({@code max_cost_usd}), not only requests: usage that arrives only later (a batch's) cannot be held to it.
+     */
     public boolean countsTokens() {
-        return tpm.isPresent() || maxTokensTotal.isPresent();
+        return tpm.isPresent() || maxTokensTotal.isPresent() || maxCostUsd.isPresent();
     }
 
     /** Whether {@code endpoint}, a name from {@link #ENDPOINTS}, is open to the token (always, when no list is set). */
@@ -109,7 +121,8 @@ public record TokenLimits(OptionalLong rpm, OptionalLong tpm, OptionalLong maxTo
     public TokenLimits orElse(TokenLimits defaults) {
         return new TokenLimits(rpm.isPresent() ? rpm : defaults.rpm, tpm.isPresent() ? tpm : defaults.tpm,
                 maxTokensTotal.isPresent() ? maxTokensTotal : defaults.maxTokensTotal,
-                models.isEmpty() ? defaults.models : models, endpoints.isEmpty() ? defaults.endpoints : endpoints);
+                models.isEmpty() ? defaults.models : models, endpoints.isEmpty() ? defaults.endpoints : endpoints,
+                maxCostUsd.isPresent() ? maxCostUsd : defaults.maxCostUsd);
     }
 
     /** Compact JSON with the request's field names; absent parts are left out. How stores keep limits. */
@@ -128,6 +141,7 @@ public record TokenLimits(OptionalLong rpm, OptionalLong tpm, OptionalLong maxTo
             endpoints.forEach(list::add);
             json.add("endpoints", list);
         }
+        maxCostUsd.ifPresent(micros -> json.add("max_cost_usd", java.math.BigDecimal.valueOf(micros, 6)));
         return json.build().toString();
     }
 
@@ -146,7 +160,7 @@ public record TokenLimits(OptionalLong rpm, OptionalLong tpm, OptionalLong maxTo
         for (String field : json.keySet()) {
             if (!FIELDS.contains(field)) {
                 throw new IllegalArgumentException("unknown field \"" + field
-                        + "\": limits are rpm, tpm, max_tokens_total, models and endpoints");
+                        + "\": limits are rpm, tpm, max_tokens_total, models, endpoints and max_cost_usd");
             }
         }
         return parse(json, NONE);
@@ -168,7 +182,7 @@ public record TokenLimits(OptionalLong rpm, OptionalLong tpm, OptionalLong maxTo
             throw new IllegalArgumentException("limits must be a JSON object such as {\"rpm\":60,\"models\":[\"claude-sonnet-4\"]}");
         }
         return namesEndpoints ? parsed : new TokenLimits(parsed.rpm, parsed.tpm, parsed.maxTokensTotal, parsed.models,
-                ISSUANCE_DEFAULT_ENDPOINTS);
+                ISSUANCE_DEFAULT_ENDPOINTS, parsed.maxCostUsd);
     }
 
     /**
@@ -184,7 +198,29 @@ public record TokenLimits(OptionalLong rpm, OptionalLong tpm, OptionalLong maxTo
                 json.containsKey("tpm") ? count(json, "tpm") : defaults.tpm,
                 json.containsKey("max_tokens_total") ? count(json, "max_tokens_total") : defaults.maxTokensTotal,
                 json.containsKey("models") ? models(json.get("models")) : defaults.models,
-                json.containsKey("endpoints") ? endpoints(json.get("endpoints")) : defaults.endpoints);
+                json.containsKey("endpoints") ? endpoints(json.get("endpoints")) : defaults.endpoints,
+                json.containsKey("max_cost_usd") ? dollars(json.get("max_cost_usd")) : defaults.maxCostUsd);
+    }
+
+    /** {@code max_cost_usd}: US dollars above zero with at most six decimals, as micro-dollars; null lifts it. */
+    private static OptionalLong dollars(JsonValue value) {
+        if (value.getValueType() == JsonValue.ValueType.NULL) {
+            return OptionalLong.empty();
+        }
+        String expected = "max_cost_usd must be an amount of US dollars above 0 with at most six decimals, such as 2.5, "
+                + "or null for no dollar budget";
+        if (!(value instanceof JsonNumber number)) {
+            throw new IllegalArgumentException(expected);
+        }
+        java.math.BigDecimal amount = number.bigDecimalValue();
+        if (amount.signum() < 1 || amount.compareTo(java.math.BigDecimal.valueOf(MAX_COUNT, 6)) > 0) {
+            throw new IllegalArgumentException(expected);
+        }
+        try {
+            return OptionalLong.of(amount.movePointRight(6).longValueExact());
+        } catch (ArithmeticException e) {
+            throw new IllegalArgumentException(expected);
+        }
     }
 
     private static List<String> endpoints(JsonValue value) {

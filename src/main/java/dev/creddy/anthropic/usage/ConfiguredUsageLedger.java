@@ -107,4 +107,24 @@ public class ConfiguredUsageLedger implements UsageLedger {
     public UsagePage report(Optional<String> agentName, Instant from, Instant to, Optional<ReportKey> after, int limit) {
         return ledger().report(agentName, from, to, after, limit);
     }
+
+    @Override
+    public SpendAdmission reserve(TokenRecord token, java.util.OptionalLong agentBudgetMicros, long estimateMicros, Instant now) {
+        return ledger().reserve(token, agentBudgetMicros, estimateMicros, now);
+    }
+
+    @Override
+    public void settle(TokenRecord token, SpendHold hold, long chargedMicros, Instant now) {
+        ledger().settle(token, hold, chargedMicros, now);
+    }
+
+    @Override
+    public Spend spendOf(TokenRecord token, Instant now) {
+        return ledger().spendOf(token, now);
+    }
+
+    @Override
+    public long reservationsOutstanding() {
+        return ledger().reservationsOutstanding();
+    }
 }

@@ -89,6 +89,11 @@ final class InflatingMeter implements ResponseMeter {
         return inner.usage();
     }
 
+    @Override
+    public boolean complete() {
+        return inner.complete();
+    }
+
     private void gzipFraming(ByteBuffer input) {
         int b = input.get() & 0xff;
         switch (step) {

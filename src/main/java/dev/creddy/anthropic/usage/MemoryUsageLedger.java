@@ -44,6 +44,7 @@ public final class MemoryUsageLedger implements UsageLedger, AutoCloseable {
 
     private final Map<TokenId, Counters> counters = new ConcurrentHashMap<>();
     private final Map<Instant, Map<TokenId, UsageLine>> hours = new ConcurrentHashMap<>();
+    private final MemorySpendBooks spend = new MemorySpendBooks();
     private final Duration retention;
     private final Clock clock;
     private final LogThrottle absurdWarnings = new LogThrottle(Duration.ofSeconds(10));
@@ -97,6 +98,26 @@ public final class MemoryUsageLedger implements UsageLedger, AutoCloseable {
     }
 
     @Override
+    public SpendAdmission reserve(TokenRecord token, java.util.OptionalLong agentBudgetMicros, long estimateMicros, Instant now) {
+        return spend.reserve(token, agentBudgetMicros, estimateMicros, now);
+    }
+
+    @Override
+    public void settle(TokenRecord token, SpendHold hold, long chargedMicros, Instant now) {
+        spend.settle(token, hold, chargedMicros, now);
+    }
+
+    @Override
+    public Spend spendOf(TokenRecord token, Instant now) {
+        return spend.spendOf(token, now);
+    }
+
+    @Override
+    public long reservationsOutstanding() {
+        return spend.outstanding();
+    }
+
+    @Override
     public TokenUsage usageOf(TokenRecord token, Instant now) {
         Counters found = counters.get(token.id());
         return found == null ? new TokenUsage(Usage.ZERO, 0, 0, UsageWindows.windowEnd(now)) : found.usage(now);
@@ -138,6 +159,7 @@ public final class MemoryUsageLedger implements UsageLedger, AutoCloseable {
         hours.keySet().removeIf(hour -> !hour.plus(UsageWindows.HOUR).plus(retention).isAfter(now));
         int tokensBefore = counters.size();
         counters.values().removeIf(token -> !token.expiresAt.plus(COUNTERS_MARGIN).isAfter(now));
+        spend.purge(now.minus(COUNTERS_MARGIN), now);
         int droppedHours = hoursBefore - hours.size();
         int droppedTokens = tokensBefore - counters.size();
         if (droppedHours > 0 || droppedTokens > 0) {

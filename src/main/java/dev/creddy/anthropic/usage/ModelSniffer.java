@@ -72,21 +72,36 @@ public final class ModelSniffer {
 
     private final JsonPathScanner scanner;
     private final List<Model> models = new ArrayList<>();
+    /** The top-level {@code max_tokens} of a Messages request, when read; -1 before (or when it is not a count). */
+    private long maxTokens = -1;
     private int reported;
     private Status status = Status.UNDECIDED;
 
     private ModelSniffer(String path) {
+        this(List.of(path));
+    }
+
+    private ModelSniffer(List<String> paths) {
         this.scanner = JsonPathScanner.of(new JsonPathScanner.Listener() {
             @Override
             public void captured(int index, byte[] json, int length) {
+                if (index == 1) {
+                    CapturedJson.value(json, length).filter(jakarta.json.JsonNumber.class::isInstance)
+                            .map(jakarta.json.JsonNumber.class::cast).filter(jakarta.json.JsonNumber::isIntegral)
+                            .ifPresent(number -> maxTokens = Math.max(0, number.bigIntegerValue()
+                                    .min(java.math.BigInteger.valueOf(UsageCounts.MAX_PER_RECORD)).longValue()));
+                    return;
+                }
                 models.add(model(json, length));
             }
 
             @Override
             public void tooLarge(int index) {
-                models.add(new Model(Model.Kind.TOO_LONG, ""));
+                if (index == 0) {
+                    models.add(new Model(Model.Kind.TOO_LONG, ""));
+                }
             }
-        }, MODEL_LIMIT, List.of(path));
+        }, MODEL_LIMIT, paths);
     }
 
     /**
@@ -100,7 +115,8 @@ public final class ModelSniffer {
             return Optional.empty();
         }
         return switch (path) {
-            case "/v1/messages", "/v1/messages/count_tokens", "/v1/complete" -> Optional.of(new ModelSniffer("model"));
+            case "/v1/messages" -> Optional.of(new ModelSniffer(List.of("model", "max_tokens")));
+            case "/v1/messages/count_tokens", "/v1/complete" -> Optional.of(new ModelSniffer("model"));
             case "/v1/messages/batches" -> Optional.of(new ModelSniffer("requests[*].params.model"));
             default -> Optional.empty();
         };
@@ -145,6 +161,11 @@ public final class ModelSniffer {
     /** What is known so far. */
     public Status status() {
         return status;
+    }
+
+    /** The request's {@code max_tokens} (a Messages request's), once read. */
+    public java.util.OptionalLong maxTokens() {
+        return maxTokens < 0 ? java.util.OptionalLong.empty() : java.util.OptionalLong.of(maxTokens);
     }
 
     /** Every model read so far, in body order. */

@@ -81,7 +81,7 @@ public final class RedisUsageLedger implements UsageLedger, AutoCloseable {
     private static final Logger LOG = Logger.getLogger(RedisUsageLedger.class.getName());
     private static final DateTimeFormatter HOUR = DateTimeFormatter.ofPattern("yyyy-MM-dd'T'HH").withZone(ZoneOffset.UTC);
     private static final String[] PARTS = {"requests", "input_tokens", "output_tokens", "cache_creation_input_tokens",
-        "cache_read_input_tokens", "errors"};
+        "cache_read_input_tokens", "errors", "cost_micros", "unpriced", "partial"};
     private static final Duration CLOSE_WAIT = Duration.ofSeconds(5);
 
     /** Mirrors {@link UsageWindows#refusal}: the same limits in the same order. */
@@ -118,12 +118,12 @@ public final class RedisUsageLedger implements UsageLedger, AutoCloseable {
 
     private static final RedisScript RECORD = new RedisScript(RedisScript.GRANTS + """
             -- KEYS: the token's usage hash, its hour hash
-            -- ARGV: usage and hour expire in (ms), agent name, current window, the cap, then the six parts in PARTS order
+            -- ARGV: usage and hour expire in (ms), agent name, current window, the cap, then the nine parts in PARTS order
             -- Returns 1 when this was the token's first record in the hour (its index entry is due), else 0.
             require({'hincrby', KEYS[1], 'f', '1'}, {'hset', KEYS[1], 'f', 'v'}, {'pexpire', KEYS[1], '1'},
               {'hincrby', KEYS[2], 'f', '1'}, {'hsetnx', KEYS[2], 'f', 'v'}, {'pexpire', KEYS[2], '1'})
             local parts = {'requests', 'input_tokens', 'output_tokens', 'cache_creation_input_tokens',
-              'cache_read_input_tokens', 'errors'}
+              'cache_read_input_tokens', 'errors', 'cost_micros', 'unpriced', 'partial'}
             local cap = tonumber(ARGV[5])
             -- Sums saturate at the cap (10^15, exact in a Lua number): each count is already held to a
             -- billion, so HINCRBY itself never overflows, and no sum can wrap and lift a budget.
@@ -174,6 +174,7 @@ public final class RedisUsageLedger implements UsageLedger, AutoCloseable {
     private final LogThrottle dropWarnings = new LogThrottle(Duration.ofSeconds(10));
     private final LogThrottle absurdWarnings = new LogThrottle(Duration.ofSeconds(10));
     private final Set<CompletableFuture<Void>> inFlight = ConcurrentHashMap.newKeySet();
+    private final RedisSpendBooks spend;
 
     /**
      * @param link the token store's connection, already started
@@ -187,6 +188,43 @@ public final class RedisUsageLedger implements UsageLedger, AutoCloseable {
         for (RedisFailure.Kind kind : RedisFailure.Kind.values()) {
             droppedBy.put(kind, new LongAdder());
         }
+        this.spend = new RedisSpendBooks(link, keys, this::dropped);
+    }
+
+    /** One write Redis could not take: counted and logged, at most every ten seconds. */
+    private void dropped(Throwable failure) {
+        Throwable cause = failure instanceof CompletionException && failure.getCause() != null ? failure.getCause() : failure;
+        dropped.increment();
+        droppedBy.get(reason(cause)).increment();
+        if (dropWarnings.allow()) {
+            LOG.warning(() -> "usage: a usage record was dropped (" + cause.getMessage() + "); "
+                    + dropped.sum() + " dropped since start (logged at most every 10s)");
+        }
+    }
+
+    @Override
+    public SpendAdmission reserve(TokenRecord token, java.util.OptionalLong agentBudgetMicros, long estimateMicros, Instant now) {
+        return spend.reserve(token, agentBudgetMicros, estimateMicros, now);
+    }
+
+    @Override
+    public void settle(TokenRecord token, SpendHold hold, long chargedMicros, Instant now) {
+        CompletableFuture<Void> tracked = new CompletableFuture<>();
+        inFlight.add(tracked);
+        spend.settle(token, hold, chargedMicros, now).whenComplete((ignored, failure) -> {
+            inFlight.remove(tracked);
+            tracked.complete(null);
+        });
+    }
+
+    @Override
+    public Spend spendOf(TokenRecord token, Instant now) {
+        return spend.spendOf(token, now);
+    }
+
+    @Override
+    public long reservationsOutstanding() {
+        return spend.outstanding();
     }
 
     @Override
@@ -216,7 +254,8 @@ public final class RedisUsageLedger implements UsageLedger, AutoCloseable {
             Long.toString(UsageCounts.MAX_SUM),
             Long.toString(used.requests()), Long.toString(used.inputTokens()), Long.toString(used.outputTokens()),
             Long.toString(used.cacheCreationInputTokens()), Long.toString(used.cacheReadInputTokens()),
-            Long.toString(used.errors())};
+            Long.toString(used.errors()), Long.toString(used.costMicros()), Long.toString(used.unpriced()),
+            Long.toString(used.partial())};
         // Tracked before it is sent, so that an answer arriving at once still finds it to remove.
         CompletableFuture<Void> tracked = new CompletableFuture<>();
         inFlight.add(tracked);
@@ -229,14 +268,7 @@ public final class RedisUsageLedger implements UsageLedger, AutoCloseable {
                         : CompletableFuture.completedFuture(0L))
                 .whenComplete((ignored, failure) -> {
                     if (failure != null) {
-                        Throwable cause = failure instanceof CompletionException && failure.getCause() != null
-                                ? failure.getCause() : failure;
-                        dropped.increment();
-                        droppedBy.get(reason(cause)).increment();
-                        if (dropWarnings.allow()) {
-                            LOG.warning(() -> "usage: a usage record was dropped (" + cause.getMessage() + "); "
-                                    + dropped.sum() + " dropped since start (logged at most every 10s)");
-                        }
+                        dropped(failure);
                     }
                     inFlight.remove(tracked);
                     tracked.complete(null);
@@ -388,7 +420,7 @@ public final class RedisUsageLedger implements UsageLedger, AutoCloseable {
         for (int i = 0; i < PARTS.length; i++) {
             counts[i] = count(fields.get(prefix + PARTS[i]));
         }
-        return new Usage(counts[0], counts[1], counts[2], counts[3], counts[4], counts[5]);
+        return new Usage(counts[0], counts[1], counts[2], counts[3], counts[4], counts[5], counts[6], counts[7], counts[8]);
     }
 
     private static long count(String value) {

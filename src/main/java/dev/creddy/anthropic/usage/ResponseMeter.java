@@ -30,6 +30,14 @@ public interface ResponseMeter {
      */
     void accept(ByteBuffer chunk);
 
-    /** The tokens read so far ({@link Usage#ofTokens}); final once the body has ended. */
+    /** The tokens read so far, priced when the meter knows the model; final once the body has ended. */
     Usage usage();
+
+    /**
+     * Whether the body carried the upstream's last word on usage (a stream's {@code message_stop});
+     * when not, {@link #usage()} is what was reported before the end, a partial figure.
+     */
+    default boolean complete() {
+        return true;
+    }
 }

@@ -30,7 +30,13 @@ public final class ResponseMeters {
      */
     public static ResponseMeter forResponse(String method, String path, int status, String contentType,
             String contentEncoding) {
-        return forResponse(method, path, status, contentType, contentEncoding, 0);
+        return forResponse(method, path, status, contentType, contentEncoding, 0, null);
+    }
+
+    /** The same, counting tokens without pricing them. */
+    public static ResponseMeter forResponse(String method, String path, int status, String contentType,
+            String contentEncoding, long unreadableCharge) {
+        return forResponse(method, path, status, contentType, contentEncoding, unreadableCharge, null);
     }
 
     /**
@@ -40,9 +46,10 @@ public final class ResponseMeters {
      * its input, instead of nothing.
      *
      * @param unreadableCharge the tokens to charge for such a response (the caller's conservative guess)
+     * @param prices what the response's tokens are priced with, or null to count them only
      */
     public static ResponseMeter forResponse(String method, String path, int status, String contentType,
-            String contentEncoding, long unreadableCharge) {
+            String contentEncoding, long unreadableCharge, PriceTable prices) {
         if (!meters(method, path) || status < 200 || status > 299
                 || contentType == null) {
             return ResponseMeter.NONE;
@@ -51,8 +58,8 @@ public final class ResponseMeters {
         String mediaType = (parameters < 0 ? contentType : contentType.substring(0, parameters)).trim()
                 .toLowerCase(Locale.ROOT);
         ResponseMeter meter = switch (mediaType) {
-            case "text/event-stream" -> new SseUsageMeter();
-            case "application/json" -> new JsonUsageMeter();
+            case "text/event-stream" -> new SseUsageMeter(prices);
+            case "application/json" -> new JsonUsageMeter(prices);
             default -> ResponseMeter.NONE;
         };
         if (meter == ResponseMeter.NONE) {
@@ -63,12 +70,12 @@ public final class ResponseMeters {
             case "", "identity" -> meter;
             case "gzip", "x-gzip" -> InflatingMeter.gzip(meter);
             case "deflate" -> InflatingMeter.deflate(meter);
-            default -> unreadableCharge > 0 ? new Unreadable(unreadableCharge) : ResponseMeter.NONE;
+            default -> unreadableCharge > 0 ? new Unreadable(unreadableCharge, prices != null) : ResponseMeter.NONE;
         };
     }
 
     /** A response whose usage cannot be read: charged a fixed, conservative amount. Immutable. */
-    private record Unreadable(long charge) implements ResponseMeter {
+    private record Unreadable(long charge, boolean priced) implements ResponseMeter {
         @Override
         public void accept(java.nio.ByteBuffer chunk) {
             // unreadable by definition
@@ -76,7 +83,9 @@ public final class ResponseMeters {
 
         @Override
         public Usage usage() {
-            return Usage.ofTokens(charge, 0, 0, 0);
+            // Tokens without a model: unpriced, so a dollar budget keeps the request's whole reservation.
+            Usage tokens = Usage.ofTokens(charge, 0, 0, 0);
+            return priced ? tokens.priced(java.util.OptionalLong.empty()) : tokens;
         }
     }
 }

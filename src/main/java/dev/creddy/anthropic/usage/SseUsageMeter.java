@@ -35,10 +35,14 @@ final class SseUsageMeter implements ResponseMeter {
     private static final byte[] DATA = ascii("data");
     private static final byte[] MESSAGE_START_NAME = ascii("message_start");
     private static final byte[] MESSAGE_DELTA_NAME = ascii("message_delta");
+    private static final byte[] MESSAGE_STOP_NAME = ascii("message_stop");
     private static final byte[] LINE_FEED = {'\n'};
     private static final int CHUNK = 4096;
 
     private final UsageFields fields = new UsageFields();
+    private final PriceTable prices;
+    /** The stream's {@code message_stop} arrived: its usage is the upstream's last word. */
+    private boolean stopped;
     private final byte[] name = new byte[16];
     private int nameLength;
     private byte state = LINE_START;
@@ -50,6 +54,16 @@ final class SseUsageMeter implements ResponseMeter {
     private boolean dataLines;
     private boolean dataOverflow;
     private byte[] scratch;
+
+    /** A meter that counts tokens without pricing them. */
+    SseUsageMeter() {
+        this(null);
+    }
+
+    /** @param prices what the stream's tokens are priced with, or null to count them only */
+    SseUsageMeter(PriceTable prices) {
+        this.prices = prices;
+    }
 
     @Override
     public void accept(ByteBuffer chunk) {
@@ -73,7 +87,13 @@ final class SseUsageMeter implements ResponseMeter {
 
     @Override
     public Usage usage() {
-        return fields.usage();
+        return prices == null ? fields.usage() : fields.usage(prices, false);
+    }
+
+    /** Whether {@code message_stop} arrived; a stream cut before it (or ended by an error event) is partial. */
+    @Override
+    public boolean complete() {
+        return stopped;
     }
 
     /** The bytes this meter holds now, for tests of the memory bound. */
@@ -127,6 +147,9 @@ final class SseUsageMeter implements ResponseMeter {
                 case EVENT_VALUE -> {
                     i++;
                     if (b == '\n' || b == '\r') {
+                        if (Arrays.equals(name, 0, nameLength, MESSAGE_STOP_NAME, 0, MESSAGE_STOP_NAME.length)) {
+                            stopped = true;
+                        }
                         event = Arrays.equals(name, 0, nameLength, MESSAGE_START_NAME, 0, MESSAGE_START_NAME.length)
                                 ? MESSAGE_START
                                 : Arrays.equals(name, 0, nameLength, MESSAGE_DELTA_NAME, 0, MESSAGE_DELTA_NAME.length)
@@ -238,9 +261,12 @@ final class SseUsageMeter implements ResponseMeter {
     private void count(JsonObject eventData) {
         if (event == MESSAGE_START) {
             JsonValue message = eventData.get("message");
-            if (message instanceof JsonObject start && start.get("usage") instanceof JsonObject usage) {
-                fields.reset();
-                fields.overwrite(usage);
+            if (message instanceof JsonObject start) {
+                fields.model(start.get("model"));
+                if (start.get("usage") instanceof JsonObject usage) {
+                    fields.reset();
+                    fields.overwrite(usage);
+                }
             }
         } else if (eventData.get("usage") instanceof JsonObject usage) {
             fields.overwrite(usage);

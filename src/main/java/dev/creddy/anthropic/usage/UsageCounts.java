@@ -24,7 +24,15 @@ final class UsageCounts {
     /** {@code used} with each part held to {@code [0, MAX_PER_RECORD]}. */
     static Usage bounded(Usage used) {
         return new Usage(bounded(used.requests()), bounded(used.inputTokens()), bounded(used.outputTokens()),
-                bounded(used.cacheCreationInputTokens()), bounded(used.cacheReadInputTokens()), bounded(used.errors()));
+                bounded(used.cacheCreationInputTokens()), bounded(used.cacheReadInputTokens()), bounded(used.errors()),
+                boundedCost(used.costMicros()), bounded(used.unpriced()), bounded(used.partial()));
+    }
+
+    /** The most one exchange is charged, in micro-dollars: US$ 10^7, far above any real request. */
+    static final long MAX_COST_PER_RECORD = 10_000_000_000_000L;
+
+    private static long boundedCost(long micros) {
+        return Math.max(0, Math.min(MAX_COST_PER_RECORD, micros));
     }
 
     private static long bounded(long count) {
@@ -41,7 +49,8 @@ final class UsageCounts {
     static Usage sum(Usage a, Usage b) {
         return new Usage(add(a.requests(), b.requests()), add(a.inputTokens(), b.inputTokens()),
                 add(a.outputTokens(), b.outputTokens()), add(a.cacheCreationInputTokens(), b.cacheCreationInputTokens()),
-                add(a.cacheReadInputTokens(), b.cacheReadInputTokens()), add(a.errors(), b.errors()));
+                add(a.cacheReadInputTokens(), b.cacheReadInputTokens()), add(a.errors(), b.errors()),
+                add(a.costMicros(), b.costMicros()), add(a.unpriced(), b.unpriced()), add(a.partial(), b.partial()));
     }
 
     /** The tokens of {@code used} that count against limits, saturating like every sum. */

@@ -98,6 +98,46 @@ public interface UsageLedger {
     UsagePage report(Optional<String> agentName, Instant from, Instant to, Optional<ReportKey> after, int limit);
 
     /**
+     * Reserves {@code estimateMicros} of {@code token}'s dollar budgets before a request is forwarded:
+     * its {@code max_cost_usd} (when it has one) and its agent's rolling 24-hour budget
+     * ({@code agentBudgetMicros}, when the agent has one). A budget admits while what it has spent plus
+     * what requests in flight hold of it is below the budget, atomically (across instances for a shared
+     * store): so whatever the concurrency, a budget is overspent by at most the reservation of the last
+     * request it admitted, as long as each request costs no more than it reserved. Refused, nothing is held.
+     *
+     * @throws dev.creddy.anthropic.token.TokenStoreUnavailableException when the store cannot be asked
+     */
+    SpendAdmission reserve(TokenRecord token, java.util.OptionalLong agentBudgetMicros, long estimateMicros, Instant now);
+
+    /**
+     * Releases {@code hold} and charges {@code chargedMicros} (the exact cost, or the whole reservation for
+     * a response whose cost is unknown) to the budgets it held. Never makes the caller wait for a remote
+     * store; what cannot be written is dropped and counted like a usage record. A reservation whose
+     * settlement never arrives (the instance died) lapses after {@link #HOLD_LEASE}.
+     */
+    void settle(TokenRecord token, SpendHold hold, long chargedMicros, Instant now);
+
+    /** How long a reservation holds a budget at most, should its settlement never come. */
+    java.time.Duration HOLD_LEASE = java.time.Duration.ofHours(1);
+
+    /** What {@code token} and its agent have spent and hold in reservations, for {@code /v1/tokens/self}. */
+    Spend spendOf(TokenRecord token, Instant now);
+
+    /** Reservations made on this instance and not yet settled, for metrics. */
+    long reservationsOutstanding();
+
+    /**
+     * Dollars spent and held, in micro-dollars.
+     *
+     * @param tokenSpent what the token's settled requests were charged, over its life
+     * @param tokenReserved what its requests in flight hold
+     * @param agentSpent what the agent's settled requests were charged in the rolling 24 hours
+     * @param agentReserved what the agent's requests in flight hold
+     */
+    record Spend(long tokenSpent, long tokenReserved, long agentSpent, long agentReserved) {
+    }
+
+    /**
      * What a token has used.
      *
      * @param total over the token's life

@@ -31,4 +31,9 @@ final class LimitFields {
     static List<String> endpoints(TokenLimits limits) {
         return limits.endpoints().isEmpty() ? null : limits.endpoints();
     }
+
+    /** {@code max_cost_usd} in US dollars with six decimals, or null. */
+    static java.math.BigDecimal maxCostUsd(TokenLimits limits) {
+        return limits.maxCostUsd().isPresent() ? dev.creddy.anthropic.usage.Money.dollars(limits.maxCostUsd().getAsLong()) : null;
+    }
 }

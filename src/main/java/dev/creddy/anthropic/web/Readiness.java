@@ -13,7 +13,20 @@ import java.util.Map;
  * @param status {@code ok} or {@code unavailable}
  * @param failing the parts that fail, in check order; absent when none does
  * @param checks each part's own status, in check order
+ * @param priceTable which price table costs are computed with
  */
-@JsonbPropertyOrder({"status", "failing", "checks"})
-public record Readiness(String status, List<String> failing, Map<String, HealthStatus> checks) {
+@JsonbPropertyOrder({"status", "failing", "checks", "priceTable"})
+public record Readiness(String status, List<String> failing, Map<String, HealthStatus> checks,
+        @jakarta.json.bind.annotation.JsonbProperty("price_table") PriceTableView priceTable) {
+
+    /**
+     * The price table in force. Immutable.
+     *
+     * @param version a digest of its rows: it changes whenever a figure does
+     * @param origin {@code built-in}, or where the operator's table came from
+     * @param models how many rows it has
+     */
+    @JsonbPropertyOrder({"version", "origin", "models"})
+    public record PriceTableView(String version, String origin, int models) {
+    }
 }

@@ -46,7 +46,9 @@ public class ReadinessServlet extends HttpServlet {
         check("upstream_client", upstream.unavailableReason(), checks, failing);
         boolean ready = failing.isEmpty();
         responses.json(response, ready ? HttpServletResponse.SC_OK : HttpServletResponse.SC_SERVICE_UNAVAILABLE,
-                new Readiness(ready ? "ok" : "unavailable", ready ? null : failing, checks));
+                new Readiness(ready ? "ok" : "unavailable", ready ? null : failing, checks,
+                        new Readiness.PriceTableView(settings.priceTable().version(), settings.priceTable().origin(),
+                                settings.priceTable().rows().size())));
     }
 
     private static void check(String part, Optional<String> problem, Map<String, HealthStatus> checks, List<String> failing) {

@@ -31,6 +31,8 @@ public class TokenItemServlet extends HttpServlet {
     private static final String SELF = "self";
 
     @Inject
+    transient dev.creddy.anthropic.config.Settings spendSettings;
+    @Inject
     transient TokenRegistry registry;
     @Inject
     transient TokenAuthenticator authenticator;
@@ -93,7 +95,7 @@ public class TokenItemServlet extends HttpServlet {
         if (!giveBack) {
             responses.json(response, HttpServletResponse.SC_OK,
                     TokenSummary.of(caller, TokenUsageView.of(ledger.usageOf(caller, Instant.now()),
-                            caller.limits().countsBeforeForwarding())));
+                            caller.limits().countsBeforeForwarding()), spend(caller)));
             return;
         }
         if (authentication.direct()) {
@@ -137,5 +139,12 @@ public class TokenItemServlet extends HttpServlet {
     private void methodNotAllowed(HttpServletResponse response, String method, String allowed) throws IOException {
         response.setHeader("Allow", allowed);
         responses.error(response, ApiError.of(405, "method " + method + " is not allowed here: use " + allowed));
+    }
+
+    /** What the token (and its agent) spent in dollars; shown whether or not a budget holds them. */
+    private SpendView spend(TokenRecord caller) {
+        Long perDay = spendSettings.agentBudgets().get(caller.agentName());
+        return SpendView.of(ledger.spendOf(caller, Instant.now()), caller.limits().maxCostUsd(),
+                perDay == null ? java.util.OptionalLong.empty() : java.util.OptionalLong.of(perDay));
     }
 }

@@ -32,7 +32,8 @@ import java.util.Set;
 record TokenRequest(Duration ttl, String agentName, TokenLimits limits, boolean agentNamed, boolean limitsNamed) {
 
     static final String DEFAULT_AGENT_NAME = "unnamed";
-    private static final Set<String> FIELDS = Set.of("ttl", "agent_name", "rpm", "tpm", "max_tokens_total", "models", "endpoints", "limits");
+    private static final Set<String> FIELDS = Set.of("ttl", "agent_name", "rpm", "tpm", "max_tokens_total", "models", "endpoints", "limits",
+            "max_cost_usd");
 
     static TokenRequest parse(String body, Duration defaultTtl, Duration maxTtl, TokenLimits defaultLimits) {
         Map<String, JsonValue> json = body.isBlank() ? Map.of() : object(body);

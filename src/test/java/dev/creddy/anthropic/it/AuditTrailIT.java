@@ -59,7 +59,9 @@ class AuditTrailIT {
     private static final Set<String> FORWARD_FIELDS = Set.of("timestamp", "event", "exchange", "agent", "token_id", "client",
             "method", "path", "status", "outcome", "duration_ms", "upstream_request_id",
             // The fake's answer reports usage, so the line carries it.
-            "input_tokens", "output_tokens", "cache_creation_input_tokens", "cache_read_input_tokens");
+            "input_tokens", "output_tokens", "cache_creation_input_tokens", "cache_read_input_tokens",
+            // Issue 19: and its cost, priced with the built-in table (the fake answers claude-sonnet-4-5).
+            "cost_usd");
 
     private static Path accessLogDirectory() {
         try {

@@ -69,7 +69,11 @@ class ReadinessIT {
         HttpResponse<String> ready = http.send(http.request("/health/ready").GET().build());
         assertEquals(200, ready.statusCode(), ready.body());
         assertEquals("{\"status\":\"ok\",\"checks\":{\"configuration\":{\"status\":\"ok\"},\"token_registry\":{\"status\":\"ok\"},"
-                + "\"upstream_client\":{\"status\":\"ok\"}}}", ready.body());
+                + "\"upstream_client\":{\"status\":\"ok\"}},"
+                // Issue 19: the price table in force.
+                + "\"price_table\":{\"version\":\"" + dev.creddy.anthropic.usage.PriceTable.builtIn().version()
+                + "\",\"origin\":\"built-in\",\"models\":" + dev.creddy.anthropic.usage.PriceTable.builtIn().rows().size()
+                + "}}", ready.body());
         assertEquals("application/json", ready.headers().firstValue("content-type").orElseThrow());
 
         String token = http.issueToken("readiness", "10m");

@@ -51,7 +51,12 @@ class AuditLineTest {
                         null, null, null, null, null, bare),
                 new AuditEntry(null, null, null, null, null, null, null, null, null, null, null, null, null),
                 new AuditEntry("t", "forward", "e", "a", "t", "c", "m", "p", 0, "client_disconnected", 0.0, null, null, null,
-                        Long.MAX_VALUE, Long.MIN_VALUE, -1L, 1L, null)));
+                        Long.MAX_VALUE, Long.MIN_VALUE, -1L, 1L, null),
+                // Issue 19: the cost, exact to the micro-dollar, and the mark of a partial figure.
+                new AuditEntry("t", "forward", "e", "a", "t", "c", "m", "p", 200, "upstream_failed", 1.0, null, null,
+                        "claude-sonnet-4-5", 12L, 1L, 3000L, 20000L, null, new java.math.BigDecimal("0.021801"), Boolean.TRUE),
+                new AuditEntry("t", "forward", "e", "a", "t", "c", "m", "p", 200, "completed", 1.0, null, null,
+                        null, 1L, 1L, 0L, 0L, null, dev.creddy.anthropic.usage.Money.dollars(1), null)));
         for (double duration : new double[] {0.001, 1e-7, 123456789.123, 1e21, 3.0, 0.1 + 0.2, Double.MIN_VALUE, -0.0}) {
             entries.add(new AuditEntry("t", "forward", "e", "a", "t", "c", "m", "p", Integer.MIN_VALUE, "o", duration, "r",
                     null));

@@ -388,4 +388,123 @@ abstract class UsageLedgerContract {
     private static UsageLedger.UsageLine line(TokenRecord token, long requests, long input, long output) {
         return new UsageLedger.UsageLine(token.id().value(), token.agentName(), new Usage(requests, input, output, 0, 0, 0));
     }
+
+    // --- issue 19: dollar budgets ----------------------------------------------------------------
+
+    static TokenRecord budgeted(String agent, long maxCostMicros) {
+        String id = String.format("tok_contract%08d", NEXT_ID.incrementAndGet());
+        return new TokenRecord(new TokenId(id), agent, START.minusSeconds(10), START.plus(Duration.ofDays(1)),
+                new TokenLimits(OptionalLong.empty(), OptionalLong.empty(), OptionalLong.empty(), List.of(), List.of(),
+                        maxCostMicros > 0 ? OptionalLong.of(maxCostMicros) : OptionalLong.empty()));
+    }
+
+    @Test
+    void aLifetimeBudgetAdmitsWhileSpentAndHeldAreBelowItAndNeverResets() throws Exception {
+        TokenRecord token = budgeted("agent-a", 10_000);
+        SpendAdmission first = ledger.reserve(token, OptionalLong.empty(), 6_000, clock.instant());
+        assertTrue(first.admitted());
+        SpendAdmission second = ledger.reserve(token, OptionalLong.empty(), 6_000, clock.instant());
+        assertTrue(second.admitted(), "6000 held is below 10000: the second may overshoot by its reservation");
+        SpendAdmission third = ledger.reserve(token, OptionalLong.empty(), 1, clock.instant());
+        assertEquals(Optional.of(SpendAdmission.MAX_COST_USD), third.refusedBy());
+        assertEquals(10_000, third.budgetMicros());
+        assertEquals(12_000, third.reservedMicros());
+        assertEquals(null, third.resetsAt(), "a lifetime budget never resets");
+        assertEquals(new UsageLedger.Spend(0, 12_000, 0, 0), ledger.spendOf(token, clock.instant()));
+        ledger.settle(token, first.hold(), 2_500, clock.instant());
+        ledger.settle(token, second.hold(), 3_000, clock.instant());
+        settle(ledger);
+        assertEquals(new UsageLedger.Spend(5_500, 0, 0, 0), ledger.spendOf(token, clock.instant()));
+        assertTrue(ledger.reserve(token, OptionalLong.empty(), 1, clock.instant()).admitted(), "5500 spent of 10000");
+    }
+
+    @Test
+    void concurrentReservationsOverspendByAtMostOneReservation() throws Exception {
+        long budget = 50_000;
+        long estimate = 4_000;
+        TokenRecord token = budgeted("agent-c", budget);
+        ExecutorService pool = Executors.newFixedThreadPool(20);
+        try {
+            CountDownLatch go = new CountDownLatch(1);
+            List<Future<Boolean>> results = new ArrayList<>();
+            for (int i = 0; i < 60; i++) {
+                results.add(pool.submit(() -> {
+                    go.await();
+                    SpendAdmission admission = ledger.reserve(token, OptionalLong.of(budget), estimate, clock.instant());
+                    if (admission.admitted()) {
+                        // Each request costs no more than it reserved.
+                        ledger.settle(token, admission.hold(), estimate - 1, clock.instant());
+                    }
+                    return admission.admitted();
+                }));
+            }
+            go.countDown();
+            int admitted = 0;
+            for (Future<Boolean> result : results) {
+                admitted += result.get(30, TimeUnit.SECONDS) ? 1 : 0;
+            }
+            settle(ledger);
+            UsageLedger.Spend spend = ledger.spendOf(token, clock.instant());
+            assertTrue(spend.tokenSpent() <= budget + estimate, spend + " over the bound");
+            assertTrue(spend.agentSpent() <= budget + estimate, spend + " over the bound");
+            assertEquals(admitted * (estimate - 1), spend.tokenSpent());
+            assertTrue(admitted >= budget / estimate, admitted + " admitted: the budget must not refuse early");
+            assertEquals(0, spend.tokenReserved());
+        } finally {
+            pool.shutdownNow();
+        }
+    }
+
+    @Test
+    void anAgentsBudgetRollsOverTwentyFourHoursAcrossItsTokens() throws Exception {
+        TokenRecord one = budgeted("agent-r", 0);
+        TokenRecord two = budgeted("agent-r", 0);
+        OptionalLong perDay = OptionalLong.of(20_000);
+        SpendAdmission a = ledger.reserve(one, perDay, 15_000, clock.instant());
+        assertTrue(a.admitted());
+        ledger.settle(one, a.hold(), 20_000, clock.instant());
+        settle(ledger);
+        SpendAdmission refused = ledger.reserve(two, perDay, 1, clock.instant());
+        assertEquals(Optional.of(SpendAdmission.AGENT_USD_PER_DAY), refused.refusedBy());
+        assertEquals(20_000, refused.spentMicros());
+        assertEquals(Instant.parse("2026-11-27T10:00:00Z"), refused.resetsAt(), "the 10:00 hour leaves the window a day later");
+        assertEquals(new UsageLedger.Spend(0, 0, 20_000, 0), ledger.spendOf(two, clock.instant()));
+        clock.advance(Duration.ofHours(23).plusMinutes(50));
+        assertTrue(!ledger.reserve(two, perDay, 1, clock.instant()).admitted(), "still inside the 24 hours");
+        clock.advance(Duration.ofMinutes(10));
+        SpendAdmission later = ledger.reserve(two, perDay, 1, clock.instant());
+        assertTrue(later.admitted(), "a day after its hour the spend has left the window");
+        ledger.settle(two, later.hold(), 0, clock.instant());
+    }
+
+    @Test
+    void anAgentsRefusalGivesTheTokensReservationBack() throws Exception {
+        TokenRecord token = budgeted("agent-z", 100_000);
+        TokenRecord other = budgeted("agent-z", 0);
+        SpendAdmission first = ledger.reserve(other, OptionalLong.of(5_000), 5_000, clock.instant());
+        assertTrue(first.admitted());
+        SpendAdmission refused = ledger.reserve(token, OptionalLong.of(5_000), 3_000, clock.instant());
+        assertEquals(Optional.of(SpendAdmission.AGENT_USD_PER_DAY), refused.refusedBy());
+        // The token's own hold went back (Redis: asynchronously, so poll).
+        long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
+        while (ledger.spendOf(token, clock.instant()).tokenReserved() != 0 && System.nanoTime() < deadline) {
+            Thread.sleep(10);
+        }
+        assertEquals(0, ledger.spendOf(token, clock.instant()).tokenReserved());
+        ledger.settle(other, first.hold(), 0, clock.instant());
+    }
+
+    @Test
+    void costsAreSummedExactlyInTheUsageTotal() throws Exception {
+        TokenRecord token = token("agent-cost", null, null, null);
+        for (int i = 0; i < 1000; i++) {
+            ledger.record(token, new Usage(1, 1, 1, 0, 0, 0, 3, 0, 0), clock.instant());
+        }
+        ledger.record(token, new Usage(1, 1, 1, 0, 0, 0, 0, 1, 1), clock.instant());
+        settle(ledger);
+        Usage total = ledger.usageOf(token, clock.instant()).total();
+        assertEquals(3_000, total.costMicros());
+        assertEquals(1, total.unpriced());
+        assertEquals(1, total.partial());
+    }
 }
