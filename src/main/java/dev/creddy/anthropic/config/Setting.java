@@ -134,7 +134,16 @@ public enum Setting {
             "--pool-wait DURATION", "how long a request waits for a free upstream connection (`503` with `retry-after` after); without a value `upstream-connect-timeout`"),
     /** Upstream connections one token may hold at once; without a value, a quarter of upstream-max-connections, at least 2. */
     UPSTREAM_CONNECTIONS_PER_TOKEN("upstream-connections-per-token", "CREDDY_UPSTREAM_CONNECTIONS_PER_TOKEN", null, false,
-            "--connections-per-token N", "upstream connections one token may hold at once (`429` above); without a value a quarter of `upstream-max-connections`, at least 2");
+            "--connections-per-token N", "upstream connections one token may hold at once (`429` above); without a value a quarter of `upstream-max-connections`, at least 2"),
+    /** JSON: agent name to requests in flight at once, across all its tokens and instances. */
+    AGENT_CONCURRENCY("agent-concurrency", "CREDDY_AGENT_CONCURRENCY", null, false,
+            "--agent-concurrency JSON", "JSON: requests each agent may have in flight at once across all its tokens and instances, streams included, e.g. `{\"researcher\":4}` (`429` above)"),
+    /** How long a concurrency slot stays counted in Redis without its instance renewing it. */
+    CONCURRENCY_LEASE("concurrency-lease", "CREDDY_CONCURRENCY_LEASE", "30s", false,
+            "--concurrency-lease DURATION", "how long a `max_concurrent` slot stays counted in Redis without its instance renewing it (every third of it): an instance that dies gives its slots back within this"),
+    /** {@code lenient} or {@code strict}: whether a running stream that takes its token over its budget is ended. */
+    BUDGET_ENFORCEMENT("budget-enforcement", "CREDDY_BUDGET_ENFORCEMENT", "lenient", false,
+            "--budget-enforcement lenient|strict", "`strict` ends a running response (SSE `error` event) once it takes its token over its budget; `lenient` lets it finish");
 
 
     private final String key;

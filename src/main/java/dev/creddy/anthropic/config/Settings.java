@@ -38,6 +38,7 @@ import java.util.Optional;
  * @param requestBodyTimeout the longest a client may take to send a request body (408 after)
  * @param upstreamPoolWait how long an exchange waits for a pooled upstream connection (503 after)
  * @param upstreamConnectionsPerToken how many upstream connections one token may hold at once (429 above)
+ * @param enforcement per-agent concurrency caps, the concurrency lease, and how budgets reach running streams
  * @param deviceSignIn Claude Code's gateway sign-in; empty when {@code device-sign-in} is off
  */
 public record Settings(
@@ -69,6 +70,7 @@ public record Settings(
         Duration requestBodyTimeout,
         Duration upstreamPoolWait,
         int upstreamConnectionsPerToken,
+        EnforcementSettings enforcement,
 
         Optional<DeviceSignInSettings> deviceSignIn) {
 
@@ -96,6 +98,7 @@ public record Settings(
         Objects.requireNonNull(requestBodyTimeout, "requestBodyTimeout");
         Objects.requireNonNull(upstreamPoolWait, "upstreamPoolWait");
         Objects.requireNonNull(deviceSignIn, "deviceSignIn");
+        Objects.requireNonNull(enforcement, "enforcement");
     }
 
     /** Why the proxy cannot forward, or empty when it can. */

@@ -83,6 +83,10 @@ public final class SettingsLoader {
         Optional<Integer> connectionsPerToken = resolution.optional(Setting.UPSTREAM_CONNECTIONS_PER_TOKEN,
                 SettingsLoader::positiveInt);
         Optional<DeviceSignInSettings> deviceSignIn = deviceSignIn(resolution, maxTtl);
+        Optional<Map<String, Long>> agentConcurrency = resolution.optional(Setting.AGENT_CONCURRENCY,
+                EnforcementSettings::parseAgentConcurrency);
+        Duration concurrencyLease = resolution.required(Setting.CONCURRENCY_LEASE, EnforcementSettings::parseLease);
+        Boolean strictBudgets = resolution.required(Setting.BUDGET_ENFORCEMENT, EnforcementSettings::parseStrict);
 
         if (maxTtl != null && defaultTtl != null && defaultTtl.compareTo(maxTtl) > 0) {
             if (resolution.isExplicit(Setting.DEFAULT_TTL)) {
@@ -108,7 +112,9 @@ public final class SettingsLoader {
                 defaultLimits, usageMetering, usageRetention, oidc,
                 new ConsoleSettings(console, consoleSessionTtl),
                 requestBodyTimeout, upstreamPoolWait.orElse(connectTimeout),
-                connectionsPerToken.orElse(Math.max(2, maxConnections / 4)), deviceSignIn);
+                connectionsPerToken.orElse(Math.max(2, maxConnections / 4)),
+                new EnforcementSettings(agentConcurrency.orElse(Map.of()), concurrencyLease, strictBudgets),
+                deviceSignIn);
     }
 
     /** The gateway sign-in, when it is on; an access token may live no longer than {@code max-ttl}. */

@@ -2,6 +2,8 @@ package dev.creddy.anthropic.forward;
 
 import dev.creddy.anthropic.api.ApiError;
 import dev.creddy.anthropic.token.TokenLimits;
+import dev.creddy.anthropic.usage.ConcurrencyGate;
+import dev.creddy.anthropic.usage.StreamBudget;
 import dev.creddy.anthropic.usage.RateLimitHeaders;
 import dev.creddy.anthropic.usage.ResponseMeter;
 import dev.creddy.anthropic.usage.ResponseMeters;
@@ -12,6 +14,7 @@ import jakarta.servlet.AsyncListener;
 import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
 import java.io.IOException;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.LinkedHashMap;
 import java.util.Locale;
@@ -57,6 +60,8 @@ final class Exchange implements ClientRequestReader.Events, ClientResponseWriter
     private final HttpRequest upstreamRequest;
     private final BatchUrlRewriter batchUrls;
     private final TokenConnections.Permit permit;
+    private final ConcurrencyGate.Slot slot;
+    private final StreamBudget budget;
     private final long startNanos = System.nanoTime();
     private final ExchangeObserver.Observation observed;
 
@@ -73,10 +78,12 @@ final class Exchange implements ClientRequestReader.Events, ClientResponseWriter
     /**
      * @param batchUrls for a batch metadata call, what re-points its {@code results_url}s; otherwise null
      * @param permit the exchange's place in its token's count of upstream connections; released at the end
+     * @param slot the exchange's place under {@code max_concurrent} and {@code agent-concurrency}; released at the end
+     * @param budget what ends the response when it takes the token over budget ({@code budget-enforcement=strict})
      */
     Exchange(String id, ForwardedRequest request, ExchangeContext context, HttpServletRequest clientRequest,
             HttpServletResponse clientResponse, HttpRequest upstreamRequest, BatchUrlRewriter batchUrls,
-            TokenConnections.Permit permit) {
+            TokenConnections.Permit permit, ConcurrencyGate.Slot slot, StreamBudget budget) {
         this.id = id;
         this.request = request;
         this.context = context;
@@ -85,6 +92,8 @@ final class Exchange implements ClientRequestReader.Events, ClientResponseWriter
         this.upstreamRequest = upstreamRequest;
         this.batchUrls = batchUrls;
         this.permit = permit;
+        this.slot = slot;
+        this.budget = budget;
         this.observed = context.started(request);
     }
 
@@ -105,6 +114,8 @@ final class Exchange implements ClientRequestReader.Events, ClientResponseWriter
             bodyDeadline = context.upstream().schedule(this::bodyDeadlinePassed, context.bodyTimeout());
             clientRequest.getInputStream().setReadListener(reader);
         }
+        // From here a revocation of the token ends the exchange; finished() takes it out again.
+        context.running().add(this);
         if (state.phase() == ExchangeState.Phase.AWAITING_HEAD) {
             sendUpstream();
         }
@@ -228,6 +239,12 @@ final class Exchange implements ClientRequestReader.Events, ClientResponseWriter
 
     void responseBodyReceived(int bytes) {
         observed.responseBodyReceived(bytes);
+        if (budget != StreamBudget.UNLIMITED && !state.isEnded() && budget.exceededBy(consumer.usage())) {
+            // On the deadline timer, as the deadlines end exchanges: not inside the consumer's callback,
+            // which cancelling the upstream exchange reports back into. A chunk or two more may ask
+            // again before it runs; the state lets only the first end count.
+            context.upstream().schedule(() -> fail(Outcome.BUDGET_EXCEEDED, null), Duration.ZERO);
+        }
     }
 
     /** The upstream exchange failed; a failure after the whole response arrived concerns only the connection. */
@@ -254,6 +271,8 @@ final class Exchange implements ClientRequestReader.Events, ClientResponseWriter
         cancel(headerDeadline);
         cancel(bodyDeadline);
         permit.release();
+        slot.release();
+        context.running().remove(this);
         ExchangeState.Snapshot ended = state.get();
         Usage used = consumer.usage().plus(new Usage(1, 0, 0, 0, 0,
                 ended.status() >= 400 || ended.status() == 0 || ended.outcome() != Outcome.COMPLETED ? 1 : 0));
@@ -331,6 +350,11 @@ final class Exchange implements ClientRequestReader.Events, ClientResponseWriter
 
     String id() {
         return id;
+    }
+
+    /** The id of the token the exchange runs under. */
+    String tokenId() {
+        return request.caller().id().value();
     }
 
     private static String headerValue(HttpResponse response, String name) {

@@ -25,10 +25,11 @@ final class ExchangeContext {
     private final Executor ends;
     private final boolean usageMetering;
     private final TokenConnections connections;
+    private final RunningExchanges running;
 
     ExchangeContext(HeaderPolicy headers, UpstreamClient upstream, Duration headerTimeout, Duration bodyTimeout,
             ErrorExit errors, JsonCodec json, List<ExchangeObserver> observers, Executor ends, boolean usageMetering,
-            TokenConnections connections) {
+            TokenConnections connections, RunningExchanges running) {
         this.headers = headers;
         this.upstream = upstream;
         this.headerTimeout = headerTimeout;
@@ -39,6 +40,7 @@ final class ExchangeContext {
         this.ends = ends;
         this.usageMetering = usageMetering;
         this.connections = connections;
+        this.running = running;
     }
 
     HeaderPolicy headers() {
@@ -67,6 +69,11 @@ final class ExchangeContext {
 
     TokenConnections connections() {
         return connections;
+    }
+
+    /** The exchanges running now, by token, for revocations to end. */
+    RunningExchanges running() {
+        return running;
     }
 
     /** Where the end of an exchange is reported: off the reactor threads. */

@@ -6,7 +6,10 @@ import dev.creddy.anthropic.config.Settings;
 import dev.creddy.anthropic.observe.AuditLog;
 import dev.creddy.anthropic.observe.AuditObserver;
 import dev.creddy.anthropic.observe.UsageRecorder;
+import dev.creddy.anthropic.token.ConfiguredTokenRegistry;
 import dev.creddy.anthropic.token.TokenRecord;
+import dev.creddy.anthropic.usage.ConcurrencyGate;
+import dev.creddy.anthropic.usage.StreamBudget;
 import dev.creddy.anthropic.usage.ResponseMeters;
 import dev.creddy.anthropic.usage.UsageLedger;
 import jakarta.annotation.PreDestroy;
@@ -56,6 +59,7 @@ public class Forwarder {
     private HttpHost upstreamHost;
     private ExchangeContext context;
     private ThreadPoolExecutor ends;
+    private BudgetEnforcement budgets;
 
     /** For CDI's proxy. */
     protected Forwarder() {
@@ -63,7 +67,7 @@ public class Forwarder {
 
     @Inject
     public Forwarder(Settings settings, UpstreamClient upstream, JsonCodec json, AuditLog audit, ExchangeObserver metrics,
-            UsageLedger ledger) {
+            UsageLedger ledger, ConfiguredTokenRegistry registry) {
         this.settings = settings;
         this.target = new UpstreamTarget(settings.upstreamUrl());
         this.upstreamHost = HttpHost.create(target.base());
@@ -73,13 +77,19 @@ public class Forwarder {
         this.jsonProvider = JsonProvider.provider();
         this.ends = new ThreadPoolExecutor(1, 1, 0, TimeUnit.MILLISECONDS, new ArrayBlockingQueue<>(END_QUEUE),
                 UpstreamClient.appThreads("creddy-exchange-ends"), (task, executor) -> task.run());
+        UpstreamClient client = ContextualInstances.unwrap(upstream);
+        // Revocations end exchanges on the deadline timer, as deadlines do, never on the thread that heard of them.
+        RunningExchanges running = new RunningExchanges(task -> client.schedule(task, Duration.ZERO));
         // Usage first: a client that saw its response end must find it counted; the audit line last.
         // The beans behind their client proxies: every exchange calls them (see ContextualInstances).
         this.context = new ExchangeContext(new HeaderPolicy(), ContextualInstances.unwrap(upstream),
                 settings.upstreamHeaderTimeout(), settings.requestBodyTimeout(), new ErrorExit(settings),
                 ContextualInstances.unwrap(json), List.of(new UsageRecorder(ContextualInstances.unwrap(ledger)),
                         ContextualInstances.unwrap(metrics), new AuditObserver(ContextualInstances.unwrap(audit))),
-                ends, settings.usageMetering(), new TokenConnections(settings.upstreamConnectionsPerToken()));
+                ends, settings.usageMetering(), new TokenConnections(settings.upstreamConnectionsPerToken()), running);
+        registry.onRevocation(running::revoked);
+        // The budgets a strict stream is held to; a dollar budget is one more source in this list.
+        this.budgets = new BudgetEnforcement(settings.enforcement().strictBudgets(), List.of(StreamBudget.TOKENS));
     }
 
     /**
@@ -100,13 +110,16 @@ public class Forwarder {
      * checked the target and admitted it under the token's limits; from here every outcome is the
      * exchange's.
      *
+     * @param slot the request's place under its concurrency caps: the exchange releases it at its end;
+     *     released here when no exchange starts
      * @return empty when the exchange started; the refusal when the token already holds as many
      *     upstream connections as it may ({@code upstream-connections-per-token})
      */
     public Optional<ApiError> forward(HttpServletRequest clientRequest, HttpServletResponse clientResponse,
-            ForwardedRequest request) throws IOException {
+            ForwardedRequest request, ConcurrencyGate.Slot slot) throws IOException {
         TokenConnections.Permit permit = context.connections().tryAcquire(request.caller());
         if (permit == null) {
+            slot.release();
             return Optional.of(ApiError.retryAfter(429, "this token already has " + context.connections().perToken()
                     + " requests in flight to the Anthropic API (upstream-connections-per-token); try again when one ends",
                     ErrorExit.BUSY_RETRY));
@@ -128,9 +141,10 @@ public class Forwarder {
             BatchUrlRewriter batchUrls = batchMetadata
                     ? new BatchUrlRewriter(target.base(), publicUrl.of(clientRequest), jsonProvider) : null;
             new Exchange(newExchangeId(), request, context, clientRequest, clientResponse, upstreamRequest, batchUrls,
-                    permit).start();
+                    permit, slot, budgets.budgetFor(request)).start();
         } catch (IOException | RuntimeException e) {
             permit.release();
+            slot.release();
             throw e;
         }
         return Optional.empty();

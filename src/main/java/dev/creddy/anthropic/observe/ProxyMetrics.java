@@ -6,6 +6,8 @@ import dev.creddy.anthropic.config.Settings;
 import dev.creddy.anthropic.forward.UpstreamClient;
 import dev.creddy.anthropic.config.TokenStoreKind;
 import dev.creddy.anthropic.token.ConfiguredTokenRegistry;
+import dev.creddy.anthropic.usage.ConcurrencyGate;
+import dev.creddy.anthropic.usage.ConfiguredConcurrencyGate;
 import dev.creddy.anthropic.token.RedisFailure;
 import dev.creddy.anthropic.token.RedisLink;
 import dev.creddy.anthropic.token.TokenExpired;
@@ -79,6 +81,7 @@ public class ProxyMetrics {
     private final Settings settings;
     private final UpstreamClient upstream;
     private final ConfiguredTokenRegistry tokens;
+    private final ConcurrencyGate concurrency;
     private final AgentTags agents;
     private volatile PrometheusMeterRegistry prometheus;
     private JmxMeterRegistry jmx;
@@ -88,8 +91,10 @@ public class ProxyMetrics {
      *     its count of active tokens is read
      */
     @Inject
-    public ProxyMetrics(Settings settings, UpstreamClient upstream, ConfiguredTokenRegistry tokens) {
+    public ProxyMetrics(Settings settings, UpstreamClient upstream, ConfiguredTokenRegistry tokens,
+            ConfiguredConcurrencyGate concurrency) {
         this.settings = settings;
+        this.concurrency = concurrency;
         this.upstream = upstream;
         this.tokens = tokens;
         this.agents = new AgentTags(settings.metricsMaxAgents());
@@ -171,6 +176,9 @@ public class ProxyMetrics {
         if (settings.tokenStore() == TokenStoreKind.REDIS) {
             registerRedisLink();
         }
+        Gauge.builder("creddy.concurrency.in_use", concurrency, ConcurrencyGate::inUse)
+                .description("Requests in flight on this instance that hold a max_concurrent or agent-concurrency slot")
+                .strongReference(true).register(registry);
         poolGauge("leased", UpstreamClient::getLeased);
         poolGauge("pending", UpstreamClient::getPending);
         poolGauge("available", UpstreamClient::getAvailable);

@@ -21,6 +21,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
 import java.util.logging.Logger;
 
 /**
@@ -43,7 +44,8 @@ import java.util.logging.Logger;
  * its {@code KEYS} (one slot in a Cluster), checking its ACL grants and reading first, and writing
  * last: a refused command leaves the old state whole. A revocation deletes the token and publishes
  * its digest on {@code <prefix>revocations}; every instance is subscribed and drops the digest from
- * its {@link ValidationCache} at once. The cache is trusted for at most {@code redis-cache-ttl},
+ * its {@link ValidationCache} at once. A second message, {@code id:<id>}, names the token, so that
+ * every instance can end the token's exchanges still running. The cache is trusted for at most {@code redis-cache-ttl},
  * which bounds how late a revocation takes effect on an instance whose subscription missed it.
  * Expiry is checked here on every validation, whatever Redis does.
  *
@@ -65,6 +67,8 @@ public final class RedisTokenStore implements TokenRegistry, AutoCloseable {
     static final Duration TRIM_INTERVAL = Duration.ofSeconds(10);
     /** Trimming rounds per run: a large backlog goes over a few runs, never in one long burst. */
     private static final int TRIM_ROUNDS = 50;
+    /** Starts the revocation channel's second message, which names the revoked token's id. */
+    static final String ID_MESSAGE = "id:";
     private static final Base64.Encoder BASE64URL = Base64.getUrlEncoder().withoutPadding();
 
     private static final RedisScript ISSUE = new RedisScript(RedisScript.GRANTS + """
@@ -93,7 +97,7 @@ public final class RedisTokenStore implements TokenRegistry, AutoCloseable {
 
     private static final RedisScript REVOKE = new RedisScript(RedisScript.GRANTS + """
             -- KEYS: token hash
-            -- ARGV: revocation channel
+            -- ARGV: revocation channel, the id message
             require({'del', KEYS[1]}, {'publish', ARGV[1], 'm'})
             local digest = redis.call('HGET', KEYS[1], 'digest')
             if not digest then
@@ -101,6 +105,8 @@ public final class RedisTokenStore implements TokenRegistry, AutoCloseable {
             end
             redis.call('DEL', KEYS[1])
             redis.call('PUBLISH', ARGV[1], digest)
+            -- A second message names the id, for the exchanges of the token still running on every instance.
+            redis.call('PUBLISH', ARGV[1], ARGV[2])
             return digest
             """);
 
@@ -134,17 +140,39 @@ public final class RedisTokenStore implements TokenRegistry, AutoCloseable {
     private final ScheduledExecutorService trimmer;
 
     public RedisTokenStore(RedisSettings settings, TokenSecrets secrets, Clock clock) {
-        this(settings, secrets, clock, null);
+        this(settings, secrets, clock, null, id -> { });
+    }
+
+    /**
+     * A store that also tells {@code revoked} of every revocation on any instance (this one's
+     * included), on a Lettuce thread: it must be quick.
+     */
+    public RedisTokenStore(RedisSettings settings, TokenSecrets secrets, Clock clock, Consumer<TokenId> revoked) {
+        this(settings, secrets, clock, null, revoked);
     }
 
     /** A store that listens for revocations on {@code listenChannel} (null: the real one): tests deafen one with it. */
     RedisTokenStore(RedisSettings settings, TokenSecrets secrets, Clock clock, String listenChannel) {
+        this(settings, secrets, clock, listenChannel, id -> { });
+    }
+
+    private RedisTokenStore(RedisSettings settings, TokenSecrets secrets, Clock clock, String listenChannel,
+            Consumer<TokenId> revoked) {
         this.secrets = secrets;
         this.clock = clock;
         this.keys = new RedisKeys(settings.keyPrefix());
         this.cache = new ValidationCache(settings.cacheTtl(), CACHE_ENTRIES, System::nanoTime);
-        this.link = new RedisLink(settings, listenChannel == null ? keys.revocations() : listenChannel, cache::invalidate,
-                cache::invalidateAll);
+        this.link = new RedisLink(settings, listenChannel == null ? keys.revocations() : listenChannel, message -> {
+            // Digests are hex, so an id message cannot be mistaken for one.
+            if (message.startsWith(ID_MESSAGE)) {
+                String id = message.substring(ID_MESSAGE.length());
+                if (TokenId.isWellFormed(id)) {
+                    revoked.accept(new TokenId(id));
+                }
+            } else {
+                cache.invalidate(message);
+            }
+        }, cache::invalidateAll);
         this.readiness = new RedisReadiness(link, keys);
         this.trimmer = Executors.newSingleThreadScheduledExecutor(runnable -> {
             Thread thread = new Thread(runnable, "creddy-redis-index-trim");
@@ -225,7 +253,7 @@ public final class RedisTokenStore implements TokenRegistry, AutoCloseable {
     @Override
     public boolean revoke(TokenId id) {
         String digest = link.call(redis -> REVOKE.<String>run(redis, ScriptOutputType.VALUE,
-                new String[] {keys.token(id.value())}, keys.revocations()));
+                new String[] {keys.token(id.value())}, keys.revocations(), ID_MESSAGE + id.value()));
         if (digest == null) {
             return false;
         }

@@ -33,12 +33,15 @@ import java.util.OptionalLong;
  *     every endpoint. Files and Message Batches hold the whole workspace's data (prompts and answers of
  *     every agent), so issuance leaves them out unless the request or {@code default-limits} names them
  *     ({@link #ISSUANCE_DEFAULT_ENDPOINTS}).
+ * @param maxConcurrent requests of this token in flight at once, streams included, on every instance
+ *     together (from admission to the end of the exchange)
  */
 public record TokenLimits(OptionalLong rpm, OptionalLong tpm, OptionalLong maxTokensTotal, List<String> models,
-        List<String> endpoints) {
+        List<String> endpoints, OptionalLong maxConcurrent) {
 
     /** The field names of limits, in requests, settings and storage. */
-    public static final Set<String> FIELDS = Set.of("rpm", "tpm", "max_tokens_total", "models", "endpoints");
+    public static final Set<String> FIELDS = Set.of("rpm", "tpm", "max_tokens_total", "models", "endpoints",
+            "max_concurrent");
 
     /**
      * The endpoint names of {@code endpoints}: {@code messages} ({@code POST /v1/messages}),
@@ -52,10 +55,12 @@ public record TokenLimits(OptionalLong rpm, OptionalLong tpm, OptionalLong maxTo
     static final long MAX_COUNT = 1_000_000_000_000_000L;
     static final int MAX_MODELS = 100;
     static final int MAX_MODEL_NAME = 200;
+    /** The most requests one token may be allowed to have in flight. */
+    static final long MAX_CONCURRENT = 100_000;
 
     /** Limits nothing. */
     public static final TokenLimits NONE = new TokenLimits(OptionalLong.empty(), OptionalLong.empty(), OptionalLong.empty(),
-            List.of(), List.of());
+            List.of(), List.of(), OptionalLong.empty());
 
     public TokenLimits {
         Objects.requireNonNull(rpm, "rpm");
@@ -63,6 +68,13 @@ public record TokenLimits(OptionalLong rpm, OptionalLong tpm, OptionalLong maxTo
         Objects.requireNonNull(maxTokensTotal, "maxTokensTotal");
         models = List.copyOf(models);
         endpoints = List.copyOf(endpoints);
+        Objects.requireNonNull(maxConcurrent, "maxConcurrent");
+    }
+
+    /** Limits without a concurrency cap. */
+    public TokenLimits(OptionalLong rpm, OptionalLong tpm, OptionalLong maxTokensTotal, List<String> models,
+            List<String> endpoints) {
+        this(rpm, tpm, maxTokensTotal, models, endpoints, OptionalLong.empty());
     }
 
     /** Limits on counts and models that leave every endpoint open. */
@@ -109,7 +121,8 @@ public record TokenLimits(OptionalLong rpm, OptionalLong tpm, OptionalLong maxTo
     public TokenLimits orElse(TokenLimits defaults) {
         return new TokenLimits(rpm.isPresent() ? rpm : defaults.rpm, tpm.isPresent() ? tpm : defaults.tpm,
                 maxTokensTotal.isPresent() ? maxTokensTotal : defaults.maxTokensTotal,
-                models.isEmpty() ? defaults.models : models, endpoints.isEmpty() ? defaults.endpoints : endpoints);
+                models.isEmpty() ? defaults.models : models, endpoints.isEmpty() ? defaults.endpoints : endpoints,
+                maxConcurrent.isPresent() ? maxConcurrent : defaults.maxConcurrent);
     }
 
     /** Compact JSON with the request's field names; absent parts are left out. How stores keep limits. */
@@ -128,6 +141,7 @@ public record TokenLimits(OptionalLong rpm, OptionalLong tpm, OptionalLong maxTo
             endpoints.forEach(list::add);
             json.add("endpoints", list);
         }
+        maxConcurrent.ifPresent(value -> json.add("max_concurrent", value));
         return json.build().toString();
     }
 
@@ -146,7 +160,7 @@ public record TokenLimits(OptionalLong rpm, OptionalLong tpm, OptionalLong maxTo
         for (String field : json.keySet()) {
             if (!FIELDS.contains(field)) {
                 throw new IllegalArgumentException("unknown field \"" + field
-                        + "\": limits are rpm, tpm, max_tokens_total, models and endpoints");
+                        + "\": limits are rpm, tpm, max_tokens_total, models, endpoints and max_concurrent");
             }
         }
         return parse(json, NONE);
@@ -168,7 +182,7 @@ public record TokenLimits(OptionalLong rpm, OptionalLong tpm, OptionalLong maxTo
             throw new IllegalArgumentException("limits must be a JSON object such as {\"rpm\":60,\"models\":[\"claude-sonnet-4\"]}");
         }
         return namesEndpoints ? parsed : new TokenLimits(parsed.rpm, parsed.tpm, parsed.maxTokensTotal, parsed.models,
-                ISSUANCE_DEFAULT_ENDPOINTS);
+                ISSUANCE_DEFAULT_ENDPOINTS, parsed.maxConcurrent);
     }
 
     /**
@@ -184,7 +198,8 @@ public record TokenLimits(OptionalLong rpm, OptionalLong tpm, OptionalLong maxTo
                 json.containsKey("tpm") ? count(json, "tpm") : defaults.tpm,
                 json.containsKey("max_tokens_total") ? count(json, "max_tokens_total") : defaults.maxTokensTotal,
                 json.containsKey("models") ? models(json.get("models")) : defaults.models,
-                json.containsKey("endpoints") ? endpoints(json.get("endpoints")) : defaults.endpoints);
+                json.containsKey("endpoints") ? endpoints(json.get("endpoints")) : defaults.endpoints,
+                json.containsKey("max_concurrent") ? count(json, "max_concurrent", MAX_CONCURRENT) : defaults.maxConcurrent);
     }
 
     private static List<String> endpoints(JsonValue value) {
@@ -211,13 +226,17 @@ public record TokenLimits(OptionalLong rpm, OptionalLong tpm, OptionalLong maxTo
     }
 
     private static OptionalLong count(Map<String, JsonValue> json, String name) {
+        return count(json, name, MAX_COUNT);
+    }
+
+    private static OptionalLong count(Map<String, JsonValue> json, String name, long max) {
         JsonValue value = json.get(name);
         if (value.getValueType() == JsonValue.ValueType.NULL) {
             return OptionalLong.empty();
         }
         if (!(value instanceof JsonNumber number) || !number.isIntegral() || number.bigIntegerValue().signum() < 1
-                || number.bigIntegerValue().compareTo(BigInteger.valueOf(MAX_COUNT)) > 0) {
-            throw new IllegalArgumentException(name + " must be a whole number from 1 to " + MAX_COUNT
+                || number.bigIntegerValue().compareTo(BigInteger.valueOf(max)) > 0) {
+            throw new IllegalArgumentException(name + " must be a whole number from 1 to " + max
                     + ", or null for no limit");
         }
         return OptionalLong.of(number.longValueExact());

@@ -31,4 +31,8 @@ final class LimitFields {
     static List<String> endpoints(TokenLimits limits) {
         return limits.endpoints().isEmpty() ? null : limits.endpoints();
     }
+
+    static Long maxConcurrent(TokenLimits limits) {
+        return limits.maxConcurrent().isPresent() ? limits.maxConcurrent().getAsLong() : null;
+    }
 }

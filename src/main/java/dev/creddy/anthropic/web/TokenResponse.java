@@ -12,7 +12,7 @@ import java.util.List;
 
 /** The body of {@code 201 Created} for a new token; the only place the secret ever leaves the proxy. */
 @JsonbPropertyOrder({"id", "token", "agentName", "createdAt", "expiresAt", "ttl", "rpm", "tpm", "maxTokensTotal", "models",
-        "endpoints", "identity"})
+        "endpoints", "identity", "maxConcurrent"})
 public record TokenResponse(
         String id,
         String token,
@@ -25,7 +25,8 @@ public record TokenResponse(
         @JsonbProperty("max_tokens_total") Long maxTokensTotal,
         List<String> models,
         List<String> endpoints,
-        AgentIdentity identity) {
+        AgentIdentity identity,
+        @JsonbProperty("max_concurrent") Long maxConcurrent) {
 
     /** The new token with its effective limits; a limit that does not apply is left out. */
     static TokenResponse of(IssuedToken issued, Duration ttl) {
@@ -33,7 +34,8 @@ public record TokenResponse(
         TokenLimits limits = record.limits();
         return new TokenResponse(record.id().value(), issued.secret(), record.agentName(), record.createdAt().toString(),
                 record.expiresAt().toString(), GoDuration.format(ttl), LimitFields.rpm(limits), LimitFields.tpm(limits),
-                LimitFields.maxTokensTotal(limits), LimitFields.models(limits), LimitFields.endpoints(limits), record.identity().orElse(null));
+                LimitFields.maxTokensTotal(limits), LimitFields.models(limits), LimitFields.endpoints(limits), record.identity().orElse(null),
+                LimitFields.maxConcurrent(limits));
     }
 
     @Override
