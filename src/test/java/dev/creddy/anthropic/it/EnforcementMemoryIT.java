@@ -6,6 +6,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.creddy.anthropic.it.support.FakeAnthropic;
 import dev.creddy.anthropic.it.support.HeldUpstream;
+import dev.creddy.anthropic.it.support.LogCapture;
+import dev.creddy.anthropic.it.support.Poll;
 import dev.creddy.anthropic.it.support.ProxyHttp;
 import dev.creddy.anthropic.it.support.ProxyWar;
 import dev.creddy.anthropic.it.support.SseClient;
@@ -16,6 +18,7 @@ import java.net.URL;
 import java.net.http.HttpResponse;
 import java.time.Duration;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import org.jboss.arquillian.container.test.api.Deployment;
 import org.jboss.arquillian.junit5.ArquillianExtension;
@@ -51,16 +54,28 @@ class EnforcementMemoryIT {
     URL url;
 
     private ProxyHttp proxy;
+    private LogCapture logs;
 
     @BeforeEach
     void connect() {
         UPSTREAM.reset();
         proxy = new ProxyHttp(url);
+        logs = LogCapture.start();
     }
 
     @AfterEach
     void reset() {
+        logs.close();
         UPSTREAM.reset();
+    }
+
+    /** The outcome of the forward audit line of {@code agent}'s exchange, once it is there. */
+    private String auditedOutcome(String agent) throws Exception {
+        List<JsonObject> lines = Poll.until(Duration.ofSeconds(10), () -> logs.auditLines().stream()
+                .filter(line -> "forward".equals(line.getString("event", "")) && agent.equals(line.getString("agent", "")))
+                .toList(), found -> !found.isEmpty());
+        assertEquals(1, lines.size(), lines.toString());
+        return lines.get(0).getString("outcome");
     }
 
     private JsonObject issue(String body) throws Exception {
@@ -84,6 +99,7 @@ class EnforcementMemoryIT {
             assertTrue(stream.awaitEnd(Duration.ofSeconds(5)), "the stream ended after the error event");
             assertTrue(upstream.awaitCutOff(Duration.ofSeconds(10)), "the upstream saw its side cancelled");
         }
+        assertEquals("revoked", auditedOutcome("revoked-here"));
     }
 
     @Test
@@ -101,6 +117,7 @@ class EnforcementMemoryIT {
             assertTrue(stream.awaitEnd(Duration.ofSeconds(5)), "the stream ended after the error event");
             assertTrue(upstream.awaitCutOff(Duration.ofSeconds(10)), "the upstream saw its side cancelled");
         }
+        assertEquals("budget_exceeded", auditedOutcome("over-budget"));
         HttpResponse<String> spent = proxy.listModels(token.getString("token"));
         assertEquals(429, spent.statusCode(), "what the cut stream used was charged: " + spent.body());
     }
