@@ -88,6 +88,7 @@ public class Forwarder {
                         ContextualInstances.unwrap(metrics), new AuditObserver(ContextualInstances.unwrap(audit))),
                 ends, settings.usageMetering(), new TokenConnections(settings.upstreamConnectionsPerToken()), running);
         registry.onRevocation(running::revoked);
+        registry.watchRunning(running::tokens);
         // The budgets a strict stream is held to; a dollar budget is one more source in this list.
         this.budgets = new BudgetEnforcement(settings.enforcement().strictBudgets(), List.of(StreamBudget.TOKENS));
     }

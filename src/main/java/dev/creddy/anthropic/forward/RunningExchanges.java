@@ -49,6 +49,15 @@ final class RunningExchanges {
         }
     }
 
+    /** The tokens with exchanges running now. */
+    Set<TokenId> tokens() {
+        Set<TokenId> tokens = new java.util.HashSet<>();
+        for (String id : byToken.keySet()) {
+            tokens.add(new TokenId(id));
+        }
+        return tokens;
+    }
+
     /** How many exchanges run now, for tests. */
     int size() {
         return byToken.values().stream().mapToInt(Set::size).sum();

@@ -14,7 +14,9 @@ import java.time.Clock;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.Set;
 import java.util.function.Consumer;
+import java.util.function.Supplier;
 import java.util.logging.Level;
 import java.util.logging.Logger;
 
@@ -97,6 +99,16 @@ public class ConfiguredTokenRegistry implements TokenRegistry {
      */
     public void onRevocation(Consumer<TokenId> listener) {
         revocationListeners.add(listener);
+    }
+
+    /**
+     * Names the tokens whose exchanges run here, so that with Redis a revocation whose message this
+     * instance may have missed still reaches them (see {@link RedisTokenStore#watchRunning}).
+     */
+    public void watchRunning(Supplier<Set<TokenId>> running) {
+        if (store() instanceof RedisTokenStore redis) {
+            redis.watchRunning(running);
+        }
     }
 
     private void revoked(TokenId id) {

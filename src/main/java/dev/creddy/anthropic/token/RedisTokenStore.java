@@ -21,7 +21,10 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
+import java.util.Set;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Consumer;
+import java.util.function.Supplier;
 import java.util.logging.Logger;
 
 /**
@@ -65,6 +68,8 @@ public final class RedisTokenStore implements TokenRegistry, AutoCloseable {
     /** Index entries one script drops: small enough to stay a few milliseconds on a loaded Redis host. */
     static final int DROP_BATCH = 100;
     static final Duration TRIM_INTERVAL = Duration.ofSeconds(10);
+    /** The shortest time between two sweeps for missed revocations. */
+    static final Duration MIN_SWEEP = Duration.ofSeconds(1);
     /** Trimming rounds per run: a large backlog goes over a few runs, never in one long burst. */
     private static final int TRIM_ROUNDS = 50;
     /** Starts the revocation channel's second message, which names the revoked token's id. */
@@ -138,6 +143,11 @@ public final class RedisTokenStore implements TokenRegistry, AutoCloseable {
     private final RedisKeys keys;
     private final RedisReadiness readiness;
     private final ScheduledExecutorService trimmer;
+    private final Consumer<TokenId> revoked;
+    private final Duration sweepInterval;
+    /** Counts the moments revocation messages may have been lost; a sweep catches up to it. */
+    private final AtomicLong mayHaveMissed = new AtomicLong();
+    private volatile Supplier<Set<TokenId>> running = Set::of;
 
     public RedisTokenStore(RedisSettings settings, TokenSecrets secrets, Clock clock) {
         this(settings, secrets, clock, null, id -> { });
@@ -156,8 +166,11 @@ public final class RedisTokenStore implements TokenRegistry, AutoCloseable {
         this(settings, secrets, clock, listenChannel, id -> { });
     }
 
-    private RedisTokenStore(RedisSettings settings, TokenSecrets secrets, Clock clock, String listenChannel,
+    /** A store deafened like the one above that still tells {@code revoked} what its sweeps find, for tests. */
+    RedisTokenStore(RedisSettings settings, TokenSecrets secrets, Clock clock, String listenChannel,
             Consumer<TokenId> revoked) {
+        this.revoked = revoked;
+        this.sweepInterval = settings.cacheTtl().compareTo(MIN_SWEEP) < 0 ? MIN_SWEEP : settings.cacheTtl();
         this.secrets = secrets;
         this.clock = clock;
         this.keys = new RedisKeys(settings.keyPrefix());
@@ -172,7 +185,12 @@ public final class RedisTokenStore implements TokenRegistry, AutoCloseable {
             } else {
                 cache.invalidate(message);
             }
-        }, cache::invalidateAll);
+        }, () -> {
+            // Revocation messages may have been lost: the cache goes, and the next sweep asks Redis
+            // about the tokens whose exchanges still run.
+            cache.invalidateAll();
+            mayHaveMissed.incrementAndGet();
+        });
         this.readiness = new RedisReadiness(link, keys);
         this.trimmer = Executors.newSingleThreadScheduledExecutor(runnable -> {
             Thread thread = new Thread(runnable, "creddy-redis-index-trim");
@@ -186,6 +204,42 @@ public final class RedisTokenStore implements TokenRegistry, AutoCloseable {
         link.start();
         readiness.checkAtStartUp();
         trimmer.scheduleWithFixedDelay(this::trimExpiredIndexEntries, 0, TRIM_INTERVAL.toMillis(), TimeUnit.MILLISECONDS);
+        trimmer.scheduleWithFixedDelay(new MissedRevocations()::sweep, sweepInterval.toMillis(), sweepInterval.toMillis(),
+                TimeUnit.MILLISECONDS);
+    }
+
+    /**
+     * Names the tokens whose exchanges run on this instance. After revocation messages may have been
+     * lost (a connection dropped), the store asks Redis, every {@code redis-cache-ttl} (at least a
+     * second) until it has an answer, which of them are gone, and tells its revocation listener:
+     * a revocation this instance did not hear ends its exchanges within that interval of Redis
+     * answering again, as it stops validations within the cache's TTL.
+     */
+    public void watchRunning(Supplier<Set<TokenId>> running) {
+        this.running = running;
+    }
+
+    /** Catches up on revocations the channel may have lost; runs on the trimming thread. */
+    private final class MissedRevocations {
+        private long sweptUpTo;
+
+        void sweep() {
+            long missed = mayHaveMissed.get();
+            if (missed == sweptUpTo || !link.isSubscribed()) {
+                // Nothing lost, or the subscription is not back: messages published from now on still arrive once it is.
+                return;
+            }
+            try {
+                for (TokenId id : running.get()) {
+                    if (link.call(redis -> redis.exists(keys.token(id.value()))) == 0L) {
+                        revoked.accept(id);
+                    }
+                }
+                sweptUpTo = missed;
+            } catch (RuntimeException e) {
+                // Redis does not answer yet: the next round asks again.
+            }
+        }
     }
 
     /**
