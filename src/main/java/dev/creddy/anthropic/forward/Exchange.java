@@ -271,8 +271,6 @@ final class Exchange implements ClientRequestReader.Events, ClientResponseWriter
         cancel(headerDeadline);
         cancel(bodyDeadline);
         permit.release();
-        slot.release();
-        context.running().remove(this);
         ExchangeState.Snapshot ended = state.get();
         Usage used = consumer.usage().plus(new Usage(1, 0, 0, 0, 0,
                 ended.status() >= 400 || ended.status() == 0 || ended.outcome() != Outcome.COMPLETED ? 1 : 0));
@@ -291,6 +289,10 @@ final class Exchange implements ClientRequestReader.Events, ClientResponseWriter
         } catch (RejectedExecutionException e) {
             // Shutting down: the end is still reported, here.
             report.run();
+        } finally {
+            // After the end is on its way, so that nothing here can keep it from being reported.
+            context.running().remove(this);
+            slot.release();
         }
     }
 
