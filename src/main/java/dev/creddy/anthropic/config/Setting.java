@@ -161,7 +161,16 @@ public enum Setting {
     PRICE_TABLE("price-table", "CREDDY_PRICE_TABLE", null, false,
             "--price-table FILE|JSON", "a price table (a file path, or the JSON itself) laid over the built-in one, row by row (`\"extends\": false` replaces it); read at start-up, so a changed file takes a restart"),
     AGENT_BUDGETS("agent-budgets", "CREDDY_AGENT_BUDGETS", null, false,
-            "--agent-budgets JSON", "dollar budgets per agent across all its tokens and instances over a rolling 24 hours, e.g. `{\"researcher\":{\"usd_per_day\":20}}`");
+            "--agent-budgets JSON", "dollar budgets per agent across all its tokens and instances over a rolling 24 hours, e.g. `{\"researcher\":{\"usd_per_day\":20}}`"),
+    /** JSON: agent name to requests in flight at once, across all its tokens and instances. */
+    AGENT_CONCURRENCY("agent-concurrency", "CREDDY_AGENT_CONCURRENCY", null, false,
+            "--agent-concurrency JSON", "JSON: requests each agent may have in flight at once across all its tokens and instances, streams included, e.g. `{\"researcher\":4}` (`429` above)"),
+    /** How long a concurrency slot stays counted in Redis without its instance renewing it. */
+    CONCURRENCY_LEASE("concurrency-lease", "CREDDY_CONCURRENCY_LEASE", "30s", false,
+            "--concurrency-lease DURATION", "how long a `max_concurrent` slot stays counted in Redis without its instance renewing it (every third of it): an instance that dies gives its slots back within this"),
+    /** {@code lenient} or {@code strict}: whether a running stream that takes its token over its budget is ended. */
+    BUDGET_ENFORCEMENT("budget-enforcement", "CREDDY_BUDGET_ENFORCEMENT", "lenient", false,
+            "--budget-enforcement lenient|strict", "`strict` ends a running response (SSE `error` event) once it takes its token over its budget; `lenient` lets it finish");
 
 
     private final String key;

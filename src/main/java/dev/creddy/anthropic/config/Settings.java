@@ -41,6 +41,7 @@ import java.util.Optional;
  * @param deviceSignIn Claude Code's gateway sign-in; empty when {@code device-sign-in} is off
  * @param priceTable what each model costs: the built-in table with {@code price-table} laid over it
  * @param agentBudgets dollar budgets per agent name ({@code agent-budgets}), in micro-dollars per rolling 24 hours
+ * @param enforcement per-agent concurrency caps, the concurrency lease, and how budgets reach running streams
  */
 public record Settings(
         Optional<Secret> anthropicApiKey,
@@ -71,10 +72,10 @@ public record Settings(
         Duration requestBodyTimeout,
         Duration upstreamPoolWait,
         int upstreamConnectionsPerToken,
-
         Optional<DeviceSignInSettings> deviceSignIn,
         dev.creddy.anthropic.usage.PriceTable priceTable,
-        java.util.Map<String, Long> agentBudgets) {
+        java.util.Map<String, Long> agentBudgets,
+        EnforcementSettings enforcement) {
 
     public Settings {
         Objects.requireNonNull(anthropicApiKey, "anthropicApiKey");
@@ -102,6 +103,7 @@ public record Settings(
         Objects.requireNonNull(deviceSignIn, "deviceSignIn");
         Objects.requireNonNull(priceTable, "priceTable");
         agentBudgets = java.util.Map.copyOf(agentBudgets);
+        Objects.requireNonNull(enforcement, "enforcement");
     }
 
     /** Why the proxy cannot forward, or empty when it can. */

@@ -89,6 +89,10 @@ public final class SettingsLoader {
         Optional<DeviceSignInSettings> deviceSignIn = deviceSignIn(resolution, maxTtl);
         Optional<PriceTable> priceTable = resolution.optional(Setting.PRICE_TABLE, SettingsLoader::priceTable);
         Optional<Map<String, Long>> agentBudgets = resolution.optional(Setting.AGENT_BUDGETS, AgentBudgets::parse);
+        Optional<Map<String, Long>> agentConcurrency = resolution.optional(Setting.AGENT_CONCURRENCY,
+                EnforcementSettings::parseAgentConcurrency);
+        Duration concurrencyLease = resolution.required(Setting.CONCURRENCY_LEASE, EnforcementSettings::parseLease);
+        Boolean strictBudgets = resolution.required(Setting.BUDGET_ENFORCEMENT, EnforcementSettings::parseStrict);
 
         if (maxTtl != null && defaultTtl != null && defaultTtl.compareTo(maxTtl) > 0) {
             if (resolution.isExplicit(Setting.DEFAULT_TTL)) {
@@ -116,7 +120,8 @@ public final class SettingsLoader {
                 new ConsoleSettings(console, consoleSessionTtl),
                 requestBodyTimeout, upstreamPoolWait.orElse(connectTimeout),
                 connectionsPerToken.orElse(Math.max(2, maxConnections / 4)), deviceSignIn,
-                priceTable.orElseGet(PriceTable::builtIn), agentBudgets.orElse(Map.of()));
+                priceTable.orElseGet(PriceTable::builtIn), agentBudgets.orElse(Map.of()),
+                new EnforcementSettings(agentConcurrency.orElse(Map.of()), concurrencyLease, strictBudgets));
     }
 
     /** The gateway sign-in, when it is on; an access token may live no longer than {@code max-ttl}. */

@@ -1,6 +1,7 @@
 package dev.creddy.anthropic.forward;
 
 import dev.creddy.anthropic.api.ApiError;
+import dev.creddy.anthropic.api.RetryHint;
 import dev.creddy.anthropic.config.GoDuration;
 import dev.creddy.anthropic.config.Settings;
 import java.time.Duration;
@@ -58,6 +59,9 @@ public final class ErrorExit {
             case MODEL_REFUSED -> ApiError.of(403, "the model is not allowed for this token");
             case BUDGET_REFUSED -> ApiError.of(429, "the token's dollar budget is spent");
             case CLIENT_DISCONNECTED -> ApiError.of(400, "the client went away before the exchange was complete");
+            case REVOKED -> ApiError.of(401, "the token was revoked while this request was in flight");
+            case BUDGET_EXCEEDED -> new ApiError(429, "rate_limit_error", "the token's budget ran out while this response "
+                    + "streamed (budget-enforcement=strict)", RetryHint.never());
             case PROXY_FAILED, COMPLETED -> ApiError.of(500, "the proxy failed to forward the request");
         };
     }

@@ -2,6 +2,8 @@ package dev.creddy.anthropic.forward;
 
 import dev.creddy.anthropic.api.ApiError;
 import dev.creddy.anthropic.token.TokenLimits;
+import dev.creddy.anthropic.usage.ConcurrencyGate;
+import dev.creddy.anthropic.usage.StreamBudget;
 import dev.creddy.anthropic.usage.RateLimitHeaders;
 import dev.creddy.anthropic.token.TokenStoreUnavailableException;
 import dev.creddy.anthropic.usage.ResponseMeter;
@@ -15,6 +17,7 @@ import jakarta.servlet.AsyncListener;
 import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
 import java.io.IOException;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.LinkedHashMap;
 import java.util.Locale;
@@ -60,6 +63,8 @@ final class Exchange implements ClientRequestReader.Events, ClientResponseWriter
     private final HttpRequest upstreamRequest;
     private final HeldAnswer batchUrls;
     private final TokenConnections.Permit permit;
+    private final ConcurrencyGate.Slot slot;
+    private final StreamBudget budget;
     private final long startNanos = System.nanoTime();
     private final ExchangeObserver.Observation observed;
 
@@ -79,10 +84,12 @@ final class Exchange implements ClientRequestReader.Events, ClientResponseWriter
      * @param batchUrls for a call whose answer the proxy holds to change (batch {@code results_url}s, owners of
      *     files and batches), what changes it; otherwise null
      * @param permit the exchange's place in its token's count of upstream connections; released at the end
+     * @param slot the exchange's place under {@code max_concurrent} and {@code agent-concurrency}; released at the end
+     * @param budget what ends the response when it takes the token over budget ({@code budget-enforcement=strict})
      */
     Exchange(String id, ForwardedRequest request, ExchangeContext context, HttpServletRequest clientRequest,
             HttpServletResponse clientResponse, HttpRequest upstreamRequest, HeldAnswer batchUrls,
-            TokenConnections.Permit permit) {
+            TokenConnections.Permit permit, ConcurrencyGate.Slot slot, StreamBudget budget) {
         this.id = id;
         this.request = request;
         this.context = context;
@@ -91,6 +98,8 @@ final class Exchange implements ClientRequestReader.Events, ClientResponseWriter
         this.upstreamRequest = upstreamRequest;
         this.batchUrls = batchUrls;
         this.permit = permit;
+        this.slot = slot;
+        this.budget = budget;
         this.observed = context.started(request);
         this.spend = context.spendGate(request);
     }
@@ -112,6 +121,8 @@ final class Exchange implements ClientRequestReader.Events, ClientResponseWriter
             bodyDeadline = context.upstream().schedule(this::bodyDeadlinePassed, context.bodyTimeout());
             clientRequest.getInputStream().setReadListener(reader);
         }
+        // From here a revocation of the token ends the exchange; finished() takes it out again.
+        context.running().add(this);
         if (state.phase() == ExchangeState.Phase.AWAITING_HEAD) {
             sendUpstream();
         }
@@ -262,6 +273,12 @@ final class Exchange implements ClientRequestReader.Events, ClientResponseWriter
 
     void responseBodyReceived(int bytes) {
         observed.responseBodyReceived(bytes);
+        if (budget != StreamBudget.UNLIMITED && !state.isEnded() && budget.exceededBy(consumer.usage())) {
+            // On the deadline timer, as the deadlines end exchanges: not inside the consumer's callback,
+            // which cancelling the upstream exchange reports back into. A chunk or two more may ask
+            // again before it runs; the state lets only the first end count.
+            context.upstream().schedule(() -> fail(Outcome.BUDGET_EXCEEDED, null), Duration.ZERO);
+        }
     }
 
     /** The upstream exchange failed; a failure after the whole response arrived concerns only the connection. */
@@ -311,6 +328,10 @@ final class Exchange implements ClientRequestReader.Events, ClientResponseWriter
         } catch (RejectedExecutionException e) {
             // Shutting down: the end is still reported, here.
             report.run();
+        } finally {
+            // After the end is on its way, so that nothing here can keep it from being reported.
+            context.running().remove(this);
+            slot.release();
         }
     }
 
@@ -370,6 +391,11 @@ final class Exchange implements ClientRequestReader.Events, ClientResponseWriter
 
     String id() {
         return id;
+    }
+
+    /** The id of the token the exchange runs under. */
+    String tokenId() {
+        return request.caller().id().value();
     }
 
     private static String headerValue(HttpResponse response, String name) {

@@ -32,10 +32,12 @@ final class ExchangeContext {
     private final PriceTable prices;
     private final UsageLedger ledger;
     private final Map<String, Long> agentBudgets;
+    private final RunningExchanges running;
 
     ExchangeContext(HeaderPolicy headers, UpstreamClient upstream, Duration headerTimeout, Duration bodyTimeout,
             ErrorExit errors, JsonCodec json, List<ExchangeObserver> observers, Executor ends, boolean usageMetering,
-            TokenConnections connections, PriceTable prices, UsageLedger ledger, Map<String, Long> agentBudgets) {
+            TokenConnections connections, PriceTable prices, UsageLedger ledger, Map<String, Long> agentBudgets,
+            RunningExchanges running) {
         this.headers = headers;
         this.upstream = upstream;
         this.headerTimeout = headerTimeout;
@@ -49,6 +51,7 @@ final class ExchangeContext {
         this.prices = prices;
         this.ledger = ledger;
         this.agentBudgets = Map.copyOf(agentBudgets);
+        this.running = running;
     }
 
     HeaderPolicy headers() {
@@ -87,6 +90,11 @@ final class ExchangeContext {
     /** The dollar gate of one request, or null when no dollar budget holds it. */
     SpendGate spendGate(ForwardedRequest request) {
         return SpendGate.forRequest(ledger, prices, agentBudgets, request.caller(), request.method(), request.path());
+    }
+
+    /** The exchanges running now, by token, for revocations to end. */
+    RunningExchanges running() {
+        return running;
     }
 
     /** Where the end of an exchange is reported: off the reactor threads. */

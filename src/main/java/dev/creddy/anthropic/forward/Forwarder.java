@@ -8,7 +8,10 @@ import dev.creddy.anthropic.observe.AuditObserver;
 import dev.creddy.anthropic.observe.UsageRecorder;
 import dev.creddy.anthropic.ownership.ConfiguredObjectOwners;
 import dev.creddy.anthropic.ownership.ObjectOwners;
+import dev.creddy.anthropic.token.ConfiguredTokenRegistry;
 import dev.creddy.anthropic.token.TokenRecord;
+import dev.creddy.anthropic.usage.ConcurrencyGate;
+import dev.creddy.anthropic.usage.StreamBudget;
 import dev.creddy.anthropic.usage.ResponseMeters;
 import dev.creddy.anthropic.usage.UsageLedger;
 import jakarta.annotation.PreDestroy;
@@ -59,6 +62,7 @@ public class Forwarder {
     private ExchangeContext context;
     private ThreadPoolExecutor ends;
     private ObjectOwners owners;
+    private BudgetEnforcement budgets;
 
     /** For CDI's proxy. */
     protected Forwarder() {
@@ -66,7 +70,7 @@ public class Forwarder {
 
     @Inject
     public Forwarder(Settings settings, UpstreamClient upstream, JsonCodec json, AuditLog audit, ExchangeObserver metrics,
-            UsageLedger ledger, ConfiguredObjectOwners owners) {
+            UsageLedger ledger, ConfiguredObjectOwners owners, ConfiguredTokenRegistry registry) {
         this.settings = settings;
         this.owners = ContextualInstances.unwrap(owners);
         this.target = new UpstreamTarget(settings.upstreamUrl());
@@ -77,6 +81,9 @@ public class Forwarder {
         this.jsonProvider = JsonProvider.provider();
         this.ends = new ThreadPoolExecutor(1, 1, 0, TimeUnit.MILLISECONDS, new ArrayBlockingQueue<>(END_QUEUE),
                 UpstreamClient.appThreads("creddy-exchange-ends"), (task, executor) -> task.run());
+        UpstreamClient client = ContextualInstances.unwrap(upstream);
+        // Revocations end exchanges on the deadline timer, as deadlines do, never on the thread that heard of them.
+        RunningExchanges running = new RunningExchanges(task -> client.schedule(task, Duration.ZERO));
         // Usage first: a client that saw its response end must find it counted; the audit line last.
         // The beans behind their client proxies: every exchange calls them (see ContextualInstances).
         this.context = new ExchangeContext(new HeaderPolicy(), ContextualInstances.unwrap(upstream),
@@ -84,7 +91,11 @@ public class Forwarder {
                 ContextualInstances.unwrap(json), List.of(new UsageRecorder(ContextualInstances.unwrap(ledger)),
                         ContextualInstances.unwrap(metrics), new AuditObserver(ContextualInstances.unwrap(audit))),
                 ends, settings.usageMetering(), new TokenConnections(settings.upstreamConnectionsPerToken()),
-                settings.priceTable(), ContextualInstances.unwrap(ledger), settings.agentBudgets());
+                settings.priceTable(), ContextualInstances.unwrap(ledger), settings.agentBudgets(), running);
+        registry.onRevocation(running::revoked);
+        registry.watchRunning(running::tokens);
+        // The budgets a strict stream is held to; a dollar budget is one more source in this list.
+        this.budgets = new BudgetEnforcement(settings.enforcement().strictBudgets(), List.of(StreamBudget.TOKENS));
     }
 
     /**
@@ -105,13 +116,16 @@ public class Forwarder {
      * checked the target and admitted it under the token's limits; from here every outcome is the
      * exchange's.
      *
+     * @param slot the request's place under its concurrency caps: the exchange releases it at its end;
+     *     released here when no exchange starts
      * @return empty when the exchange started; the refusal when the token already holds as many
      *     upstream connections as it may ({@code upstream-connections-per-token})
      */
     public Optional<ApiError> forward(HttpServletRequest clientRequest, HttpServletResponse clientResponse,
-            ForwardedRequest request) throws IOException {
+            ForwardedRequest request, ConcurrencyGate.Slot slot) throws IOException {
         TokenConnections.Permit permit = context.connections().tryAcquire(request.caller());
         if (permit == null) {
+            slot.release();
             return Optional.of(ApiError.retryAfter(429, "this token already has " + context.connections().perToken()
                     + " requests in flight to the Anthropic API (upstream-connections-per-token); try again when one ends",
                     ErrorExit.BUSY_RETRY));
@@ -134,9 +148,10 @@ public class Forwarder {
                 upstreamRequest.addHeader(header);
             }
             new Exchange(newExchangeId(), request, context, clientRequest, clientResponse, upstreamRequest, held,
-                    permit).start();
+                    permit, slot, budgets.budgetFor(request)).start();
         } catch (IOException | RuntimeException e) {
             permit.release();
+            slot.release();
             throw e;
         }
         return Optional.empty();

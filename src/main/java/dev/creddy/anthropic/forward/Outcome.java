@@ -44,7 +44,11 @@ public enum Outcome {
     /** The client went away; nobody is left to tell. */
     CLIENT_DISCONNECTED("client_disconnected"),
     /** The proxy itself failed; a bug, never the client's fault. */
-    PROXY_FAILED("proxy_failed");
+    PROXY_FAILED("proxy_failed"),
+    /** The token was revoked while its exchange ran; the proxy ended it. */
+    REVOKED("revoked"),
+    /** The response took its token over its budget under {@code budget-enforcement=strict}; the proxy ended it. */
+    BUDGET_EXCEEDED("budget_exceeded");
 
     private final String wireName;
 

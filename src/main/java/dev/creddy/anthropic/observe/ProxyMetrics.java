@@ -6,6 +6,8 @@ import dev.creddy.anthropic.config.Settings;
 import dev.creddy.anthropic.forward.UpstreamClient;
 import dev.creddy.anthropic.config.TokenStoreKind;
 import dev.creddy.anthropic.token.ConfiguredTokenRegistry;
+import dev.creddy.anthropic.usage.ConcurrencyGate;
+import dev.creddy.anthropic.usage.ConfiguredConcurrencyGate;
 import dev.creddy.anthropic.token.RedisFailure;
 import dev.creddy.anthropic.token.RedisLink;
 import dev.creddy.anthropic.token.TokenExpired;
@@ -83,6 +85,7 @@ public class ProxyMetrics {
     private final UpstreamClient upstream;
     private final ConfiguredTokenRegistry tokens;
     private final ConfiguredUsageLedger usage;
+    private final ConcurrencyGate concurrency;
     private final AgentTags agents;
     /**
      * Meters recorded on every request, looked up once per tag set: building a meter's id (its sorted
@@ -100,8 +103,10 @@ public class ProxyMetrics {
      * @param usage the usage ledger: only its count of dropped records is read
      */
     @Inject
-    public ProxyMetrics(Settings settings, UpstreamClient upstream, ConfiguredTokenRegistry tokens, ConfiguredUsageLedger usage) {
+    public ProxyMetrics(Settings settings, UpstreamClient upstream, ConfiguredTokenRegistry tokens, ConfiguredUsageLedger usage,
+            ConfiguredConcurrencyGate concurrency) {
         this.settings = settings;
+        this.concurrency = concurrency;
         this.upstream = upstream;
         this.tokens = tokens;
         this.usage = usage;
@@ -184,6 +189,9 @@ public class ProxyMetrics {
         if (settings.tokenStore() == TokenStoreKind.REDIS) {
             registerRedisLink();
         }
+        Gauge.builder("creddy.concurrency.in_use", concurrency, ConcurrencyGate::inUse)
+                .description("Requests in flight on this instance that hold a max_concurrent or agent-concurrency slot")
+                .strongReference(true).register(registry);
         poolGauge("leased", UpstreamClient::getLeased);
         poolGauge("pending", UpstreamClient::getPending);
         poolGauge("available", UpstreamClient::getAvailable);

@@ -13,6 +13,10 @@ import jakarta.interceptor.Interceptor;
 import java.time.Clock;
 import java.util.List;
 import java.util.Optional;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.Set;
+import java.util.function.Consumer;
+import java.util.function.Supplier;
 import java.util.logging.Level;
 import java.util.logging.Logger;
 
@@ -36,6 +40,7 @@ public class ConfiguredTokenRegistry implements TokenRegistry {
     Event<TokenExpired> expired;
 
     private volatile TokenRegistry store;
+    private final List<Consumer<TokenId>> revocationListeners = new CopyOnWriteArrayList<>();
 
     /**
      * Starts the store once the settings exist: they are built by an observer of the same event with
@@ -50,7 +55,8 @@ public class ConfiguredTokenRegistry implements TokenRegistry {
                 yield memory;
             }
             case REDIS -> {
-                RedisTokenStore redis = new RedisTokenStore(settings.redis().orElseThrow(), new TokenSecrets(), Clock.systemUTC());
+                RedisTokenStore redis = new RedisTokenStore(settings.redis().orElseThrow(), new TokenSecrets(), Clock.systemUTC(),
+                        this::revoked);
                 redis.start();
                 yield redis;
             }
@@ -78,7 +84,41 @@ public class ConfiguredTokenRegistry implements TokenRegistry {
 
     @Override
     public boolean revoke(TokenId id) {
-        return store().revoke(id);
+        boolean revoked = store().revoke(id);
+        if (revoked) {
+            // Here at once, whatever the store; with Redis every instance also hears it on the channel.
+            revoked(id);
+        }
+        return revoked;
+    }
+
+    /**
+     * Tells {@code listener} of every revocation: made here, and with Redis made on any instance. It
+     * is called on the revoking thread or a Lettuce thread, so it must be quick and never throw.
+     * Running exchanges listen, so that a revoked token's streams end.
+     */
+    public void onRevocation(Consumer<TokenId> listener) {
+        revocationListeners.add(listener);
+    }
+
+    /**
+     * Names the tokens whose exchanges run here, so that with Redis a revocation whose message this
+     * instance may have missed still reaches them (see {@link RedisTokenStore#watchRunning}).
+     */
+    public void watchRunning(Supplier<Set<TokenId>> running) {
+        if (store() instanceof RedisTokenStore redis) {
+            redis.watchRunning(running);
+        }
+    }
+
+    private void revoked(TokenId id) {
+        for (Consumer<TokenId> listener : revocationListeners) {
+            try {
+                listener.accept(id);
+            } catch (RuntimeException e) {
+                LOG.log(Level.WARNING, "token store: a revocation listener failed: {0}", e.getClass().getName());
+            }
+        }
     }
 
     @Override

@@ -38,7 +38,8 @@ public final class IdentityPolicy {
     private static final String AGENT = "agent:";
     private static final String SCOPE = "scope:";
     private static final String GROUP = "group:";
-    private static final Set<String> LIMIT_FIELDS = Set.of("rpm", "tpm", "max_tokens_total", "models", "max_cost_usd");
+    private static final Set<String> LIMIT_FIELDS = Set.of("rpm", "tpm", "max_tokens_total", "models", "max_cost_usd",
+            "max_concurrent");
 
     private final Map<String, TokenLimits> byAgent;
     private final Map<String, TokenLimits> byScope;
@@ -114,7 +115,7 @@ public final class IdentityPolicy {
         for (String field : object.keySet()) {
             if (!LIMIT_FIELDS.contains(field)) {
                 throw new IllegalArgumentException("the limits of \"" + key + "\" have an unknown field \"" + field
-                        + "\": use rpm, tpm, max_tokens_total and models");
+                        + "\": use rpm, tpm, max_tokens_total, models and max_concurrent");
             }
         }
         try {

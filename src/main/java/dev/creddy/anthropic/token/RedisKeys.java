@@ -97,4 +97,17 @@ public final class RedisKeys {
     public String agentSpendHolds(String agent) {
         return prefix + "spend:{agent:" + agent + "}:holds";
     }
+
+    /**
+     * One token's requests in flight: a sorted set of lease ids scored by when each lease runs out
+     * (ms, Redis's clock). In the token's own slot, so a renewal can see whether the token still exists.
+     */
+    public String concurrency(String id) {
+        return prefix + "concurrency:{" + id + "}";
+    }
+
+    /** One agent's requests in flight across all its tokens, like {@link #concurrency}, tagged with the agent's name. */
+    public String agentConcurrency(String agentName) {
+        return prefix + "concurrency:{agent:" + agentName + "}";
+    }
 }

@@ -23,7 +23,11 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
+import java.util.Set;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Consumer;
 import java.util.function.Function;
+import java.util.function.Supplier;
 import java.util.logging.Logger;
 
 /**
@@ -51,7 +55,8 @@ import java.util.logging.Logger;
  * its {@code KEYS} (one slot in a Cluster), checking its ACL grants and reading first, and writing
  * last: a refused command leaves the old state whole. A revocation deletes the token and publishes
  * its digest on {@code <prefix>revocations}; every instance is subscribed and drops the digest from
- * its {@link ValidationCache} at once. The cache is trusted for at most {@code redis-cache-ttl},
+ * its {@link ValidationCache} at once. A second message, {@code id:<id>}, names the token, so that
+ * every instance can end the token's exchanges still running. The cache is trusted for at most {@code redis-cache-ttl},
  * which bounds how late a revocation takes effect on an instance whose subscription missed it.
  * Expiry is checked here on every validation, whatever Redis does.
  *
@@ -71,8 +76,12 @@ public final class RedisTokenStore implements TokenRegistry, AutoCloseable {
     /** Index entries one script drops: small enough to stay a few milliseconds on a loaded Redis host. */
     static final int DROP_BATCH = 100;
     static final Duration TRIM_INTERVAL = Duration.ofSeconds(10);
+    /** The shortest time between two sweeps for missed revocations. */
+    static final Duration MIN_SWEEP = Duration.ofSeconds(1);
     /** Trimming rounds per run: a large backlog goes over a few runs, never in one long burst. */
     private static final int TRIM_ROUNDS = 50;
+    /** Starts the revocation channel's second message, which names the revoked token's id. */
+    static final String ID_MESSAGE = "id:";
     private static final Base64.Encoder BASE64URL = Base64.getUrlEncoder().withoutPadding();
 
     private static final RedisScript ISSUE = new RedisScript(RedisScript.GRANTS + """
@@ -114,7 +123,7 @@ public final class RedisTokenStore implements TokenRegistry, AutoCloseable {
 
     private static final RedisScript REVOKE = new RedisScript(RedisScript.GRANTS + """
             -- KEYS: token hash
-            -- ARGV: revocation channel
+            -- ARGV: revocation channel, the id message
             require({'del', KEYS[1]}, {'publish', ARGV[1], 'm'})
             local digest = redis.call('HGET', KEYS[1], 'digest')
             if not digest then
@@ -122,6 +131,8 @@ public final class RedisTokenStore implements TokenRegistry, AutoCloseable {
             end
             redis.call('DEL', KEYS[1])
             redis.call('PUBLISH', ARGV[1], digest)
+            -- A second message names the id, for the exchanges of the token still running on every instance.
+            redis.call('PUBLISH', ARGV[1], ARGV[2])
             return digest
             """);
 
@@ -154,19 +165,54 @@ public final class RedisTokenStore implements TokenRegistry, AutoCloseable {
     private final RedisReadiness readiness;
     private final RevokeWait revokeWait;
     private final ScheduledExecutorService trimmer;
+    private final Consumer<TokenId> revoked;
+    private final Duration sweepInterval;
+    /** Counts the moments revocation messages may have been lost; a sweep catches up to it. */
+    private final AtomicLong mayHaveMissed = new AtomicLong();
+    private volatile Supplier<Set<TokenId>> running = Set::of;
 
     public RedisTokenStore(RedisSettings settings, TokenSecrets secrets, Clock clock) {
-        this(settings, secrets, clock, null);
+        this(settings, secrets, clock, null, id -> { });
+    }
+
+    /**
+     * A store that also tells {@code revoked} of every revocation on any instance (this one's
+     * included), on a Lettuce thread: it must be quick.
+     */
+    public RedisTokenStore(RedisSettings settings, TokenSecrets secrets, Clock clock, Consumer<TokenId> revoked) {
+        this(settings, secrets, clock, null, revoked);
     }
 
     /** A store that listens for revocations on {@code listenChannel} (null: the real one): tests deafen one with it. */
     RedisTokenStore(RedisSettings settings, TokenSecrets secrets, Clock clock, String listenChannel) {
+        this(settings, secrets, clock, listenChannel, id -> { });
+    }
+
+    /** A store deafened like the one above that still tells {@code revoked} what its sweeps find, for tests. */
+    RedisTokenStore(RedisSettings settings, TokenSecrets secrets, Clock clock, String listenChannel,
+            Consumer<TokenId> revoked) {
+        this.revoked = revoked;
+        this.sweepInterval = settings.cacheTtl().compareTo(MIN_SWEEP) < 0 ? MIN_SWEEP : settings.cacheTtl();
         this.secrets = secrets;
         this.clock = clock;
         this.keys = new RedisKeys(settings.keyPrefix());
         this.cache = new ValidationCache(settings.cacheTtl(), CACHE_ENTRIES, System::nanoTime);
-        this.link = new RedisLink(settings, listenChannel == null ? keys.revocations() : listenChannel, cache::invalidate,
-                cache::invalidateAll);
+        this.link = new RedisLink(settings, listenChannel == null ? keys.revocations() : listenChannel, message -> {
+            // Digests are hex, so an id message cannot be mistaken for one.
+            if (message.startsWith(ID_MESSAGE)) {
+                String id = message.substring(ID_MESSAGE.length());
+                if (TokenId.isWellFormed(id)) {
+                    revoked.accept(new TokenId(id));
+                }
+            } else {
+                cache.invalidate(message);
+            }
+        }, () -> {
+            // Revocation messages may have been lost: the cache goes, and the next sweep asks Redis
+            // about the tokens whose exchanges still run.
+            cache.invalidateAll();
+            mayHaveMissed.incrementAndGet();
+        });
         this.readiness = new RedisReadiness(link, keys);
         this.revokeWait = settings.revokeWait();
         this.trimmer = Executors.newSingleThreadScheduledExecutor(runnable -> {
@@ -181,6 +227,42 @@ public final class RedisTokenStore implements TokenRegistry, AutoCloseable {
         link.start();
         readiness.checkAtStartUp();
         trimmer.scheduleWithFixedDelay(this::trimExpiredIndexEntries, 0, TRIM_INTERVAL.toMillis(), TimeUnit.MILLISECONDS);
+        trimmer.scheduleWithFixedDelay(new MissedRevocations()::sweep, sweepInterval.toMillis(), sweepInterval.toMillis(),
+                TimeUnit.MILLISECONDS);
+    }
+
+    /**
+     * Names the tokens whose exchanges run on this instance. After revocation messages may have been
+     * lost (a connection dropped), the store asks Redis, every {@code redis-cache-ttl} (at least a
+     * second) until it has an answer, which of them are gone, and tells its revocation listener:
+     * a revocation this instance did not hear ends its exchanges within that interval of Redis
+     * answering again, as it stops validations within the cache's TTL.
+     */
+    public void watchRunning(Supplier<Set<TokenId>> running) {
+        this.running = running;
+    }
+
+    /** Catches up on revocations the channel may have lost; runs on the trimming thread. */
+    private final class MissedRevocations {
+        private long sweptUpTo;
+
+        void sweep() {
+            long missed = mayHaveMissed.get();
+            if (missed == sweptUpTo || !link.isSubscribed()) {
+                // Nothing lost, or the subscription is not back: messages published from now on still arrive once it is.
+                return;
+            }
+            try {
+                for (TokenId id : running.get()) {
+                    if (link.call(redis -> redis.exists(keys.token(id.value()))) == 0L) {
+                        revoked.accept(id);
+                    }
+                }
+                sweptUpTo = missed;
+            } catch (RuntimeException e) {
+                // Redis does not answer yet: the next round asks again.
+            }
+        }
     }
 
     /**
@@ -261,7 +343,7 @@ public final class RedisTokenStore implements TokenRegistry, AutoCloseable {
     @Override
     public boolean revoke(TokenId id) {
         Function<RedisClusterCommands<String, String>, String> script = redis -> REVOKE.<String>run(redis, ScriptOutputType.VALUE,
-                new String[] {keys.token(id.value())}, keys.revocations());
+                new String[] {keys.token(id.value())}, keys.revocations(), ID_MESSAGE + id.value());
         RevokeWait wait = revokeWait;
         if (!wait.waits()) {
             return revoked(id, link.call(script));

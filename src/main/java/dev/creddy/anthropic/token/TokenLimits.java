@@ -35,12 +35,15 @@ import java.util.OptionalLong;
  *     ({@link #ISSUANCE_DEFAULT_ENDPOINTS}).
  * @param maxCostUsd what the token may spend over its whole life, in micro-dollars ({@code max_cost_usd}
  *     in requests, in US dollars); priced with the price table, reserved before each request is forwarded
+ * @param maxConcurrent requests of this token in flight at once, streams included, on every instance
+ *     together (from admission to the end of the exchange)
  */
 public record TokenLimits(OptionalLong rpm, OptionalLong tpm, OptionalLong maxTokensTotal, List<String> models,
-        List<String> endpoints, OptionalLong maxCostUsd) {
+        List<String> endpoints, OptionalLong maxCostUsd, OptionalLong maxConcurrent) {
 
     /** The field names of limits, in requests, settings and storage. */
-    public static final Set<String> FIELDS = Set.of("rpm", "tpm", "max_tokens_total", "models", "endpoints", "max_cost_usd");
+    public static final Set<String> FIELDS = Set.of("rpm", "tpm", "max_tokens_total", "models", "endpoints", "max_cost_usd",
+            "max_concurrent");
 
     /**
      * The endpoint names of {@code endpoints}: {@code messages} ({@code POST /v1/messages}),
@@ -54,10 +57,12 @@ public record TokenLimits(OptionalLong rpm, OptionalLong tpm, OptionalLong maxTo
     static final long MAX_COUNT = 1_000_000_000_000_000L;
     static final int MAX_MODELS = 100;
     static final int MAX_MODEL_NAME = 200;
+    /** The most requests one token may be allowed to have in flight. */
+    static final long MAX_CONCURRENT = 100_000;
 
     /** Limits nothing. */
     public static final TokenLimits NONE = new TokenLimits(OptionalLong.empty(), OptionalLong.empty(), OptionalLong.empty(),
-            List.of(), List.of(), OptionalLong.empty());
+            List.of(), List.of(), OptionalLong.empty(), OptionalLong.empty());
 
     public TokenLimits {
         Objects.requireNonNull(maxCostUsd, "maxCostUsd");
@@ -66,6 +71,7 @@ public record TokenLimits(OptionalLong rpm, OptionalLong tpm, OptionalLong maxTo
         Objects.requireNonNull(maxTokensTotal, "maxTokensTotal");
         models = List.copyOf(models);
         endpoints = List.copyOf(endpoints);
+        Objects.requireNonNull(maxConcurrent, "maxConcurrent");
     }
 
     /** Limits on counts and models that leave every endpoint open. */
@@ -73,10 +79,10 @@ public record TokenLimits(OptionalLong rpm, OptionalLong tpm, OptionalLong maxTo
         this(rpm, tpm, maxTokensTotal, models, List.of());
     }
 
-    /** Limits without a dollar budget. */
+    /** Limits without a dollar budget or a concurrency cap. */
     public TokenLimits(OptionalLong rpm, OptionalLong tpm, OptionalLong maxTokensTotal, List<String> models,
             List<String> endpoints) {
-        this(rpm, tpm, maxTokensTotal, models, endpoints, OptionalLong.empty());
+        this(rpm, tpm, maxTokensTotal, models, endpoints, OptionalLong.empty(), OptionalLong.empty());
     }
 
     /**
@@ -122,7 +128,8 @@ public record TokenLimits(OptionalLong rpm, OptionalLong tpm, OptionalLong maxTo
         return new TokenLimits(rpm.isPresent() ? rpm : defaults.rpm, tpm.isPresent() ? tpm : defaults.tpm,
                 maxTokensTotal.isPresent() ? maxTokensTotal : defaults.maxTokensTotal,
                 models.isEmpty() ? defaults.models : models, endpoints.isEmpty() ? defaults.endpoints : endpoints,
-                maxCostUsd.isPresent() ? maxCostUsd : defaults.maxCostUsd);
+                maxCostUsd.isPresent() ? maxCostUsd : defaults.maxCostUsd,
+                maxConcurrent.isPresent() ? maxConcurrent : defaults.maxConcurrent);
     }
 
     /** Compact JSON with the request's field names; absent parts are left out. How stores keep limits. */
@@ -142,6 +149,7 @@ public record TokenLimits(OptionalLong rpm, OptionalLong tpm, OptionalLong maxTo
             json.add("endpoints", list);
         }
         maxCostUsd.ifPresent(micros -> json.add("max_cost_usd", java.math.BigDecimal.valueOf(micros, 6)));
+        maxConcurrent.ifPresent(value -> json.add("max_concurrent", value));
         return json.build().toString();
     }
 
@@ -160,7 +168,7 @@ public record TokenLimits(OptionalLong rpm, OptionalLong tpm, OptionalLong maxTo
         for (String field : json.keySet()) {
             if (!FIELDS.contains(field)) {
                 throw new IllegalArgumentException("unknown field \"" + field
-                        + "\": limits are rpm, tpm, max_tokens_total, models, endpoints and max_cost_usd");
+                        + "\": limits are rpm, tpm, max_tokens_total, models, endpoints, max_cost_usd and max_concurrent");
             }
         }
         return parse(json, NONE);
@@ -182,7 +190,7 @@ public record TokenLimits(OptionalLong rpm, OptionalLong tpm, OptionalLong maxTo
             throw new IllegalArgumentException("limits must be a JSON object such as {\"rpm\":60,\"models\":[\"claude-sonnet-4\"]}");
         }
         return namesEndpoints ? parsed : new TokenLimits(parsed.rpm, parsed.tpm, parsed.maxTokensTotal, parsed.models,
-                ISSUANCE_DEFAULT_ENDPOINTS, parsed.maxCostUsd);
+                ISSUANCE_DEFAULT_ENDPOINTS, parsed.maxCostUsd, parsed.maxConcurrent);
     }
 
     /**
@@ -199,7 +207,8 @@ public record TokenLimits(OptionalLong rpm, OptionalLong tpm, OptionalLong maxTo
                 json.containsKey("max_tokens_total") ? count(json, "max_tokens_total") : defaults.maxTokensTotal,
                 json.containsKey("models") ? models(json.get("models")) : defaults.models,
                 json.containsKey("endpoints") ? endpoints(json.get("endpoints")) : defaults.endpoints,
-                json.containsKey("max_cost_usd") ? dollars(json.get("max_cost_usd")) : defaults.maxCostUsd);
+                json.containsKey("max_cost_usd") ? dollars(json.get("max_cost_usd")) : defaults.maxCostUsd,
+                json.containsKey("max_concurrent") ? count(json, "max_concurrent", MAX_CONCURRENT) : defaults.maxConcurrent);
     }
 
     /** {@code max_cost_usd}: US dollars above zero with at most six decimals, as micro-dollars; null lifts it. */
@@ -247,13 +256,17 @@ public record TokenLimits(OptionalLong rpm, OptionalLong tpm, OptionalLong maxTo
     }
 
     private static OptionalLong count(Map<String, JsonValue> json, String name) {
+        return count(json, name, MAX_COUNT);
+    }
+
+    private static OptionalLong count(Map<String, JsonValue> json, String name, long max) {
         JsonValue value = json.get(name);
         if (value.getValueType() == JsonValue.ValueType.NULL) {
             return OptionalLong.empty();
         }
         if (!(value instanceof JsonNumber number) || !number.isIntegral() || number.bigIntegerValue().signum() < 1
-                || number.bigIntegerValue().compareTo(BigInteger.valueOf(MAX_COUNT)) > 0) {
-            throw new IllegalArgumentException(name + " must be a whole number from 1 to " + MAX_COUNT
+                || number.bigIntegerValue().compareTo(BigInteger.valueOf(max)) > 0) {
+            throw new IllegalArgumentException(name + " must be a whole number from 1 to " + max
                     + ", or null for no limit");
         }
         return OptionalLong.of(number.longValueExact());

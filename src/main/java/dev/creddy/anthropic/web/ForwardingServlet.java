@@ -16,6 +16,7 @@ import dev.creddy.anthropic.token.TokenLimits;
 import dev.creddy.anthropic.token.TokenRecord;
 import dev.creddy.anthropic.token.TokenStoreUnavailableException;
 import dev.creddy.anthropic.usage.Admission;
+import dev.creddy.anthropic.usage.ConcurrencyGate;
 import dev.creddy.anthropic.usage.RateLimitHeaders;
 import dev.creddy.anthropic.usage.UsageLedger;
 import jakarta.inject.Inject;
@@ -52,6 +53,8 @@ public class ForwardingServlet extends HttpServlet {
     transient UsageLedger ledger;
     @Inject
     transient ConfiguredObjectOwners owners;
+    @Inject
+    transient ConcurrencyGate concurrency;
 
     /**
      * Holds the application-scoped beans themselves rather than their client proxies: every forwarded
@@ -118,15 +121,30 @@ public class ForwardingServlet extends HttpServlet {
                     "unknown_endpoint");
             return;
         }
+        ConcurrencyGate.Entry entry;
+        try {
+            entry = concurrency.enter(caller, settings.enforcement().agentCap(caller.agentName()));
+        } catch (TokenStoreUnavailableException e) {
+            refuse(clientRequest, clientResponse, caller, TokenStoreOutage.ERROR, "token_store_unavailable");
+            return;
+        }
+        if (!entry.admitted()) {
+            refuse(clientRequest, clientResponse, caller, ConcurrencyRefusal.of(entry), "concurrency_limited");
+            return;
+        }
+        // From here the slot is the exchange's to release; every way out before it starts releases it.
+        ConcurrencyGate.Slot slot = entry.slot();
         Admission admission = null;
         if (limits.countsBeforeForwarding()) {
             try {
                 admission = ledger.admit(caller, Instant.now());
             } catch (TokenStoreUnavailableException e) {
+                slot.release();
                 refuse(clientRequest, clientResponse, caller, TokenStoreOutage.ERROR, "token_store_unavailable");
                 return;
             }
             if (!admission.admitted()) {
+                slot.release();
                 RateLimitHeaders.of(limits, admission).forEach(clientResponse::setHeader);
                 refuse(clientRequest, clientResponse, caller, LimitRefusal.of(caller, admission, Instant.now()), "rate_limited");
                 return;
@@ -134,7 +152,13 @@ public class ForwardingServlet extends HttpServlet {
         }
         ForwardedRequest request = new ForwardedRequest(method, path, target.get(), bodyLimit, caller, admission,
                 clientRequest.getRemoteAddr());
-        Optional<ApiError> tooMany = forwarder.forward(clientRequest, clientResponse, request);
+        Optional<ApiError> tooMany;
+        try {
+            tooMany = forwarder.forward(clientRequest, clientResponse, request, slot);
+        } catch (IOException | RuntimeException e) {
+            slot.release();
+            throw e;
+        }
         if (tooMany.isPresent()) {
             refuse(clientRequest, clientResponse, caller, tooMany.get(), "connections_per_token");
         }

@@ -36,4 +36,8 @@ final class LimitFields {
     static java.math.BigDecimal maxCostUsd(TokenLimits limits) {
         return limits.maxCostUsd().isPresent() ? dev.creddy.anthropic.usage.Money.dollars(limits.maxCostUsd().getAsLong()) : null;
     }
+
+    static Long maxConcurrent(TokenLimits limits) {
+        return limits.maxConcurrent().isPresent() ? limits.maxConcurrent().getAsLong() : null;
+    }
 }

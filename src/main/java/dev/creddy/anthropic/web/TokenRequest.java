@@ -33,14 +33,14 @@ record TokenRequest(Duration ttl, String agentName, TokenLimits limits, boolean 
 
     static final String DEFAULT_AGENT_NAME = "unnamed";
     private static final Set<String> FIELDS = Set.of("ttl", "agent_name", "rpm", "tpm", "max_tokens_total", "models", "endpoints", "limits",
-            "max_cost_usd");
+            "max_cost_usd", "max_concurrent");
 
     static TokenRequest parse(String body, Duration defaultTtl, Duration maxTtl, TokenLimits defaultLimits) {
         Map<String, JsonValue> json = body.isBlank() ? Map.of() : object(body);
         for (String field : json.keySet()) {
             if (!FIELDS.contains(field)) {
                 throw new IllegalArgumentException("unknown field \"" + field
-                        + "\": a token request takes ttl, agent_name, rpm, tpm, max_tokens_total, models and endpoints");
+                        + "\": a token request takes ttl, agent_name, rpm, tpm, max_tokens_total, models, endpoints and max_concurrent");
             }
         }
         Duration ttl = json.containsKey("ttl") ? ttl(string(json, "ttl"), maxTtl) : defaultTtl;
@@ -67,7 +67,7 @@ record TokenRequest(Duration ttl, String agentName, TokenLimits limits, boolean 
         for (String field : nested.keySet()) {
             if (!TokenLimits.FIELDS.contains(field)) {
                 throw new IllegalArgumentException("unknown field \"" + field
-                        + "\" in limits: limits are rpm, tpm, max_tokens_total, models and endpoints");
+                        + "\" in limits: limits are rpm, tpm, max_tokens_total, models, endpoints and max_concurrent");
             }
         }
         return nested;

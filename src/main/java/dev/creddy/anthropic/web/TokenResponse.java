@@ -12,7 +12,7 @@ import java.util.List;
 
 /** The body of {@code 201 Created} for a new token; the only place the secret ever leaves the proxy. */
 @JsonbPropertyOrder({"id", "token", "agentName", "createdAt", "expiresAt", "ttl", "rpm", "tpm", "maxTokensTotal", "models",
-        "endpoints", "identity", "maxCostUsd"})
+        "endpoints", "identity", "maxCostUsd", "maxConcurrent"})
 public record TokenResponse(
         String id,
         String token,
@@ -26,7 +26,8 @@ public record TokenResponse(
         List<String> models,
         List<String> endpoints,
         AgentIdentity identity,
-        @JsonbProperty("max_cost_usd") java.math.BigDecimal maxCostUsd) {
+        @JsonbProperty("max_cost_usd") java.math.BigDecimal maxCostUsd,
+        @JsonbProperty("max_concurrent") Long maxConcurrent) {
 
     /** The new token with its effective limits; a limit that does not apply is left out. */
     static TokenResponse of(IssuedToken issued, Duration ttl) {
@@ -35,7 +36,7 @@ public record TokenResponse(
         return new TokenResponse(record.id().value(), issued.secret(), record.agentName(), record.createdAt().toString(),
                 record.expiresAt().toString(), GoDuration.format(ttl), LimitFields.rpm(limits), LimitFields.tpm(limits),
                 LimitFields.maxTokensTotal(limits), LimitFields.models(limits), LimitFields.endpoints(limits), record.identity().orElse(null),
-                LimitFields.maxCostUsd(limits));
+                LimitFields.maxCostUsd(limits), LimitFields.maxConcurrent(limits));
     }
 
     @Override

@@ -156,7 +156,7 @@ public class TokenServlet extends HttpServlet {
         if (tokenRequest.get().limitsNamed()) {
             // The agent asks for its own token: letting it choose its limits would let it lift them.
             responses.error(response, ApiError.of(400, "the limits of a token obtained with an identity token come from "
-                    + "the proxy's oidc-policy (or default-limits); leave rpm, tpm, max_tokens_total, models and endpoints out"));
+                    + "the proxy's oidc-policy (or default-limits); leave rpm, tpm, max_tokens_total, models, endpoints and max_concurrent out"));
             return;
         }
         Instant now = Instant.now();

@@ -147,12 +147,30 @@ class SettingsLoaderTest {
             "oidc-issuer-options|[]|must be a JSON object",
             "oidc-issuer-options|{\"https://a.example\":{\"aud\":\"x\"}}|unknown field \"aud\"",
             "oidc-issuer-options|{\"https://a.example\":{\"required_scope\":true}}|or false for an issuer whose tokens claim rules admit",
+            "agent-concurrency|{\"researcher\":0}|the cap of \"researcher\" must be a whole number from 1 to",
+            "agent-concurrency|[4]|must be a JSON object from agent name to requests in flight",
+            "concurrency-lease|500ms|must be at least 1s",
+            "budget-enforcement|hard|must be lenient or strict",
+            "default-limits|{\"max_concurrent\":0}|max_concurrent must be a whole number from 1 to 100000",
     })
     void wrongValuesNameTheSettingAndSource(String key, String value, String expected) {
         InvalidSettingsException e = assertThrows(InvalidSettingsException.class,
                 () -> new SettingsLoader(List.of(new MapSource("jndi", Map.of(key, value)))).load());
         assertTrue(e.getMessage().contains(key), e.getMessage());
         assertTrue(e.getMessage().contains(expected), e.getMessage());
+    }
+
+    @Test
+    void enforcementSettingsAndTheirDefaults() {
+        Settings defaults = new SettingsLoader(List.of()).load();
+        assertEquals(EnforcementSettings.DEFAULTS, defaults.enforcement());
+        Settings set = new SettingsLoader(List.of(new MapSource("jndi", Map.of("agent-concurrency", "{\"researcher\":4}",
+                "concurrency-lease", "5s", "budget-enforcement", "strict", "default-limits", "{\"max_concurrent\":3}")))).load();
+        assertEquals(4, set.enforcement().agentCap("researcher"));
+        assertEquals(0, set.enforcement().agentCap("writer"));
+        assertEquals(java.time.Duration.ofSeconds(5), set.enforcement().concurrencyLease());
+        assertTrue(set.enforcement().strictBudgets());
+        assertEquals(java.util.OptionalLong.of(3), set.defaultLimits().maxConcurrent());
     }
 
     /** Per-issuer options and claim rules name trusted issuers, and an issuer without a scope has claim rules. */

@@ -37,6 +37,8 @@ final class AuditVocabulary {
         FAILURES.put(Outcome.BUDGET_REFUSED, "a dollar budget (the token's `max_cost_usd`, its agent's `agent-budgets`) had nothing left to reserve (429; `x-should-retry: false` for `max_cost_usd`), or Redis holding it could not be asked (503)");
         FAILURES.put(Outcome.CLIENT_DISCONNECTED, "the client went away before the end; it is charged what the upstream reported");
         FAILURES.put(Outcome.PROXY_FAILED, "the proxy itself failed (a bug; 500)");
+        FAILURES.put(Outcome.REVOKED, "the token was revoked while the exchange ran: a stream ends with an `error` event (401 before the head)");
+        FAILURES.put(Outcome.BUDGET_EXCEEDED, "the response took its token over its budget under `budget-enforcement=strict`: it was ended like a revoked one");
     }
 
     /** Statuses the proxy answers a refused request with, before anything is forwarded. */
@@ -61,6 +63,7 @@ final class AuditVocabulary {
         REASONS.put("query_credentials", "a credential in the query string, which would be forwarded upstream (400)");
         REASONS.put("unknown_endpoint", "a token with model or counted limits on a path that is not exactly a known endpoint, or any token on such a Files or Batches path (404)");
         REASONS.put("connections_per_token", "the token already holds `upstream-connections-per-token` upstream connections (429)");
+        REASONS.put("concurrency_limited", "the token's `max_concurrent` or its agent's `agent-concurrency` requests are in flight (429 with `retry-after`)");
         REASONS.put("rate_limited", "the token's `rpm`, `tpm` or `max_tokens_total` is reached (429)");
         REASONS.put("token_store_unavailable", "Redis could not be asked, so the token was neither accepted nor refused (503)");
         REASONS.put("object_of_another_agent", "a file or batch another agent created through the proxy, answered as if it did not exist (404)");

@@ -162,6 +162,6 @@ class SpendRedisIT {
         java.time.Instant now = java.time.Instant.now();
         return new dev.creddy.anthropic.token.TokenRecord(new dev.creddy.anthropic.token.TokenId("tok_estimate00000000"),
                 "spender", now, now.plusSeconds(60), new dev.creddy.anthropic.token.TokenLimits(OptionalLong.empty(),
-                        OptionalLong.empty(), OptionalLong.empty(), List.of(), List.of(), OptionalLong.of(50_000)));
+                        OptionalLong.empty(), OptionalLong.empty(), List.of(), List.of(), OptionalLong.of(50_000), OptionalLong.empty()));
     }
 }

@@ -65,6 +65,18 @@ class TokenLimitsTest {
     }
 
     @Test
+    void aConcurrencyCapRoundTripsAndTakesItsDefault() {
+        TokenLimits capped = TokenLimits.fromJson("{\"rpm\":5,\"max_concurrent\":2}");
+        assertEquals(OptionalLong.of(2), capped.maxConcurrent());
+        assertEquals("{\"rpm\":5,\"max_concurrent\":2}", capped.toJson());
+        assertEquals(capped, TokenLimits.fromJson(capped.toJson()));
+        assertEquals(OptionalLong.of(2), TokenLimits.NONE.orElse(capped).maxConcurrent());
+        assertEquals(OptionalLong.empty(), TokenLimits.fromJson("{\"rpm\":5}").maxConcurrent(),
+                "a record stored before the cap existed has none");
+        assertEquals(OptionalLong.of(2), TokenLimits.defaultsFromJson("{\"max_concurrent\":2}").maxConcurrent());
+    }
+
+    @Test
     void issuanceDefaultsLeaveFilesAndBatchesOutUnlessNamed() {
         assertEquals(TokenLimits.ISSUANCE_DEFAULT_ENDPOINTS, TokenLimits.defaultsFromJson("{}").endpoints());
         assertEquals(List.of("messages", "count_tokens", "models", "other"), TokenLimits.ISSUANCE_DEFAULT_ENDPOINTS);

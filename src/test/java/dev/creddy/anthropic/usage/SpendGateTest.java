@@ -24,7 +24,7 @@ class SpendGateTest {
     private static TokenRecord token(String agent, long maxCostMicros) {
         return new TokenRecord(new TokenId(String.format("tok_gate%012d", Math.abs(agent.hashCode()))), agent, NOW, NOW.plus(Duration.ofHours(1)),
                 new TokenLimits(OptionalLong.empty(), OptionalLong.empty(), OptionalLong.empty(), List.of(), List.of(),
-                        maxCostMicros > 0 ? OptionalLong.of(maxCostMicros) : OptionalLong.empty()));
+                        maxCostMicros > 0 ? OptionalLong.of(maxCostMicros) : OptionalLong.empty(), OptionalLong.empty()));
     }
 
     @Test

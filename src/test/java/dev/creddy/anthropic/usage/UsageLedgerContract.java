@@ -395,7 +395,7 @@ abstract class UsageLedgerContract {
         String id = String.format("tok_contract%08d", NEXT_ID.incrementAndGet());
         return new TokenRecord(new TokenId(id), agent, START.minusSeconds(10), START.plus(Duration.ofDays(1)),
                 new TokenLimits(OptionalLong.empty(), OptionalLong.empty(), OptionalLong.empty(), List.of(), List.of(),
-                        maxCostMicros > 0 ? OptionalLong.of(maxCostMicros) : OptionalLong.empty()));
+                        maxCostMicros > 0 ? OptionalLong.of(maxCostMicros) : OptionalLong.empty(), OptionalLong.empty()));
     }
 
     @Test

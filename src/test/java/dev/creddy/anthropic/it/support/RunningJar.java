@@ -127,6 +127,14 @@ public final class RunningJar {
         process.toHandle().destroy();
     }
 
+    /** Sends SIGKILL, as a crash would end it: no shutdown hook runs. Returns once the process is gone. */
+    public void kill() throws InterruptedException {
+        process.toHandle().destroyForcibly();
+        if (!process.waitFor(10, TimeUnit.SECONDS)) {
+            throw new AssertionError("process " + process.pid() + " survived SIGKILL");
+        }
+    }
+
     /** The process id, for tools that inspect the running JVM (jcmd). */
     public long pid() {
         return process.pid();
