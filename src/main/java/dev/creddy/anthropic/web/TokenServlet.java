@@ -241,18 +241,7 @@ public class TokenServlet extends HttpServlet {
     }
 
     private static int limit(String text) {
-        if (text == null) {
-            return DEFAULT_PAGE;
-        }
-        try {
-            int limit = Integer.parseInt(text);
-            if (limit >= 1 && limit <= MAX_PAGE) {
-                return limit;
-            }
-        } catch (NumberFormatException e) {
-            // answered below
-        }
-        throw new IllegalArgumentException("limit must be a whole number from 1 to " + MAX_PAGE);
+        return PageLimit.parse(text, DEFAULT_PAGE, MAX_PAGE);
     }
 
     private static Optional<TokenId> after(String text) {
