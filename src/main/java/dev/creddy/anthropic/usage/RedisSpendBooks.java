@@ -227,23 +227,26 @@ final class RedisSpendBooks {
 
     UsageLedger.Spend spendOf(TokenRecord token, Instant now) {
         String id = token.id().value();
-        String spent = link.call(redis -> redis.hget(keys.usage(id), "spent_micros"));
+        // Holds before charges: a settlement removes its hold and adds its charge in one script, so read
+        // in this order a settled request is never missing from both (at worst it shows in both at once,
+        // which understates what is left for a moment, never overstates it).
         long tokenHeld = held(link.call(redis -> redis.zrangebyscore(keys.spendHolds(id),
                 Range.create((double) now.toEpochMilli(), Double.POSITIVE_INFINITY))));
+        String spent = link.call(redis -> redis.hget(keys.usage(id), "spent_micros"));
         String agent = token.agentName();
         long hour = SpendWindows.hour(now);
         String[] fields = new String[SpendWindows.HOURS];
         for (int i = 0; i < fields.length; i++) {
             fields[i] = "h:" + (hour - SpendWindows.HOURS + 1 + i);
         }
+        long agentHeld = held(link.call(redis -> redis.zrangebyscore(keys.agentSpendHolds(agent),
+                Range.create((double) now.toEpochMilli(), Double.POSITIVE_INFINITY))));
         long agentSpent = 0;
         for (var value : link.call(redis -> redis.hmget(keys.agentSpend(agent), fields))) {
             if (value.hasValue()) {
                 agentSpent = SpendWindows.add(agentSpent, Long.parseLong(value.getValue()));
             }
         }
-        long agentHeld = held(link.call(redis -> redis.zrangebyscore(keys.agentSpendHolds(agent),
-                Range.create((double) now.toEpochMilli(), Double.POSITIVE_INFINITY))));
         return new UsageLedger.Spend(spent == null ? 0 : Long.parseLong(spent), tokenHeld, agentSpent, agentHeld);
     }
 

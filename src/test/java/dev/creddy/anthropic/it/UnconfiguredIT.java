@@ -87,7 +87,10 @@ class UnconfiguredIT {
         assertEquals(503, ready.statusCode());
         assertTrue(ready.body().startsWith("{\"status\":\"unavailable\",\"failing\":[\"configuration\"],\"checks\":"
                 + "{\"configuration\":{\"status\":\"unavailable\",\"reason\":\"no Anthropic API key is configured"), ready.body());
-        assertTrue(ready.body().endsWith("\"token_registry\":{\"status\":\"ok\"},\"upstream_client\":{\"status\":\"ok\"}}}"),
+        // The checks, then the price table's version (issue 19), which readiness reports whatever the checks say.
+        assertTrue(ready.body().contains("\"token_registry\":{\"status\":\"ok\"},\"upstream_client\":{\"status\":\"ok\"}},"
+                + "\"price_table\":{\"version\":\""), ready.body());
+        assertTrue(ready.body().matches(".*\"price_table\":\\{\"version\":\"[0-9a-f]+\",\"origin\":\"built-in\",\"models\":[0-9]+}}"),
                 ready.body());
     }
 }
