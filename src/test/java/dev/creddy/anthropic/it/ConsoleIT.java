@@ -345,7 +345,8 @@ class ConsoleIT {
         assertEquals("167", row.get("cache"));
         String text = (String) row.get("text");
         assertTrue(text.contains(agent) && text.contains("rpm 600") && text.contains("claude-haiku-4-5"), text);
-        String countdown = browser().findElement(By.cssSelector("tr[data-token-id] .countdown")).getText();
+        // Read through the wait: the row may be re-rendered between finding it and reading it.
+        String countdown = waiting().until(driver -> driver.findElement(By.cssSelector("tr[data-token-id] .countdown")).getText());
         assertTrue(countdown.matches("([12]\\d|30)m \\d\\ds"), "a live countdown from 30m: " + countdown);
         waiting().until(driver -> !driver.findElement(By.cssSelector("tr[data-token-id] .countdown")).getText().equals(countdown));
         chromium.screenshot("tokens");
