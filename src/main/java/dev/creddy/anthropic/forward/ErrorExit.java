@@ -62,6 +62,8 @@ public final class ErrorExit {
             case REVOKED -> ApiError.of(401, "the token was revoked while this request was in flight");
             case BUDGET_EXCEEDED -> new ApiError(429, "rate_limit_error", "the token's budget ran out while this response "
                     + "streamed (budget-enforcement=strict)", RetryHint.never());
+            case STOPPED -> ApiError.of(503, "the proxy stopped before this response was complete (its shutdown-grace "
+                    + "ran out); send the request again");
             case PROXY_FAILED, COMPLETED -> ApiError.of(500, "the proxy failed to forward the request");
         };
     }

@@ -417,7 +417,10 @@ final class Exchange implements ClientRequestReader.Events, ClientResponseWriter
 
         @Override
         public void onTimeout(AsyncEvent event) {
-            fail(Outcome.CLIENT_DISCONNECTED, event.getThrowable());
+            // The exchange set no timeout: the container times out requests still running only when it
+            // stops and its wait (Tomcat's unloadDelay, set from shutdown-grace) has run out. The client
+            // is still there and must learn that its response was cut, not see it end as if complete.
+            fail(Outcome.STOPPED, event.getThrowable());
         }
 
         @Override

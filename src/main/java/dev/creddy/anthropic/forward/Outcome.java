@@ -48,7 +48,9 @@ public enum Outcome {
     /** The token was revoked while its exchange ran; the proxy ended it. */
     REVOKED("revoked"),
     /** The response took its token over its budget under {@code budget-enforcement=strict}; the proxy ended it. */
-    BUDGET_EXCEEDED("budget_exceeded");
+    BUDGET_EXCEEDED("budget_exceeded"),
+    /** The proxy stopped (a shutdown or an undeployment) and {@code shutdown-grace} ran out before the exchange ended. */
+    STOPPED("stopped");
 
     private final String wireName;
 

@@ -12,11 +12,13 @@ import java.nio.file.StandardCopyOption;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
+import java.util.logging.LogManager;
 import java.util.stream.Stream;
 import org.apache.catalina.Context;
 import org.apache.catalina.LifecycleException;
 import org.apache.catalina.LifecycleState;
 import org.apache.catalina.connector.Connector;
+import org.apache.catalina.core.StandardContext;
 import org.apache.catalina.startup.Tomcat;
 
 /**
@@ -33,6 +35,8 @@ public final class Launcher {
 
     /** The context parameter that lists the settings given as flags, so messages name the flag (web/ContextParamSettingsSource). */
     private static final String FROM_FLAGS = "creddy.from-flags";
+    /** Set by the application (web.SettingsProducer) to its resolved {@code shutdown-grace}, in milliseconds. */
+    private static final String SHUTDOWN_GRACE_ATTRIBUTE = "creddy.shutdown-grace-millis";
 
     /** The Tomcat flavour of the WAR: embedded Tomcat has no CDI or JSON-B of its own either. */
     private static final String WAR_RESOURCE = "/creddy-anthropic-tomcat.war";
@@ -47,6 +51,10 @@ public final class Launcher {
     }
 
     public static void main(String[] args) {
+        // Before anything touches java.util.logging: the manager is chosen once, at its first use.
+        if (System.getProperty("java.util.logging.manager") == null) {
+            System.setProperty("java.util.logging.manager", StopLastLogManager.class.getName());
+        }
         LaunchOptions options;
         try {
             options = LaunchOptions.parse(args);
@@ -69,6 +77,10 @@ public final class Launcher {
             return;
         }
         try {
+            if (LogManager.getLogManager() instanceof StopLastLogManager manager) {
+                // What a stop logs (the audit lines of the streams it lets finish) is written, not dropped.
+                manager.hold();
+            }
             Launcher launcher = new Launcher(options, Files.createTempDirectory("creddy-anthropic-"));
             Runtime.getRuntime().addShutdownHook(new Thread(launcher::stop, "creddy-shutdown"));
             StartFailure failure = launcher.start(logging);
@@ -106,6 +118,11 @@ public final class Launcher {
         tomcat.setAddDefaultWebXmlToWebapp(false);
 
         Context context = tomcat.addWebapp(options.contextPath(), extractWar().toString());
+        if (context instanceof StandardContext standard) {
+            // The JVM ends with the application: Tomcat's class-loader leak checks protect redeployments
+            // this process never does, and on Java 17 each only warns that it lacks an --add-opens.
+            standard.setSkipMemoryLeakChecksOnJvmShutdown(true);
+        }
         for (Map.Entry<String, String> setting : options.settings().entrySet()) {
             context.addParameter("creddy." + setting.getKey(), setting.getValue());
         }
@@ -142,6 +159,12 @@ public final class Launcher {
         }
         if (!context.getState().isAvailable()) {
             throw new IllegalStateException("the application did not start; see the log above");
+        }
+        // A stop waits this long for async requests in flight (streams) before Tomcat times them out;
+        // its own default is 2 s, far shorter than a stream. The application resolved the setting.
+        if (context instanceof StandardContext standard
+                && context.getServletContext().getAttribute(SHUTDOWN_GRACE_ATTRIBUTE) instanceof Long grace) {
+            standard.setUnloadDelay(grace);
         }
         return null;
     }
@@ -190,6 +213,9 @@ public final class Launcher {
             files.sorted(Comparator.reverseOrder()).forEach(path -> path.toFile().delete());
         } catch (IOException | UncheckedIOException e) {
             System.err.println("creddy-anthropic: could not remove " + baseDir + ": " + e.getMessage());
+        }
+        if (LogManager.getLogManager() instanceof StopLastLogManager manager) {
+            manager.release();
         }
     }
 }

@@ -32,6 +32,14 @@ public class SettingsProducer {
      */
     private static final Logger PROBLEMS = Logger.getLogger("creddy.settings");
 
+    /**
+     * The servlet context attribute that holds {@code shutdown-grace} in milliseconds (a {@code Long}),
+     * for the container that runs the application: the standalone launcher sets Tomcat's
+     * {@code unloadDelay} from it, because Tomcat times out async requests still running once that
+     * delay (2 s by default) has passed, whatever the application would wait for.
+     */
+    static final String SHUTDOWN_GRACE_ATTRIBUTE = "creddy.shutdown-grace-millis";
+
     private volatile Settings settings;
 
     /**
@@ -50,6 +58,7 @@ public class SettingsProducer {
             e.problems().forEach(PROBLEMS::severe);
             throw e;
         }
+        servletContext.setAttribute(SHUTDOWN_GRACE_ATTRIBUTE, settings.shutdownGrace().toMillis());
         LOG.info(() -> "creddy-anthropic started with " + settings);
         // Several mechanisms can provision a setting; say which one won (names only, never values).
         LOG.info(() -> "creddy-anthropic settings from: " + describe(loader.origins()));

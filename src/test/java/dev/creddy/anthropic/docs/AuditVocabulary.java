@@ -38,6 +38,8 @@ final class AuditVocabulary {
         FAILURES.put(Outcome.CLIENT_DISCONNECTED, "the client went away before the end; it is charged what the upstream reported");
         FAILURES.put(Outcome.PROXY_FAILED, "the proxy itself failed (a bug; 500)");
         FAILURES.put(Outcome.REVOKED, "the token was revoked while the exchange ran: a stream ends with an `error` event (401 before the head)");
+        FAILURES.put(Outcome.STOPPED, "the proxy stopped and `shutdown-grace` ran out before the exchange ended: a stream "
+                + "gets an `api_error` event, a response not yet begun a `503`, any other a broken connection");
         FAILURES.put(Outcome.BUDGET_EXCEEDED, "the response took its token over its budget under `budget-enforcement=strict`: it was ended like a revoked one");
     }
 

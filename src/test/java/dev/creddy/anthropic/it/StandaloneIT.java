@@ -124,33 +124,72 @@ class StandaloneIT {
         }
     }
 
+    /**
+     * The stream outlasts Tomcat's own wait for async requests at a stop (its {@code unloadDelay}, 2 s
+     * unless the launcher sets it from {@code shutdown-grace}), so this fails whenever the grace is not
+     * what Tomcat waits for.
+     */
     @Test
     void aStopLetsTheStreamInFlightFinish() throws Exception {
-        String[] words = new String[20];
-        for (int i = 0; i < words.length; i++) {
-            words[i] = "w" + i;
-        }
-        List<Wire.Event> events = Wire.textEvents(words);
-        UPSTREAM.respondWith((request, exchange) -> FakeAnthropic.pacedStream(exchange, events, Duration.ofMillis(100)));
+        String[] words = words(40);
+        UPSTREAM.respondWith((request, exchange) -> FakeAnthropic.pacedStream(exchange, Wire.textEvents(words), Duration.ofMillis(100)));
         RunningJar jar = launchProxy("--shutdown-grace", "20s");
         String base = jar.awaitListening();
         String token = new ProxyHttp(base).issueToken("graceful-stop-it", "5m");
 
         StringBuilder streamed = new StringBuilder();
-        boolean[] stopSent = {false};
         try (StreamResponse<RawMessageStreamEvent> stream = sdk(base, token).messages().createStreaming(hello())) {
-            stream.stream().filter(RawMessageStreamEvent::isContentBlockDelta).forEach(event -> {
-                streamed.append(event.asContentBlockDelta().delta().asText().text());
-                if (!stopSent[0]) {
-                    // SIGTERM, as an init system stops a service: the launcher's shutdown hook stops Tomcat.
-                    jar.terminate();
-                    stopSent[0] = true;
-                }
-            });
+            streamTerminatingAtFirstDelta(stream, jar, streamed);
+        } catch (RuntimeException e) {
+            throw new AssertionError("the stream in flight broke after " + streamed.length() + " characters; the jar said:\n"
+                    + jar.output(), e);
         }
         assertEquals(String.join(" ", words), streamed.toString(), "the stream in flight ran to its end");
         jar.awaitExit();
         assertFalse(jar.isAlive());
+    }
+
+    /** The other side of the grace: a stop waits for it and no longer; the stream is cut and the jar exits. */
+    @Test
+    void aStopEndsAStreamThatOutlastsTheGrace() throws Exception {
+        String[] words = words(200);
+        UPSTREAM.respondWith((request, exchange) -> FakeAnthropic.pacedStream(exchange, Wire.textEvents(words), Duration.ofMillis(100)));
+        RunningJar jar = launchProxy("--shutdown-grace", "1s");
+        String base = jar.awaitListening();
+        String token = new ProxyHttp(base).issueToken("graceless-stop-it", "5m");
+
+        StringBuilder streamed = new StringBuilder();
+        assertThrows(RuntimeException.class, () -> {
+            try (StreamResponse<RawMessageStreamEvent> stream = sdk(base, token).messages().createStreaming(hello())) {
+                streamTerminatingAtFirstDelta(stream, jar, streamed);
+            }
+        }, "a 20 s stream cannot finish within a 1 s grace, and its end must say so");
+        assertTrue(streamed.length() < String.join(" ", words).length(), streamed.toString());
+        jar.awaitExit();
+        assertFalse(jar.isAlive());
+        assertTrue(jar.output().contains("\"outcome\":\"stopped\""), "the audit line says why the stream ended:\n" + jar.output());
+    }
+
+    private static String[] words(int count) {
+        String[] words = new String[count];
+        for (int i = 0; i < count; i++) {
+            words[i] = "w" + i;
+        }
+        return words;
+    }
+
+    /** Reads the stream's text into {@code streamed}, sending SIGTERM to the jar at the first delta. */
+    private static void streamTerminatingAtFirstDelta(StreamResponse<RawMessageStreamEvent> stream, RunningJar jar,
+            StringBuilder streamed) {
+        boolean[] stopSent = {false};
+        stream.stream().filter(RawMessageStreamEvent::isContentBlockDelta).forEach(event -> {
+            streamed.append(event.asContentBlockDelta().delta().asText().text());
+            if (!stopSent[0]) {
+                // SIGTERM, as an init system stops a service: the launcher's shutdown hook stops Tomcat.
+                jar.terminate();
+                stopSent[0] = true;
+            }
+        });
     }
 
     @Test
