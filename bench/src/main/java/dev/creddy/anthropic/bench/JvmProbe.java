@@ -58,6 +58,16 @@ final class JvmProbe {
     }
 
     /** Runs a full collection, then returns the heap in use in KB: the live set. */
+    /** The live objects by class (after a full collection), as {@code jcmd GC.class_histogram} prints them. */
+    static String classHistogram(long pid) throws IOException, InterruptedException {
+        return Processes.run(List.of("jcmd", Long.toString(pid), "GC.class_histogram"), 120);
+    }
+
+    /** Every thread's name and stack, as {@code jcmd Thread.print} prints them. */
+    static String threadDump(long pid) throws IOException, InterruptedException {
+        return Processes.run(List.of("jcmd", Long.toString(pid), "Thread.print"), 60);
+    }
+
     static long liveHeapKb(long pid) throws IOException, InterruptedException {
         Processes.run(List.of("jcmd", Long.toString(pid), "GC.run"), 60);
         return heapUsedKb(pid);
