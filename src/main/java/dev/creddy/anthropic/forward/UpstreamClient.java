@@ -55,6 +55,8 @@ public class UpstreamClient implements UpstreamPoolMXBean {
     static final int MAX_HEADER_LINE = 16 * 1024;
     /** The upstream connection's receive window per exchange, in bytes. */
     static final int WINDOW = 64 * 1024;
+    /** The size of each of an upstream connection's I/O buffers, in bytes (HttpCore's default is 8 KB). */
+    static final int CONNECTION_BUFFER = 4 * 1024;
 
     private Settings settings;
     private PoolingAsyncClientConnectionManager pool;
@@ -101,6 +103,9 @@ public class UpstreamClient implements UpstreamPoolMXBean {
                         // The window a stalled client can hold per stream: what the writer may buffer
                         // before it stops crediting the upstream (the documented 64 KB per direction).
                         .setInitialWindowSize(WINDOW)
+                        // Each upstream connection holds three buffers of this size (session in and out, content)
+                        // for as long as its stream is open; 8 KB each was a third of a held stream's heap.
+                        .setBufferSize(CONNECTION_BUFFER)
                         .build())
                 .setIOReactorConfig(IOReactorConfig.custom()
                         .setIoThreadCount(Math.max(1, Runtime.getRuntime().availableProcessors()))

@@ -29,10 +29,14 @@ import java.util.Set;
  *   <li>{@code maxSwallowSize}: how much of a body the application left unread Tomcat still reads to keep
  *       the connection; past it the connection is closed instead (Tomcat's default is 2 MB, a thread's
  *       worth of drip per refused request).</li>
+ *   <li>{@code maxThreads}: Tomcat's request threads; 0 means {@link #THREADS_PER_CORE} per core, at least
+ *       {@link #MIN_AUTOMATIC_THREADS}. Exchanges run asynchronously, so a thread is held only while a
+ *       request is authenticated and admitted (a Redis round trip at most): Tomcat's 200 only let bursts of
+ *       new streams grow the JVM to 231 threads at 9,900 streams (bench/README).</li>
  * </ul>
  */
 record ConnectorLimits(int maxConnections, int maxConnectionsPerAddress, Duration connectionTimeout,
-        Duration uploadTimeout, Duration keepAliveTimeout, int maxKeepAliveRequests, int maxSwallowSize) {
+        Duration uploadTimeout, Duration keepAliveTimeout, int maxKeepAliveRequests, int maxSwallowSize, int maxThreads) {
 
     /**
      * Heap one half-open client connection holds, measured on this launcher (tomcat-conf/README.md,
@@ -44,15 +48,20 @@ record ConnectorLimits(int maxConnections, int maxConnectionsPerAddress, Duratio
     /** The automatic size never goes above this (file descriptors, the poller's work per wake-up). */
     static final int MAX_AUTOMATIC_CONNECTIONS = 20_000;
 
+    /** Request threads per core when {@code --max-threads} is not given. */
+    static final int THREADS_PER_CORE = 16;
+    /** The automatic thread count never goes below this, so a few slow Redis calls cannot stall a small machine. */
+    static final int MIN_AUTOMATIC_THREADS = 32;
+
     static final ConnectorLimits DEFAULTS = new ConnectorLimits(0, 256, Duration.ofSeconds(20),
-            Duration.ofSeconds(30), Duration.ofSeconds(65), 10_000, 4 * 1024);
+            Duration.ofSeconds(30), Duration.ofSeconds(65), 10_000, 4 * 1024, 0);
 
     /** The launcher flags that set a limit. */
     static final Set<String> FLAGS = Set.of("max-client-connections", "max-connections-per-address",
-            "connection-timeout", "upload-timeout", "keep-alive-timeout", "max-keep-alive-requests", "max-swallow-size");
+            "connection-timeout", "upload-timeout", "keep-alive-timeout", "max-keep-alive-requests", "max-swallow-size", "max-threads");
 
     ConnectorLimits {
-        if (maxConnections < 0 || maxConnectionsPerAddress < 0 || maxSwallowSize < 0 || maxKeepAliveRequests < -1
+        if (maxConnections < 0 || maxConnectionsPerAddress < 0 || maxSwallowSize < 0 || maxThreads < 0 || maxKeepAliveRequests < -1
                 || maxKeepAliveRequests == 0) {
             throw new IllegalArgumentException("connector limits out of range");
         }
@@ -72,7 +81,13 @@ record ConnectorLimits(int maxConnections, int maxConnectionsPerAddress, Duratio
                 duration(flags, "upload-timeout", d.uploadTimeout),
                 duration(flags, "keep-alive-timeout", d.keepAliveTimeout),
                 keepAliveRequests(flags, d.maxKeepAliveRequests),
-                size(flags, "max-swallow-size", d.maxSwallowSize));
+                size(flags, "max-swallow-size", d.maxSwallowSize),
+                count(flags, "max-threads", d.maxThreads, 1));
+    }
+
+    /** {@link #maxThreads}, or {@link #THREADS_PER_CORE} per core, at least {@link #MIN_AUTOMATIC_THREADS}. */
+    int effectiveMaxThreads(int cores) {
+        return maxThreads > 0 ? maxThreads : Math.max(MIN_AUTOMATIC_THREADS, THREADS_PER_CORE * cores);
     }
 
     /** {@link #maxConnections}, or the heap's share divided by the measured cost of a connection. */

@@ -45,6 +45,8 @@ record LaunchOptions(ListenAddress address, String contextPath, Map<String, Stri
             List.of("--max-keep-alive-requests N", "requests per connection before it is closed (default 10000; -1 = unlimited)"),
             List.of("--max-swallow-size SIZE", "the most of an unread request body read to keep a connection (default 4KB; "
                     + "beyond it the connection is closed)"),
+            List.of("--max-threads N", "request threads (default 16 per core, at least 32; exchanges are asynchronous, "
+                    + "so a thread is busy only while a request is checked)"),
             List.of("--proxy", "accepted for compatibility with the original tool (the only mode)"),
             List.of("--help", "print this help"));
 

@@ -65,6 +65,8 @@ public class ForwardingServlet extends HttpServlet {
         forwarder = ContextualInstances.unwrap(forwarder);
         responses = ContextualInstances.unwrap(responses);
         ledger = ContextualInstances.unwrap(ledger);
+        owners = ContextualInstances.unwrap(owners);
+        concurrency = ContextualInstances.unwrap(concurrency);
     }
 
     @Override

@@ -25,14 +25,15 @@ class ConnectorLimitsTest {
         assertEquals(Duration.ofSeconds(65), limits.keepAliveTimeout());
         assertEquals(10_000, limits.maxKeepAliveRequests());
         assertEquals(4096, limits.maxSwallowSize());
+        assertEquals(0, limits.maxThreads());
     }
 
     @Test
     void flagsSetEachLimitAndAreNoApplicationSettings() {
         LaunchOptions options = LaunchOptions.parse(args("--max-client-connections 500 --max-connections-per-address=0 "
                 + "--connection-timeout 5s --upload-timeout=1500ms --keep-alive-timeout 2m --max-keep-alive-requests -1 "
-                + "--max-swallow-size 1KB --api-key k"));
-        assertEquals(new ConnectorLimits(500, 0, Duration.ofSeconds(5), Duration.ofMillis(1500), Duration.ofMinutes(2), -1, 1024),
+                + "--max-swallow-size 1KB --max-threads 12 --api-key k"));
+        assertEquals(new ConnectorLimits(500, 0, Duration.ofSeconds(5), Duration.ofMillis(1500), Duration.ofMinutes(2), -1, 1024, 12),
                 options.connector());
         assertEquals(java.util.Map.of("anthropic-api-key", "k"), options.settings());
     }
@@ -47,10 +48,19 @@ class ConnectorLimitsTest {
             "--max-keep-alive-requests 0|must be a whole number above zero, or -1",
             "--max-swallow-size big|--max-swallow-size \"big\" must be a size",
             "--connection-timeout|flag --connection-timeout needs a value",
+            "--max-threads 0|--max-threads \"0\" must be a whole number, 1 or more",
     })
     void wrongValuesNameTheFlag(String line, String message) {
         IllegalArgumentException thrown = assertThrows(IllegalArgumentException.class, () -> LaunchOptions.parse(args(line)));
         assertTrue(thrown.getMessage().contains(message), thrown.getMessage());
+    }
+
+    @ParameterizedTest(name = "{0} cores -> {1} threads")
+    @CsvSource({"1, 32", "2, 32", "4, 64", "16, 256"})
+    void automaticMaxThreadsIsSixteenPerCoreAndAtLeastThirtyTwo(int cores, int expected) {
+        assertEquals(expected, ConnectorLimits.DEFAULTS.effectiveMaxThreads(cores));
+        assertEquals(7, new ConnectorLimits(0, 0, Duration.ofSeconds(1), Duration.ofSeconds(1), Duration.ofSeconds(1), 1, 0, 7)
+                .effectiveMaxThreads(cores));
     }
 
     @ParameterizedTest(name = "-Xmx{0} MB -> {1}")

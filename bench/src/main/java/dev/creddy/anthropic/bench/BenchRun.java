@@ -266,7 +266,8 @@ public final class BenchRun {
         HttpClient client = HttpClient.newHttpClient();
         HttpResponse<String> response = client.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + proxyPort + "/v1/tokens"))
                 .header("Authorization", "Bearer " + ISSUER_KEY).header("Content-Type", "application/json")
-                .POST(HttpRequest.BodyPublishers.ofString("{\"ttl\":\"2h\",\"agent_name\":\"bench\"}")).build(),
+                // Every endpoint: the large-bodies part downloads a file's content, which tokens may not by default.
+                .POST(HttpRequest.BodyPublishers.ofString("{\"ttl\":\"2h\",\"agent_name\":\"bench\",\"endpoints\":null}")).build(),
                 HttpResponse.BodyHandlers.ofString());
         Matcher token = Pattern.compile("\"token\":\"(crd_[^\"]+)\"").matcher(response.body());
         if (response.statusCode() != 201 || !token.find()) {
@@ -727,6 +728,11 @@ public final class BenchRun {
                     JvmProbe.classHistogram(target.pid()));
             Files.writeString(out.resolve("held-" + target.name() + "-" + count + "-threads.txt"),
                     JvmProbe.threadDump(target.pid()));
+            if (System.getenv("BENCH_HEAP_DUMP") != null) {
+                // The whole heap, for a tool that sizes what the histogram only counts (hundreds of MB).
+                Processes.run(List.of("jcmd", Long.toString(target.pid()), "GC.heap_dump",
+                        out.resolve("held-" + target.name() + "-" + count + ".hprof").toAbsolutePath().toString()), 300);
+            }
             release();
             sse.awaitDone(TimeUnit.SECONDS.toNanos(60));
             return new Held(count, label, sse.completed(), sse.failed(), sse.failures(), openSeconds, threads, heapBefore,
@@ -750,6 +756,8 @@ public final class BenchRun {
         long size = 32L * 1024 * 1024;
         int repeats = quick ? 1 : 3;
         List<String[]> rows = new ArrayList<>();
+        // The proxy serves a file's content only to the agent that created it through the proxy.
+        createFile(proxy);
         for (Target target : List.of(direct, nginx, proxy)) {
             long[] up = new long[repeats];
             long[] down = new long[repeats];
@@ -780,6 +788,21 @@ public final class BenchRun {
         report.table(new String[] {"proxy live heap", "before", "mid-upload (stalled)", "mid-download (stalled)", "after"},
                 List.<String[]>of(new String[] {"KB", Report.num(before, 0), Report.num(duringUpload, 0) + " (" + signed(duringUpload - before) + ")",
                         Report.num(duringDownload, 0) + " (" + signed(duringDownload - before) + ")", Report.num(after, 0)}));
+    }
+
+    /** Creates the fake's one file through {@code target}, as an agent would before downloading it. */
+    private static void createFile(Target target) throws IOException, InterruptedException {
+        String boundary = "bench-boundary";
+        String multipart = "--" + boundary + "\r\ncontent-disposition: form-data; name=\"file\"; filename=\"bench.bin\"\r\n"
+                + "content-type: application/octet-stream\r\n\r\nbench\r\n--" + boundary + "--\r\n";
+        HttpResponse<String> response = HttpClient.newHttpClient().send(HttpRequest.newBuilder(
+                URI.create("http://" + target.address().getHostString() + ":" + target.address().getPort() + "/v1/files"))
+                .header("x-api-key", target.key()).header("anthropic-beta", "files-api-2025-04-14")
+                .header("content-type", "multipart/form-data; boundary=" + boundary)
+                .POST(HttpRequest.BodyPublishers.ofString(multipart)).build(), HttpResponse.BodyHandlers.ofString());
+        if (response.statusCode() != 200 || !response.body().contains("\"file_bench\"")) {
+            throw new IOException("creating the file through " + target.name() + " answered " + response.statusCode());
+        }
     }
 
     private long stalledTransfer(boolean upload, long size) throws Exception {

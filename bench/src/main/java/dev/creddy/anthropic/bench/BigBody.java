@@ -75,7 +75,7 @@ final class BigBody {
     long download(long size, long pauseAfter, long pauseMillis) throws IOException, InterruptedException {
         try (Socket socket = connect()) {
             long start = System.nanoTime();
-            socket.getOutputStream().write(head("GET", "/v1/files/bench/content?bytes=" + size, -1));
+            socket.getOutputStream().write(head("GET", "/v1/files/file_bench/content?bytes=" + size, -1));
             ResponseReader reader = new ResponseReader((array, from, to) -> progress.addAndGet(to - from));
             InputStream in = socket.getInputStream();
             ByteBuffer buffer = ByteBuffer.allocate(BLOCK);

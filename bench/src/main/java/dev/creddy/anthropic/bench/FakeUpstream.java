@@ -50,6 +50,12 @@ public final class FakeUpstream {
             + "\"message\":\"invalid x-api-key\"},\"request_id\":\"req_bench_401\"}";
     private static final byte[] UNAUTHORIZED_RESPONSE = ascii("HTTP/1.1 401 Unauthorized\r\ncontent-type: application/json\r\n"
             + "content-length: " + UNAUTHORIZED.length() + "\r\n\r\n" + UNAUTHORIZED);
+    /** The answer to {@code POST /v1/files}: a proxy records the file as its creator's before it lets anyone download it. */
+    static final String FILE = "{\"id\":\"file_bench\",\"type\":\"file\",\"filename\":\"bench.bin\","
+            + "\"mime_type\":\"application/octet-stream\",\"size_bytes\":33554432,\"created_at\":\"2026-01-01T00:00:00Z\","
+            + "\"downloadable\":true}";
+    private static final byte[] FILE_RESPONSE = ascii("HTTP/1.1 200 OK\r\ncontent-type: application/json\r\n"
+            + "content-length: " + FILE.length() + "\r\n\r\n" + FILE);
     private static final byte[] RELEASED_RESPONSE = ascii("HTTP/1.1 200 OK\r\ncontent-type: application/json\r\n"
             + "content-length: 15\r\n\r\n{\"released\":1}\n");
     private static final byte[] SSE_HEAD = ascii("HTTP/1.1 200 OK\r\ncontent-type: text/event-stream; charset=utf-8\r\n"
@@ -205,6 +211,7 @@ public final class FakeUpstream {
         String query;
         boolean keyOk;
         boolean release;
+        boolean createsFile;
 
         long downloadLeft;
         int eventsLeft;
@@ -265,6 +272,7 @@ public final class FakeUpstream {
             int q = target.indexOf('?');
             query = q < 0 ? "" : target.substring(q + 1);
             release = target.startsWith("/bench/release");
+            createsFile = requestLine.startsWith("POST ") && (target.equals("/v1/files") || target.startsWith("/v1/files?"));
             long contentLength = 0;
             boolean chunked = false;
             int keys = 0;
@@ -381,6 +389,9 @@ public final class FakeUpstream {
                 finishResponse();
             } else if (!keyOk) {
                 send(UNAUTHORIZED_RESPONSE);
+                finishResponse();
+            } else if (createsFile) {
+                send(FILE_RESPONSE);
                 finishResponse();
             } else if (param("count", 0) == 1) {
                 String body = "{\"received_bytes\":" + bodyRead + "}";
