@@ -17,6 +17,8 @@
 # BENCH_PROXY_FLAGS adds launcher flags to the proxy (e.g. "--usage-metering off" to compare metering off and on).
 # BENCH_PROXY_JVM_ARGS adds JVM options to the proxy (e.g. a JFR recording with other settings than
 # --jfr's "profile").
+# BENCH_HEAP_DUMP=1 also writes a heap dump of the proxy at each held-streams count (bench/out/<time>/held-*.hprof,
+# hundreds of MB); bench/hprof-arrays.py sizes the buffers in it. The class histogram and thread dump are always written.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
