@@ -91,7 +91,8 @@ public class Forwarder {
                 ContextualInstances.unwrap(json), List.of(new UsageRecorder(ContextualInstances.unwrap(ledger)),
                         ContextualInstances.unwrap(metrics), new AuditObserver(ContextualInstances.unwrap(audit))),
                 ends, settings.usageMetering(), new TokenConnections(settings.upstreamConnectionsPerToken()),
-                settings.priceTable(), ContextualInstances.unwrap(ledger), settings.agentBudgets(), running);
+                settings.priceTable(), ContextualInstances.unwrap(ledger), settings.agentBudgets(), running,
+                this.owners);
         registry.onRevocation(running::revoked);
         registry.watchRunning(running::tokens);
         // The budgets a strict stream is held to; a dollar budget is one more source in this list.
