@@ -398,6 +398,85 @@ abstract class ObjectOwnershipContract {
         }
     }
 
+    @Test
+    void theSdksAutoPagerCrossesPagesThatHoldOnlyAnotherAgentsObjects() throws Exception {
+        AnthropicClient aliceSdk = sdk(creatingBase(), alice);
+        AnthropicClient bobSdk = sdk(creatingBase(), bob);
+        // Oldest first a1 b1 b2 a2 a3 a4 b3 b4; pages of two, newest first: [b4 b3] [a4 a3] [a2 b2] [b1 a1].
+        List<String> alices = new ArrayList<>();
+        alices.add(0, createBatch(aliceSdk).id());
+        createBatch(bobSdk);
+        createBatch(bobSdk);
+        for (int i = 0; i < 3; i++) {
+            alices.add(0, createBatch(aliceSdk).id());
+        }
+        createBatch(bobSdk);
+        createBatch(bobSdk);
+        List<String> paged = new ArrayList<>();
+        sdk(readingBase(), aliceAgain).messages().batches().list(BatchListParams.builder().limit(2L).build()).autoPager()
+                .forEach(batch -> paged.add(batch.id()));
+        assertEquals(alices, paged, "every one of Alice's batches, once, in order, past the pages of Bob's");
+
+        // The first page: Bob's two are skipped upstream, and the page found is cut to the limit.
+        ProxyHttp raw = new ProxyHttp(readingBase());
+        JsonObject first = listing(raw, "/v1/messages/batches?limit=2");
+        assertEquals(alices.subList(0, 2), ids(first));
+        assertTrue(first.getBoolean("has_more"));
+        assertEquals(alices.get(1), first.getString("last_id"));
+        // Paging back from Alice's oldest: [b2 b1] holds none of hers; the two nearest the cursor come back.
+        JsonObject back = listing(raw, "/v1/messages/batches?limit=2&before_id=" + alices.get(3));
+        assertEquals(alices.subList(1, 3), ids(back));
+        assertTrue(back.getBoolean("has_more"));
+        assertEquals(alices.get(1), back.getString("first_id"));
+
+        // Files page the same way (by after_id, as the API documents; this SDK's file pager asks for an
+        // opaque next_page instead, which the fake workspace does not give).
+        List<String> files = new ArrayList<>();
+        files.add(0, upload(aliceSdk, "1").id());
+        upload(bobSdk, "x");
+        upload(bobSdk, "y");
+        upload(bobSdk, "z");
+        files.add(0, upload(aliceSdk, "2").id());
+        List<String> listed = new ArrayList<>();
+        String after = null;
+        for (int page = 0; page < 5; page++) {
+            JsonObject files2 = listing(raw, "/v1/files?limit=2" + (after == null ? "" : "&after_id=" + after));
+            listed.addAll(ids(files2));
+            if (!files2.getBoolean("has_more") || files2.isNull("last_id")) {
+                break;
+            }
+            after = files2.getString("last_id");
+        }
+        assertEquals(files, listed);
+    }
+
+    @Test
+    void afterTenFurtherPagesOfOthersAnEmptyPageNamesNoObject() throws Exception {
+        String mine = createBatch(sdk(creatingBase(), alice)).id();
+        // The proxy reads at most ten further pages of 1,000 after the client's own page of three.
+        String oldestOther = workspace.addBatch();
+        for (int i = 1; i < 3 + 10 * 1000 + 2; i++) {
+            workspace.addBatch();
+        }
+        ProxyHttp raw = new ProxyHttp(readingBase());
+        JsonObject page = listing(raw, "/v1/messages/batches?limit=3");
+        assertEquals(List.of(), ids(page));
+        assertTrue(page.getBoolean("has_more"), "more of the workspace follows");
+        assertTrue(page.isNull("first_id") && page.isNull("last_id"), "no other agent's id is named: " + page.get("last_id"));
+        // Listed on from past the others, Alice's batch is there.
+        assertEquals(List.of(mine), ids(listing(raw, "/v1/messages/batches?limit=1000&after_id=" + oldestOther)));
+    }
+
+    private JsonObject listing(ProxyHttp raw, String path) throws Exception {
+        java.net.http.HttpResponse<String> answer = raw.send(raw.request(path).header("x-api-key", aliceAgain).GET().build());
+        assertEquals(200, answer.statusCode(), answer.body());
+        return Json.createReader(new StringReader(answer.body())).readObject();
+    }
+
+    private static List<String> ids(JsonObject page) {
+        return page.getJsonArray("data").stream().map(v -> v.asJsonObject().getString("id")).toList();
+    }
+
     private static String tokenOf(String issued) {
         return Json.createReader(new StringReader(issued)).readObject().getString("token");
     }
