@@ -95,6 +95,10 @@ public final class JsonPathScanner {
     private static final byte[] TRUE = {'t', 'r', 'u', 'e'};
     private static final byte[] FALSE = {'f', 'a', 'l', 's', 'e'};
     private static final byte[] NULL = {'n', 'u', 'l', 'l'};
+    private static final java.lang.invoke.VarHandle LONGS = java.lang.invoke.MethodHandles.byteArrayViewVarHandle(
+            long[].class, java.nio.ByteOrder.LITTLE_ENDIAN);
+    private static final long ONES = 0x0101010101010101L;
+    private static final long HIGHS = 0x8080808080808080L;
 
     private final Listener listener;
     private final int captureLimit;
@@ -385,6 +389,11 @@ public final class JsonPathScanner {
 
     private int inString(byte[] bytes, int from, int end) {
         int i = from;
+        // Eight bytes at a time while none of them ends the run (a quote, a backslash, a control
+        // character): strings are most of a body, and this is most of the scanner's time.
+        while (i + Long.BYTES <= end && !endsRun((long) LONGS.get(bytes, i))) {
+            i += Long.BYTES;
+        }
         while (i < end) {
             byte b = bytes[i];
             if (b == '"' || b == '\\' || b >= 0 && b < 0x20) {
@@ -638,6 +647,18 @@ public final class JsonPathScanner {
     private void fail() {
         state = FAILED;
         capturing = false;
+    }
+
+    /**
+     * Whether any of the eight bytes in {@code word} is a quote, a backslash or below 0x20 (bytes of
+     * UTF-8 sequences, 0x80 and up, are none of these). The classic "has a zero byte" test: it can
+     * report a word that holds none only after a byte that does, so a true answer is checked byte by byte.
+     */
+    private static boolean endsRun(long word) {
+        long quotes = word ^ 0x2222222222222222L;
+        long backslashes = word ^ 0x5C5C5C5C5C5C5C5CL;
+        return (((quotes - ONES) & ~quotes | (backslashes - ONES) & ~backslashes | (word - 0x2020202020202020L) & ~word)
+                & HIGHS) != 0;
     }
 
     private static boolean isWhitespace(byte b) {

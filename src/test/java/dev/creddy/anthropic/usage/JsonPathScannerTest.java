@@ -85,6 +85,19 @@ class JsonPathScannerTest {
     }
 
     @Test
+    void aLongStringEndsAtItsQuoteWhereverItFallsInAWord() {
+        for (int at = 0; at < 24; at++) {
+            for (String special : List.of("\\\"", "\\\\", "\\u0041", "\u00e9\u4e2d", "\\n")) {
+                String value = "a".repeat(at) + special + "b".repeat(17);
+                String json = "{\"s\":\"" + value + "\",\"t\":1}";
+                assertEquals("0=\"" + value + "\" 1=1", scan(json, 256, Feeding.WHOLE, 1, "s", "t").strip(), json);
+            }
+            String raw = "{\"s\":\"" + "a".repeat(at) + "\t" + "b".repeat(9) + "\"}";
+            assertTrue(scan(raw, 256, Feeding.WHOLE, 1, "s").endsWith("MALFORMED"), "a raw control character at " + at);
+        }
+    }
+
+    @Test
     void anAnyDepthPathIsNotMixedWithFixedOnes() {
         assertThrows(IllegalArgumentException.class, () -> JsonPathScanner.of(new Recorder(), 64, List.of("model", "**.file_id")));
         assertThrows(IllegalArgumentException.class, () -> JsonPathScanner.of(new Recorder(), 64, List.of("**.a.b")));
