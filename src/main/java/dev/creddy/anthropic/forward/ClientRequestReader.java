@@ -27,6 +27,13 @@ import org.apache.hc.core5.http.nio.DataStreamChannel;
  * writes {@code model} after {@code messages}) streams on while the check reads on, and a refusal
  * then breaks the upload before its end, so the upstream never receives a whole request.
  *
+ * <p>File gate: a {@link FileReferenceCheck} reads the same bytes for the files they name, and each
+ * chunk that names new ones asks the owner store before its bytes join the buffer. While an answer is
+ * outstanding nothing goes up (the gate stays shut, or an upload under way stops short of those
+ * bytes and waits), and a file that is not the agent's fails the body. So a request naming another
+ * agent's file in its first 64 KB never reaches the upstream, and one naming it later never reaches
+ * it whole.
+ *
  * <p>Thread-safety: {@link #pump} runs on container threads ({@code onDataAvailable}) and on the
  * reactor thread (resuming after {@code produce}); the {@code reading} flag lets exactly one of them
  * read at a time, and one that arrives meanwhile makes it read once more. Nothing foreign is called
@@ -83,6 +90,8 @@ final class ClientRequestReader implements AsyncEntityProducer, ReadListener {
     private final long maxBody;
     /** Reads the body's model for the allowlist; null when the token has none. Used only by the reading thread. */
     private final ModelCheck modelCheck;
+    /** Reads the files the body names; null for a body that cannot name one. Used only by the reading thread. */
+    private final FileReferenceCheck fileCheck;
     private final Object lock = new Object();
     private final ByteBuffer buffer;
     /** Where a read lands before it joins the buffer: reads run without the lock, produce() may move the buffer. */
@@ -100,9 +109,19 @@ final class ClientRequestReader implements AsyncEntityProducer, ReadListener {
     private volatile boolean endPending;
     /** The whole body was read from the client: what the error exit needs to know to keep the connection. */
     private volatile boolean wholeBodyRead;
-    /** Bytes may go up: no model check, or it allowed, or the buffer filled while it reads on. */
+    /** Bytes may go up: no checks, or they allowed, or the buffer filled while they read on; and no owner is being asked. */
     private boolean gateOpen;
     private boolean gateAnnounced;
+    /** The body ended and the checks allowed it. */
+    private boolean checksPassed;
+    /** The buffer filled while the checks had not decided: the body streams on while they read on. */
+    private boolean bufferFilled;
+    /** Owner lookups for the files the body names that have not answered; nothing goes up while there are any. */
+    private int ownersPending;
+    /** {@code ownersPending > 0}, for {@link #available}, which HttpClient calls without the lock. */
+    private volatile boolean holding;
+    /** The file check went blind: the rest of the body is read and counted, never buffered. Set by the reading thread. */
+    private boolean blinded;
     /** The model check heard the end of the body (once, from whichever thread saw the end last). */
     private boolean checkEnded;
     /** The exchange's completion, waiting for the read in progress to return. */
@@ -113,12 +132,22 @@ final class ClientRequestReader implements AsyncEntityProducer, ReadListener {
      * @param modelCheck what reads the body's model for the token's allowlist, or null: the gate is then open
      */
     ClientRequestReader(Events events, ServletInputStream clientBody, long contentLength, long maxBody, ModelCheck modelCheck) {
+        this(events, clientBody, contentLength, maxBody, modelCheck, null);
+    }
+
+    /**
+     * @param fileCheck what reads the files the body names and asks their owners, or null when the body
+     *     cannot name one
+     */
+    ClientRequestReader(Events events, ServletInputStream clientBody, long contentLength, long maxBody, ModelCheck modelCheck,
+            FileReferenceCheck fileCheck) {
         this.events = events;
         this.clientBody = clientBody;
         this.contentLength = contentLength;
         this.maxBody = maxBody;
         this.modelCheck = modelCheck;
-        this.gateOpen = modelCheck == null;
+        this.fileCheck = fileCheck;
+        this.gateOpen = modelCheck == null && fileCheck == null;
         this.gateAnnounced = gateOpen;
         // A body of known size needs no more room than itself: most requests are a few KB.
         this.buffer = ByteBuffer.allocate((int) (contentLength >= 0 ? Math.max(1, Math.min(BUFFER_SIZE, contentLength))
@@ -128,7 +157,7 @@ final class ClientRequestReader implements AsyncEntityProducer, ReadListener {
 
     /** Whether the exchange must wait for {@link Events#gateOpened} before it sends anything upstream. */
     boolean isGated() {
-        return modelCheck != null;
+        return modelCheck != null || fileCheck != null;
     }
 
     /** Whether the client's whole body has been read: otherwise the client connection cannot be reused. */
@@ -183,7 +212,7 @@ final class ClientRequestReader implements AsyncEntityProducer, ReadListener {
         if (ended) {
             events.bodyEnded();
         }
-        if (endCheck && !passCheck(modelCheck.end())) {
+        if (endCheck && !endChecks()) {
             return;
         }
         if (toWake != null) {
@@ -241,6 +270,11 @@ final class ClientRequestReader implements AsyncEntityProducer, ReadListener {
                 finishReading();
                 return;
             }
+            // Before the bytes join the buffer: a lookup they start holds them (and all after them) back.
+            if (read > 0 && fileCheck != null && !checkFiles(fileCheck.read(scratch, 0, read))) {
+                finishReading();
+                return;
+            }
             boolean tooLarge = false;
             boolean endCheck = false;
             boolean bodyEnded = false;
@@ -250,7 +284,9 @@ final class ClientRequestReader implements AsyncEntityProducer, ReadListener {
             synchronized (lock) {
                 if (read > 0 && state != ReadState.FAILED && state != ReadState.CLOSED) {
                     // Appended even after onAllDataRead: these are the body's last bytes.
-                    buffer.put(scratch, 0, read);
+                    if (!blinded) {
+                        buffer.put(scratch, 0, read);
+                    }
                     received += read;
                     if (received > maxBody) {
                         // A chunked body has no declared length; stop at the limit, never read the rest.
@@ -274,12 +310,11 @@ final class ClientRequestReader implements AsyncEntityProducer, ReadListener {
                     completion = afterRead;
                     afterRead = null;
                 }
-                if (!gateOpen && !buffer.hasRemaining() && state != ReadState.FAILED && state != ReadState.CLOSED) {
-                    // The check has not decided within a full buffer: stream on while it reads (see the class comment).
-                    gateOpen = true;
+                if (!buffer.hasRemaining()) {
+                    // The checks have not decided within a full buffer: stream on while they read (see the class comment).
+                    bufferFilled = true;
                 }
-                announceGate = gateOpen && !gateAnnounced;
-                gateAnnounced |= announceGate;
+                announceGate = gateDue();
                 buffered = buffer.position();
                 endPending = state == ReadState.CLIENT_ENDED;
                 toWake = channel;
@@ -303,7 +338,7 @@ final class ClientRequestReader implements AsyncEntityProducer, ReadListener {
                 fail(outcomeOf(failure), new ClientGoneException(failure));
                 return;
             }
-            if (endCheck && !passCheck(modelCheck.end())) {
+            if (endCheck && !endChecks()) {
                 return;
             }
             if (announceGate) {
@@ -342,7 +377,7 @@ final class ClientRequestReader implements AsyncEntityProducer, ReadListener {
      * thread is still reading (a reader feeds the check the body's last bytes first). Under the lock.
      */
     private boolean takeCheckEnd() {
-        if (modelCheck == null || checkEnded || reading || state != ReadState.CLIENT_ENDED) {
+        if (modelCheck == null && fileCheck == null || checkEnded || reading || state != ReadState.CLIENT_ENDED) {
             return false;
         }
         checkEnded = true;
@@ -362,9 +397,8 @@ final class ClientRequestReader implements AsyncEntityProducer, ReadListener {
             boolean announce;
             DataStreamChannel toWake;
             synchronized (lock) {
-                gateOpen = true;
-                announce = !gateAnnounced;
-                gateAnnounced = true;
+                checksPassed = true;
+                announce = gateDue();
                 toWake = channel;
             }
             if (announce) {
@@ -375,6 +409,83 @@ final class ClientRequestReader implements AsyncEntityProducer, ReadListener {
             }
         }
         return true;
+    }
+
+    /** The body ended: both checks hear it, the file check first (its end may refuse a body cut off). */
+    private boolean endChecks() {
+        if (fileCheck != null && !checkFiles(fileCheck.end())) {
+            return false;
+        }
+        return passCheck(modelCheck == null ? ModelCheck.Verdict.ALLOWED : modelCheck.end());
+    }
+
+    /**
+     * Acts on what the file check read: a refusal it could make alone fails the body (false); files it
+     * has not asked about yet hold everything back until their owners answer ({@link #ownersAnswered}).
+     * Called by the reading thread, without the lock, before the bytes join the buffer.
+     */
+    private boolean checkFiles(java.util.List<String> named) {
+        java.util.Optional<RequestRefusedException> refused = fileCheck.refusal();
+        if (refused.isPresent()) {
+            fail(Outcome.FILE_REFUSED, refused.get());
+            return false;
+        }
+        if (fileCheck.blind() && !blinded) {
+            // The check cannot see what follows (not JSON, a coding it cannot decode): nothing more goes up,
+            // what is buffered is dropped, and the rest is read only to its end, where the body is refused.
+            blinded = true;
+            synchronized (lock) {
+                ownersPending++;
+                holding = true;
+                buffer.clear();
+                buffered = 0;
+            }
+        }
+        if (!named.isEmpty()) {
+            synchronized (lock) {
+                ownersPending++;
+                holding = true;
+            }
+            // The memory store answers at once, on this thread; Redis on the check's executor, off its own threads.
+            fileCheck.owned(named).thenAccept(this::ownersAnswered);
+        }
+        return true;
+    }
+
+    /** The owner store answered for some of the files the body names: a refusal fails the body, else the hold lifts. */
+    private void ownersAnswered(java.util.Optional<RequestRefusedException> refusal) {
+        if (refusal.isPresent()) {
+            fail(Outcome.FILE_REFUSED, refusal.get());
+            return;
+        }
+        boolean announce;
+        DataStreamChannel toWake;
+        synchronized (lock) {
+            ownersPending--;
+            holding = ownersPending > 0;
+            announce = gateDue();
+            toWake = channel;
+        }
+        if (announce) {
+            events.gateOpened();
+        }
+        if (toWake != null) {
+            toWake.requestOutput();
+        }
+    }
+
+    /**
+     * Under the lock: opens the gate once the checks allow it (the body ended allowed, or the buffer
+     * filled undecided) and no owner is being asked. True when the caller is the one to announce it.
+     */
+    private boolean gateDue() {
+        if (!gateOpen && (checksPassed || bufferFilled) && ownersPending == 0 && state != ReadState.FAILED
+                && state != ReadState.CLOSED) {
+            gateOpen = true;
+        }
+        boolean announce = gateOpen && !gateAnnounced;
+        gateAnnounced |= announce;
+        return announce;
     }
 
     /** The body failed: tell the exchange once, and wake the upload so that it breaks off (see {@link #produce}). */
@@ -463,8 +574,9 @@ final class ClientRequestReader implements AsyncEntityProducer, ReadListener {
                 // its connection. HttpClient cannot cancel an exchange on a fresh connection; this can.
                 throw new CancelledExchangeException();
             }
-            if (!gateOpen) {
-                // Not reached through the exchange, which starts only once the gate is open.
+            if (!gateOpen || ownersPending > 0) {
+                // Shut: not reached through the exchange, which starts only once the gate is open. Holding:
+                // an upload under way waits for the owners of files named in what is buffered (ownersAnswered wakes it).
                 return;
             }
             if (buffer.position() > 0) {
@@ -493,6 +605,10 @@ final class ClientRequestReader implements AsyncEntityProducer, ReadListener {
 
     @Override
     public int available() {
+        if (holding) {
+            // Nothing to write until the owners answer: HttpClient stops asking until requestOutput().
+            return 0;
+        }
         int bytes = buffered;
         return bytes > 0 ? bytes : endPending ? 1 : 0;
     }

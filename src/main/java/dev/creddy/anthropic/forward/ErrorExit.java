@@ -57,6 +57,7 @@ public final class ErrorExit {
                     + GoDuration.format(bodyTimeout));
             case REQUEST_BODY_MALFORMED -> ApiError.of(400, "the request body's chunked framing is malformed");
             case MODEL_REFUSED -> ApiError.of(403, "the model is not allowed for this token");
+            case FILE_REFUSED -> ApiError.of(404, "not found: the body names a file this agent did not upload through the proxy");
             case BUDGET_REFUSED -> ApiError.of(429, "the token's dollar budget is spent");
             case CLIENT_DISCONNECTED -> ApiError.of(400, "the client went away before the exchange was complete");
             case REVOKED -> ApiError.of(401, "the token was revoked while this request was in flight");

@@ -141,8 +141,12 @@ final class Exchange implements ClientRequestReader.Events, ClientResponseWriter
         // A request held to a dollar budget is gated too: its model must be priced, and is read for the reservation.
         ModelCheck modelCheck = ModelCheck.forRequest(request.caller().limits(), request.method(), request.path(),
                 spend == null ? null : context.prices());
+        // The files the body names must be its agent's (issue 15, S8); late answers act on the deadline timer.
+        FileReferenceCheck fileCheck = FileReferenceCheck.forRequest(request, clientRequest.getContentType(),
+                String.join(",", java.util.Collections.list(clientRequest.getHeaders("content-encoding"))), context.owners(),
+                task -> context.upstream().schedule(task, Duration.ZERO));
         return new ClientRequestReader(this, clientRequest.getInputStream(), chunked ? -1 : length, request.bodyLimit(),
-                modelCheck);
+                modelCheck, fileCheck);
     }
 
     /** Sends {@code upstreamRequest}; the exchange is {@link ExchangeState.Phase#AWAITING_HEAD}. */

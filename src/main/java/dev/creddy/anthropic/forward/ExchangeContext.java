@@ -2,6 +2,7 @@ package dev.creddy.anthropic.forward;
 
 import dev.creddy.anthropic.api.ApiError;
 import dev.creddy.anthropic.api.JsonCodec;
+import dev.creddy.anthropic.ownership.ObjectOwners;
 import dev.creddy.anthropic.usage.PriceTable;
 import dev.creddy.anthropic.usage.SpendGate;
 import dev.creddy.anthropic.usage.UsageLedger;
@@ -33,11 +34,12 @@ final class ExchangeContext {
     private final UsageLedger ledger;
     private final Map<String, Long> agentBudgets;
     private final RunningExchanges running;
+    private final ObjectOwners owners;
 
     ExchangeContext(HeaderPolicy headers, UpstreamClient upstream, Duration headerTimeout, Duration bodyTimeout,
             ErrorExit errors, JsonCodec json, List<ExchangeObserver> observers, Executor ends, boolean usageMetering,
             TokenConnections connections, PriceTable prices, UsageLedger ledger, Map<String, Long> agentBudgets,
-            RunningExchanges running) {
+            RunningExchanges running, ObjectOwners owners) {
         this.headers = headers;
         this.upstream = upstream;
         this.headerTimeout = headerTimeout;
@@ -52,6 +54,7 @@ final class ExchangeContext {
         this.ledger = ledger;
         this.agentBudgets = Map.copyOf(agentBudgets);
         this.running = running;
+        this.owners = owners;
     }
 
     HeaderPolicy headers() {
@@ -95,6 +98,11 @@ final class ExchangeContext {
     /** The exchanges running now, by token, for revocations to end. */
     RunningExchanges running() {
         return running;
+    }
+
+    /** Who owns each file and batch, for the files a request body names. */
+    ObjectOwners owners() {
+        return owners;
     }
 
     /** Where the end of an exchange is reported: off the reactor threads. */

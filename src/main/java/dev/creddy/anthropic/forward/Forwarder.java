@@ -91,7 +91,8 @@ public class Forwarder {
                 ContextualInstances.unwrap(json), List.of(new UsageRecorder(ContextualInstances.unwrap(ledger)),
                         ContextualInstances.unwrap(metrics), new AuditObserver(ContextualInstances.unwrap(audit))),
                 ends, settings.usageMetering(), new TokenConnections(settings.upstreamConnectionsPerToken()),
-                settings.priceTable(), ContextualInstances.unwrap(ledger), settings.agentBudgets(), running);
+                settings.priceTable(), ContextualInstances.unwrap(ledger), settings.agentBudgets(), running,
+                this.owners);
         registry.onRevocation(running::revoked);
         registry.watchRunning(running::tokens);
         // The budgets a strict stream is held to; a dollar budget is one more source in this list.
@@ -134,8 +135,9 @@ public class Forwarder {
             BatchUrlRewriter batchUrls = request.isBatchMetadata()
                     ? new BatchUrlRewriter(target.base(), publicUrl.of(clientRequest), jsonProvider) : null;
             // Answers the proxy holds to change: batch URLs, and the owners of files and batches (issue 15, S8).
-            HeldAnswer held = OwnedObjectAnswer.forRequest(request, batchUrls, owners, jsonProvider);
             BasicHttpRequest upstreamRequest = new BasicHttpRequest(request.method(), upstreamHost, request.target());
+            HeldAnswer held = OwnedObjectAnswer.forRequest(request, batchUrls, owners, jsonProvider,
+                    new ListingPages(context.upstream(), upstreamHost, upstreamRequest));
             HeaderPolicy.Encodings encodings = held != null
                     // The proxy never decompresses what it forwards; asking for an uncompressed answer is how it
                     // can read the results_url and the object ids of these few small bodies.

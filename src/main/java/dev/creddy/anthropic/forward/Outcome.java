@@ -39,6 +39,8 @@ public enum Outcome {
     REQUEST_BODY_MALFORMED("request_body_malformed"),
     /** The body names a model the token may not call, or none the proxy can read. */
     MODEL_REFUSED("model_refused"),
+    /** The body names a file (a {@code file_id}) that is not its agent's, or the owner store could not be asked. */
+    FILE_REFUSED("file_refused"),
     /** A dollar budget (the token's {@code max_cost_usd}, its agent's rolling budget) had nothing left to reserve. */
     BUDGET_REFUSED("budget_refused"),
     /** The client went away; nobody is left to tell. */

@@ -24,7 +24,7 @@ import java.util.zip.Inflater;
  * <p>Confined to one exchange, like every {@link ResponseMeter}. The zlib memory is released as soon as
  * the data ends (or is corrupt); for a response cut off mid-way, {@link Inflater}'s cleaner releases it.
  */
-final class InflatingMeter implements ResponseMeter {
+public final class InflatingMeter implements ResponseMeter {
 
     static final int OUTPUT = 8192;
 
@@ -56,12 +56,12 @@ final class InflatingMeter implements ResponseMeter {
     }
 
     /** Meters a {@code gzip} (or {@code x-gzip}) body with {@code inner}. */
-    static ResponseMeter gzip(ResponseMeter inner) {
+    public static ResponseMeter gzip(ResponseMeter inner) {
         return new InflatingMeter(inner, Format.GZIP);
     }
 
     /** Meters a {@code deflate} body (zlib-wrapped or raw) with {@code inner}. */
-    static ResponseMeter deflate(ResponseMeter inner) {
+    public static ResponseMeter deflate(ResponseMeter inner) {
         return new InflatingMeter(inner, Format.DEFLATE);
     }
 

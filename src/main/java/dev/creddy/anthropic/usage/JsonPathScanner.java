@@ -26,6 +26,11 @@ import java.util.Objects;
  * upstream's parser reads them. A key that occurs twice is reported twice: which one wins is the
  * listener's decision.
  *
+ * <p>{@code **.file_id} names a key at any depth instead: every member {@code file_id} of every object
+ * whose value is a string, wherever it is (a value that is an object or an array is not reported, and
+ * the scanner looks on inside it). A scanner with such a path has only such paths, so a value captured
+ * for a fixed path can never hide one.
+ *
  * <p>UTF-8 is opaque: multi-byte sequences are passed through as bytes. The scanner checks JSON's
  * grammar (RFC 8259: structure, literals, numbers, string escapes, unescaped control characters) but not
  * the UTF-8 inside strings, and what it accepts it reads as a JSON parser would. Malformed input never throws: the scanner reports {@link State#MALFORMED} and ignores the rest.
@@ -90,6 +95,10 @@ public final class JsonPathScanner {
     private static final byte[] TRUE = {'t', 'r', 'u', 'e'};
     private static final byte[] FALSE = {'f', 'a', 'l', 's', 'e'};
     private static final byte[] NULL = {'n', 'u', 'l', 'l'};
+    private static final java.lang.invoke.VarHandle LONGS = java.lang.invoke.MethodHandles.byteArrayViewVarHandle(
+            long[].class, java.nio.ByteOrder.LITTLE_ENDIAN);
+    private static final long ONES = 0x0101010101010101L;
+    private static final long HIGHS = 0x8080808080808080L;
 
     private final Listener listener;
     private final int captureLimit;
@@ -97,6 +106,8 @@ public final class JsonPathScanner {
     private final byte[][][] paths;
     private final String[][] pathKeys;
     private final int maxPathLength;
+    /** The paths written {@code **.key}: matched at every depth, strings only. */
+    private final int anywhere;
 
     /** Open containers, one bit per level: set for an object. */
     private final long[] objects = new long[MAX_DEPTH / 64];
@@ -140,8 +151,17 @@ public final class JsonPathScanner {
         this.pathKeys = new String[pathTexts.size()][];
         int longest = 0;
         int longestKey = 1;
+        int anyDepth = 0;
         for (int p = 0; p < pathTexts.size(); p++) {
-            List<String> segments = segments(pathTexts.get(p));
+            String text = pathTexts.get(p);
+            if (text.startsWith("**.")) {
+                anyDepth |= 1 << p;
+                text = text.substring(3);
+                if (text.contains(".") || text.contains("[")) {
+                    throw new IllegalArgumentException("an any-depth path names one key: " + pathTexts.get(p));
+                }
+            }
+            List<String> segments = segments(text);
             paths[p] = new byte[segments.size()][];
             pathKeys[p] = new String[segments.size()];
             for (int s = 0; s < segments.size(); s++) {
@@ -154,12 +174,17 @@ public final class JsonPathScanner {
             }
             longest = Math.max(longest, segments.size());
         }
-        this.maxPathLength = longest;
+        if (anyDepth != 0 && anyDepth != (1 << paths.length) - 1) {
+            throw new IllegalArgumentException("any-depth paths cannot be mixed with fixed ones");
+        }
+        this.anywhere = anyDepth;
+        this.maxPathLength = anyDepth != 0 ? 0 : longest;
         this.childPaths = new int[longest + 1];
         // A key of n characters is at most 6n bytes when every character is written as \\uXXXX;
         // 12 per surrogate pair is still 6 per char.
         this.key = new byte[6 * longestKey];
-        this.valuePaths = (1 << paths.length) - 1;
+        // An any-depth key is a member's: the document itself is no match for it.
+        this.valuePaths = anyDepth != 0 ? 0 : (1 << paths.length) - 1;
     }
 
     /**
@@ -364,6 +389,11 @@ public final class JsonPathScanner {
 
     private int inString(byte[] bytes, int from, int end) {
         int i = from;
+        // Eight bytes at a time while none of them ends the run (a quote, a backslash, a control
+        // character): strings are most of a body, and this is most of the scanner's time.
+        while (i + Long.BYTES <= end && !endsRun((long) LONGS.get(bytes, i))) {
+            i += Long.BYTES;
+        }
         while (i < end) {
             byte b = bytes[i];
             if (b == '"' || b == '\\' || b >= 0 && b < 0x20) {
@@ -400,7 +430,7 @@ public final class JsonPathScanner {
     }
 
     private void startValue(byte b) {
-        int full = fullMatches(valuePaths);
+        int full = anywhere != 0 ? b == '"' ? valuePaths & anywhere : 0 : fullMatches(valuePaths);
         if (full != 0 && !capturing) {
             capturing = true;
             capturePaths = full;
@@ -539,7 +569,7 @@ public final class JsonPathScanner {
 
     /** The paths the key just read leads on to. */
     private int keyPaths() {
-        int candidates = childPaths(depth);
+        int candidates = childPaths(depth) | anywhere;
         if (candidates == 0 || keyOverflow) {
             return 0;
         }
@@ -549,8 +579,9 @@ public final class JsonPathScanner {
             if ((candidates & 1 << p) == 0) {
                 continue;
             }
-            boolean same = decoded != null ? decoded.equals(pathKeys[p][depth - 1])
-                    : Arrays.equals(key, 0, keyLength, paths[p][depth - 1], 0, paths[p][depth - 1].length);
+            int segment = (anywhere & 1 << p) != 0 ? 0 : depth - 1;
+            boolean same = decoded != null ? decoded.equals(pathKeys[p][segment])
+                    : Arrays.equals(key, 0, keyLength, paths[p][segment], 0, paths[p][segment].length);
             if (same) {
                 matched |= 1 << p;
             }
@@ -559,7 +590,7 @@ public final class JsonPathScanner {
     }
 
     private void keyByte(byte b) {
-        if (inKey && !keyOverflow && childPaths(depth) != 0) {
+        if (inKey && !keyOverflow && (childPaths(depth) | anywhere) != 0) {
             if (keyLength == key.length) {
                 keyOverflow = true;
             } else {
@@ -569,7 +600,7 @@ public final class JsonPathScanner {
     }
 
     private void keyBytes(byte[] bytes, int from, int length) {
-        if (keyOverflow || length == 0 || childPaths(depth) == 0) {
+        if (keyOverflow || length == 0 || (childPaths(depth) | anywhere) == 0) {
             return;
         }
         if (keyLength + length > key.length) {
@@ -616,6 +647,18 @@ public final class JsonPathScanner {
     private void fail() {
         state = FAILED;
         capturing = false;
+    }
+
+    /**
+     * Whether any of the eight bytes in {@code word} is a quote, a backslash or below 0x20 (bytes of
+     * UTF-8 sequences, 0x80 and up, are none of these). The classic "has a zero byte" test: it can
+     * report a word that holds none only after a byte that does, so a true answer is checked byte by byte.
+     */
+    private static boolean endsRun(long word) {
+        long quotes = word ^ 0x2222222222222222L;
+        long backslashes = word ^ 0x5C5C5C5C5C5C5C5CL;
+        return (((quotes - ONES) & ~quotes | (backslashes - ONES) & ~backslashes | (word - 0x2020202020202020L) & ~word)
+                & HIGHS) != 0;
     }
 
     private static boolean isWhitespace(byte b) {

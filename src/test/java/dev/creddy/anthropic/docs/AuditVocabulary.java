@@ -34,6 +34,7 @@ final class AuditVocabulary {
         FAILURES.put(Outcome.REQUEST_BODY_TIMEOUT, "the request body took longer than `request-body-timeout` to arrive (408)");
         FAILURES.put(Outcome.REQUEST_BODY_MALFORMED, "the request body's chunked framing was broken (400)");
         FAILURES.put(Outcome.MODEL_REFUSED, "the body named a model outside the token's `models`, or none the check could read (403 or 400), or, for a token held to a dollar budget, a model the price table does not know (400)");
+        FAILURES.put(Outcome.FILE_REFUSED, "the body named a file (`file_id`, at any depth) that is not its agent's: another agent's, or one the proxy has no owner for (404 `not_found_error`, nothing forwarded), or the owner store could not be asked (503), or a body the check cannot read: not JSON (400), a `Content-Encoding` other than gzip or deflate (415)");
         FAILURES.put(Outcome.BUDGET_REFUSED, "a dollar budget (the token's `max_cost_usd`, its agent's `agent-budgets`) had nothing left to reserve (429; `x-should-retry: false` for `max_cost_usd`), or Redis holding it could not be asked (503)");
         FAILURES.put(Outcome.CLIENT_DISCONNECTED, "the client went away before the end; it is charged what the upstream reported");
         FAILURES.put(Outcome.PROXY_FAILED, "the proxy itself failed (a bug; 500)");

@@ -6,7 +6,13 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.creddy.anthropic.forward.ClientRequestReader.ReadState;
+import dev.creddy.anthropic.ownership.MemoryObjectOwners;
+import dev.creddy.anthropic.ownership.ObjectKind;
+import dev.creddy.anthropic.ownership.ObjectOwners;
+import dev.creddy.anthropic.ownership.Owner;
+import dev.creddy.anthropic.token.TokenId;
 import dev.creddy.anthropic.token.TokenLimits;
+import dev.creddy.anthropic.token.TokenRecord;
 import java.io.EOFException;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -249,5 +255,129 @@ class ClientRequestReaderTest {
         reader.produce(upstream);
         assertTrue(upstream.ended);
         assertEquals(ReadState.ENDED, reader.state());
+    }
+
+    // --- the file gate (issue 15, S8) ---------------------------------------------------------------
+
+    /** Owners in memory whose answers wait until the test lets them go: the Redis store's late answer, in slow motion. */
+    static final class LateOwners implements ObjectOwners {
+        final MemoryObjectOwners store = new MemoryObjectOwners(java.time.Clock.systemUTC());
+        final List<Runnable> waiting = new CopyOnWriteArrayList<>();
+
+        void answer() {
+            List<Runnable> now = List.copyOf(waiting);
+            waiting.clear();
+            now.forEach(Runnable::run);
+        }
+
+        @Override
+        public java.util.concurrent.CompletionStage<Void> record(ObjectKind kind, String id, String owner) {
+            return store.record(kind, id, owner);
+        }
+
+        @Override
+        public java.util.Optional<String> ownerOf(ObjectKind kind, String id) {
+            return store.ownerOf(kind, id);
+        }
+
+        @Override
+        public java.util.concurrent.CompletionStage<java.util.Map<String, String>> ownersOf(ObjectKind kind,
+                java.util.Collection<String> ids) {
+            CompletableFuture<java.util.Map<String, String>> later = new CompletableFuture<>();
+            waiting.add(() -> store.ownersOf(kind, ids).thenAccept(later::complete));
+            return later;
+        }
+
+        @Override
+        public java.util.concurrent.CompletionStage<Void> forget(ObjectKind kind, String id) {
+            return store.forget(kind, id);
+        }
+    }
+
+    private static final TokenRecord ALICE = new TokenRecord(new TokenId("tok_readerAlice00000"), "alice",
+            java.time.Instant.now(), java.time.Instant.now().plusSeconds(600));
+
+    private static FileReferenceCheck files(ObjectOwners owners) {
+        return FileReferenceCheck.forRequest(new ForwardedRequest("POST", "/v1/messages", "/v1/messages", 1 << 20, ALICE,
+                null, "127.0.0.1"), "application/json", null, owners, Runnable::run);
+    }
+
+    private static String withFile(String fileId) {
+        return "{\"model\":\"claude-haiku\",\"max_tokens\":1,\"messages\":[{\"role\":\"user\",\"content\":[{\"type\":\"document\","
+                + "\"source\":{\"type\":\"file\",\"file_id\":\"" + fileId + "\"}}]}]}";
+    }
+
+    @Test
+    void theGateWaitsForTheOwnersOfTheFilesTheBodyNames() throws IOException {
+        LateOwners owners = new LateOwners();
+        owners.store.record(ObjectKind.FILE, "file_own", Owner.of(ALICE));
+        byte[] body = bytes(withFile("file_own"));
+        input.add(body).ended = true;
+        ClientRequestReader reader = new ClientRequestReader(events, input, body.length, 1024, null, files(owners));
+        assertTrue(reader.isGated(), "a Messages body can name a file");
+        reader.onDataAvailable();
+        assertEquals(ReadState.CLIENT_ENDED, reader.state());
+        assertEquals(0, events.gateOpened.get(), "the store has not answered");
+        assertEquals(0, reader.available(), "nothing to write while the owners are asked");
+
+        owners.answer();
+        assertEquals(1, events.gateOpened.get());
+        while (reader.state() != ReadState.ENDED) {
+            reader.produce(upstream);
+        }
+        assertEquals(new String(body, StandardCharsets.UTF_8), upstream.sent.toString(StandardCharsets.UTF_8));
+        assertEquals(List.of(), events.failures);
+    }
+
+    @Test
+    void aFileOfAnotherAgentFailsTheBodyBeforeTheGateOpens() {
+        LateOwners owners = new LateOwners();
+        owners.store.record(ObjectKind.FILE, "file_bobs", "agent:bob");
+        byte[] body = bytes(withFile("file_bobs"));
+        input.add(body).ended = true;
+        ClientRequestReader reader = new ClientRequestReader(events, input, body.length, 1024, null, files(owners));
+        reader.onDataAvailable();
+        owners.answer();
+        assertEquals(0, events.gateOpened.get());
+        assertEquals(List.of(Outcome.FILE_REFUSED), events.failures);
+        RequestRefusedException refused = (RequestRefusedException) events.causes.get(0);
+        assertEquals(404, refused.error().status());
+        assertTrue(refused.error().message().contains("file_bobs"), refused.error().message());
+        assertThrows(CancelledExchangeException.class, () -> reader.produce(upstream));
+        assertEquals(0, upstream.size());
+    }
+
+    @Test
+    void anUploadUnderWayStopsShortOfALateFileUntilItsOwnerAnswers() throws IOException {
+        LateOwners owners = new LateOwners();
+        owners.store.record(ObjectKind.FILE, "file_late", Owner.of(ALICE));
+        // A base64 document first, then the file: the gate opens on the full buffer, before the file is read.
+        String padding = "x".repeat(ClientRequestReader.BUFFER_SIZE + 1000);
+        byte[] body = bytes("{\"system\":\"" + padding + "\"," + withFile("file_late").substring(1));
+        for (int at = 0; at < body.length; at += 1024) {
+            input.add(java.util.Arrays.copyOfRange(body, at, Math.min(body.length, at + 1024)));
+        }
+        input.ended = true;
+        ClientRequestReader reader = new ClientRequestReader(events, input, body.length, body.length, null, files(owners));
+        reader.onDataAvailable();
+        assertEquals(1, events.gateOpened.get(), "the buffer filled before any file was named");
+        // Drain until the reader has read the file and asks its owner.
+        for (int i = 0; i < 1000 && owners.waiting.isEmpty(); i++) {
+            reader.produce(upstream);
+        }
+        assertFalse(owners.waiting.isEmpty(), "the file was read");
+        int sentBefore = upstream.size();
+        reader.produce(upstream);
+        reader.produce(upstream);
+        assertEquals(sentBefore, upstream.size(), "nothing more goes up while the owner is asked");
+        assertFalse(upstream.ended);
+        assertTrue(sentBefore < body.length);
+
+        owners.answer();
+        while (reader.state() != ReadState.ENDED) {
+            reader.produce(upstream);
+        }
+        assertEquals(new String(body, StandardCharsets.UTF_8), upstream.sent.toString(StandardCharsets.UTF_8));
+        assertEquals(List.of(), events.failures);
     }
 }

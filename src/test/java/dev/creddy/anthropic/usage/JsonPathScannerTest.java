@@ -67,6 +67,42 @@ class JsonPathScannerTest {
         }
     }
 
+    @ParameterizedTest(name = "{0}")
+    @CsvSource(delimiter = '|', textBlock = """
+        a document block's source       | {"messages":[{"content":[{"type":"document","source":{"type":"file","file_id":"f1"}}]}]} | 0="f1"
+        deep in a tool_result           | {"m":[{"c":[{"type":"tool_result","content":[{"type":"image","source":{"file_id":"f2"}}]}]}]} | 0="f2"
+        a batch's requests              | {"requests":[{"params":{"messages":[{"content":[{"file_id":"f3"}]}]}},{"params":{"x":{"file_id":"f4"}}}]} | 0="f3" 0="f4"
+        an escaped key                  | {"a":{"file\\u005fid":"f5","\\u0066ile_id":"f6"}}                       | 0="f5" 0="f6"
+        a key given twice               | {"a":{"file_id":"f7","file_id":"f8"}}                                    | 0="f7" 0="f8"
+        not strings: looked inside      | {"file_id":{"file_id":"f9"},"b":{"file_id":1},"c":{"file_id":["f10"]}}   | 0="f9"
+        the top level is no member      | "file_id"                                                                 | ''
+        a string value that says so     | {"text":"\\"file_id\\":\\"f11\\"","file_ids":"f12","xfile_id":"f13"}     | ''
+        """)
+    void findsAKeyAtAnyDepth(String name, String json, String expected) {
+        for (Feeding feeding : List.of(Feeding.WHOLE, Feeding.ONE_BYTE, Feeding.RANDOM_SPLITS, Feeding.DIRECT_RANDOM_SPLITS)) {
+            assertEquals(expected, scan(json, 64, feeding, 7, "**.file_id").strip(), feeding.name());
+        }
+    }
+
+    @Test
+    void aLongStringEndsAtItsQuoteWhereverItFallsInAWord() {
+        for (int at = 0; at < 24; at++) {
+            for (String special : List.of("\\\"", "\\\\", "\\u0041", "\u00e9\u4e2d", "\\n")) {
+                String value = "a".repeat(at) + special + "b".repeat(17);
+                String json = "{\"s\":\"" + value + "\",\"t\":1}";
+                assertEquals("0=\"" + value + "\" 1=1", scan(json, 256, Feeding.WHOLE, 1, "s", "t").strip(), json);
+            }
+            String raw = "{\"s\":\"" + "a".repeat(at) + "\t" + "b".repeat(9) + "\"}";
+            assertTrue(scan(raw, 256, Feeding.WHOLE, 1, "s").endsWith("MALFORMED"), "a raw control character at " + at);
+        }
+    }
+
+    @Test
+    void anAnyDepthPathIsNotMixedWithFixedOnes() {
+        assertThrows(IllegalArgumentException.class, () -> JsonPathScanner.of(new Recorder(), 64, List.of("model", "**.file_id")));
+        assertThrows(IllegalArgumentException.class, () -> JsonPathScanner.of(new Recorder(), 64, List.of("**.a.b")));
+    }
+
     @ParameterizedTest(name = "[{0}]")
     @ValueSource(strings = {"", " ", "{", "[1,]", "{\"a\":1,}", "{\"a\"}", "{,}", "[1 2]", "{\"a\":1}}", "}", "nul", "truex",
         "\"abc", "\"\\u12G4\"", "{\"a\":-}", "{\"a\":.5}", "{\"a\":01}", "{\"a\":1.}", "{\"a\":1e}", "{\"a\":1e+}", "{\"a\":--1}", "{\"a\":1.5x}", "[\"\t\"]", "{'a':1}", "{\"a\":1}{", "[1]]"})

@@ -154,24 +154,55 @@ public final class SecurityBench {
                 + "`jcmd GC.run`, measured with the streams open (5 s after the last one started) minus the same "
                 + "idle just before, and minus the idle heap once they are closed (\"after\"): the two per-stream "
                 + "figures bracket it when the idle heap drifts. The documented bound is 64 KB per direction per exchange.");
+        report.text("Live objects = the sum of `jcmd GC.class_histogram` (which collects first and counts reachable "
+                + "objects only) with the streams open minus idle; `histogram-*.txt` lists the classes that grew.");
         report.table(new String[] {"streams", "idle heap", "with the streams", "after closing", "per stream (vs idle)",
-            "per stream (vs after)"}, rows);
+            "per stream (vs after)", "live objects per stream"}, rows);
     }
 
     private String[] measure(String token, int count, String query, boolean reads, String label) throws Exception {
+        Map<String, Long> idleObjects = liveObjects();
         long idle = JvmProbe.liveHeapKb(proxyPid);
         List<Socket> sockets = holdStreams(token, query, count, reads, 5);
         long held = JvmProbe.liveHeapKb(proxyPid);
-        // What holds the heap while the streams are open, for reading the figure (top classes by bytes).
-        Files.writeString(out.resolve("histogram-" + (reads ? "reading" : "stalled") + "-" + query.replaceAll("[^a-z0-9]+", "_")
-                + ".txt"), Processes.run(List.of("jcmd", Long.toString(proxyPid), "GC.class_histogram"), 60).lines().limit(40)
-                .reduce("", (all, line) -> all + line + "\n"));
+        // What the streams hold, by class: every live object (the histogram collects first), minus the idle ones.
+        Map<String, Long> heldObjects = liveObjects();
         sockets.forEach(SecurityBench::closeQuietly);
         Thread.sleep(3000);
         long after = JvmProbe.liveHeapKb(proxyPid);
+        long objectBytes = heldObjects.get(TOTAL) - idleObjects.get(TOTAL);
+        StringBuilder grown = new StringBuilder("bytes per stream by class, live objects with the streams open minus idle ("
+                + count + " streams)\n");
+        heldObjects.entrySet().stream().filter(entry -> !entry.getKey().equals(TOTAL))
+                .map(entry -> Map.entry(entry.getKey(), entry.getValue() - idleObjects.getOrDefault(entry.getKey(), 0L)))
+                .sorted((a, b) -> Long.compare(b.getValue(), a.getValue())).limit(25)
+                .forEach(entry -> grown.append(String.format(Locale.ROOT, "%,10d  %s%n", entry.getValue() / count, entry.getKey())));
+        Files.writeString(out.resolve("histogram-" + (reads ? "reading" : "stalled") + "-" + query.replaceAll("[^a-z0-9]+", "_")
+                + ".txt"), grown.toString());
         return new String[] {label, String.format(Locale.ROOT, "%,d KB", idle), String.format(Locale.ROOT, "%,d KB", held),
                 String.format(Locale.ROOT, "%,d KB", after), String.format(Locale.ROOT, "%,.1f KB", (held - idle) / (double) count),
-                String.format(Locale.ROOT, "%,.1f KB", (held - after) / (double) count)};
+                String.format(Locale.ROOT, "%,.1f KB", (held - after) / (double) count),
+                String.format(Locale.ROOT, "%,.1f KB", objectBytes / 1024.0 / count)};
+    }
+
+    private static final String TOTAL = "(total)";
+
+    /**
+     * The proxy's live objects by class, in bytes, and their sum under {@link #TOTAL}: {@code jcmd
+     * GC.class_histogram} collects first and counts only reachable objects, so unlike the heap in use it
+     * does not depend on how the collector compacted its regions.
+     */
+    private Map<String, Long> liveObjects() throws Exception {
+        Map<String, Long> bytes = new java.util.HashMap<>();
+        for (String line : Processes.run(List.of("jcmd", Long.toString(proxyPid), "GC.class_histogram"), 60).lines().toList()) {
+            String[] fields = line.trim().split("\\s+");
+            if (fields.length >= 3 && fields[0].equals("Total")) {
+                bytes.put(TOTAL, Long.parseLong(fields[2]));
+            } else if (fields.length >= 4 && fields[0].endsWith(":")) {
+                bytes.merge(fields[3], Long.parseLong(fields[2]), Long::sum);
+            }
+        }
+        return bytes;
     }
 
     /** Opens {@code count} streams, waits {@code settleSeconds}, and returns their sockets (a reader thread each, if {@code reads}). */
