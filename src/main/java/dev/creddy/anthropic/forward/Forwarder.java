@@ -95,8 +95,9 @@ public class Forwarder {
                 this.owners);
         registry.onRevocation(running::revoked);
         registry.watchRunning(running::tokens);
-        // The budgets a strict stream is held to; a dollar budget is one more source in this list.
-        this.budgets = new BudgetEnforcement(settings.enforcement().strictBudgets(), List.of(StreamBudget.TOKENS));
+        // The budgets a strict stream is held to: tokens, and dollars (max_cost_usd, agent-budgets).
+        this.budgets = new BudgetEnforcement(settings.enforcement().strictBudgets(), List.of(StreamBudget.TOKENS,
+                StreamBudget.dollars(ContextualInstances.unwrap(ledger), settings.agentBudgets())));
     }
 
     /**

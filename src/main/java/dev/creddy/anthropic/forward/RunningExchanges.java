@@ -22,7 +22,13 @@ final class RunningExchanges {
     }
 
     void add(Exchange exchange) {
-        byToken.computeIfAbsent(exchange.tokenId(), id -> ConcurrentHashMap.newKeySet()).add(exchange);
+        // Added inside compute: added after computeIfAbsent returned, it could land in a set that the
+        // token's last other exchange had just emptied and dropped from the map, out of every revocation's reach.
+        byToken.compute(exchange.tokenId(), (id, running) -> {
+            Set<Exchange> set = running == null ? ConcurrentHashMap.newKeySet() : running;
+            set.add(exchange);
+            return set;
+        });
     }
 
     void remove(Exchange exchange) {

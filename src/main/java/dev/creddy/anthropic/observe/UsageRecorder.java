@@ -32,7 +32,10 @@ public final class UsageRecorder implements ExchangeObserver {
 
     private void record(ExchangeEnd end) {
         try {
-            ledger.record(end.request().caller(), end.used(), end.endedAt());
+            // A batch's results download is recorded by its gate: each result line is charged once.
+            if (end.spend() == null || !end.spend().recordsUsage()) {
+                ledger.record(end.request().caller(), end.used(), end.endedAt());
+            }
             if (end.spend() != null) {
                 end.spend().settle(end.used(), end.endedAt());
             }

@@ -119,6 +119,11 @@ public class ConfiguredUsageLedger implements UsageLedger {
     }
 
     @Override
+    public void recordBatchResults(TokenRecord token, String batchId, Usage download, boolean onAgentBudget, Instant now) {
+        ledger().recordBatchResults(token, batchId, download, onAgentBudget, now);
+    }
+
+    @Override
     public Spend spendOf(TokenRecord token, Instant now) {
         return ledger().spendOf(token, now);
     }

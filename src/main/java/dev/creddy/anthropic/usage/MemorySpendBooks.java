@@ -119,6 +119,27 @@ final class MemorySpendBooks {
         outstanding.decrementAndGet();
     }
 
+    /**
+     * Charges {@code charged} without a reservation (a batch's results, whose cost arrives after the
+     * request that created it): to the token's lifetime spend when it has {@code max_cost_usd}, to its
+     * agent's current hour when {@code onAgent}.
+     */
+    void charge(TokenRecord token, boolean onAgent, long charged, Instant now) {
+        if (charged <= 0) {
+            return;
+        }
+        synchronized (lock) {
+            if (token.limits().maxCostUsd().isPresent()) {
+                Book book = tokens.computeIfAbsent(token.id(), key -> new Book(token.expiresAt()));
+                book.spent = SpendWindows.add(book.spent, charged);
+            }
+            if (onAgent) {
+                agents.computeIfAbsent(token.agentName(), name -> new AgentBook()).hours
+                        .merge(SpendWindows.hour(now), charged, SpendWindows::add);
+            }
+        }
+    }
+
     UsageLedger.Spend spendOf(TokenRecord token, Instant now) {
         synchronized (lock) {
             Book book = tokens.get(token.id());

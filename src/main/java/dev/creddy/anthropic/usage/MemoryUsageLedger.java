@@ -45,6 +45,7 @@ public final class MemoryUsageLedger implements UsageLedger, AutoCloseable {
     private final Map<TokenId, Counters> counters = new ConcurrentHashMap<>();
     private final Map<Instant, Map<TokenId, UsageLine>> hours = new ConcurrentHashMap<>();
     private final MemorySpendBooks spend = new MemorySpendBooks();
+    private final MemoryBatchCharges batches = new MemoryBatchCharges();
     private final Duration retention;
     private final Clock clock;
     private final LogThrottle absurdWarnings = new LogThrottle(Duration.ofSeconds(10));
@@ -105,6 +106,14 @@ public final class MemoryUsageLedger implements UsageLedger, AutoCloseable {
     @Override
     public void settle(TokenRecord token, SpendHold hold, long chargedMicros, Instant now) {
         spend.settle(token, hold, chargedMicros, now);
+    }
+
+    @Override
+    public void recordBatchResults(TokenRecord token, String batchId, Usage download, boolean onAgentBudget, Instant now) {
+        // In memory the claim is complete at once; join() only reads it.
+        Usage fresh = batches.claim(batchId, download, now).toCompletableFuture().join();
+        record(token, BatchCharges.requestOf(download).plus(fresh), now);
+        spend.charge(token, onAgentBudget, fresh.costMicros(), now);
     }
 
     @Override

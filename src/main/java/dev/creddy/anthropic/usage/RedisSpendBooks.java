@@ -195,11 +195,28 @@ final class RedisSpendBooks {
     /** Settles without waiting; returns what completes when Redis has answered (or the settlement was dropped). */
     CompletableFuture<Void> settle(TokenRecord token, SpendHold hold, long charged, Instant now) {
         outstanding.decrementAndGet();
-        String member = hold.id() + ":" + hold.micros();
+        return write(token, hold.id() + ":" + hold.micros(), hold.onToken(), hold.agent(), charged, now);
+    }
+
+    /**
+     * Charges without a reservation (a batch's results, whose cost arrives after the request that
+     * created it): to the token's lifetime spend when it has {@code max_cost_usd}, to its agent's
+     * current hour when {@code onAgent}. The settlement scripts do it: the hold they remove is none.
+     */
+    CompletableFuture<Void> charge(TokenRecord token, boolean onAgent, long charged, Instant now) {
+        if (charged <= 0) {
+            return CompletableFuture.completedFuture(null);
+        }
+        return write(token, "charge", token.limits().maxCostUsd().isPresent(), onAgent ? token.agentName() : null,
+                charged, now);
+    }
+
+    private CompletableFuture<Void> write(TokenRecord token, String member, boolean onToken, String agent, long charged,
+            Instant now) {
         String amount = Long.toString(Math.max(0, Math.min(UsageCounts.MAX_COST_PER_RECORD, charged)));
         String cap = Long.toString(UsageCounts.MAX_SUM);
         CompletableFuture<Void> done = CompletableFuture.completedFuture(null);
-        if (hold.onToken()) {
+        if (onToken) {
             String id = token.id().value();
             String expires = Long.toString(Math.max(1, Duration.between(now,
                     token.expiresAt().plus(RedisUsageLedger.TOTAL_MARGIN)).toMillis()));
@@ -207,8 +224,7 @@ final class RedisSpendBooks {
                     new String[] {keys.usage(id), keys.spendHolds(id)}, member, amount, expires, cap))
                     .toCompletableFuture().handle((ignored, failure) -> report(failure));
         }
-        if (hold.agent() != null) {
-            String agent = hold.agent();
+        if (agent != null) {
             CompletableFuture<Void> agentDone = link.<Long>callAsync(redis -> SETTLE_AGENT.<Long>runAsync(redis,
                     ScriptOutputType.INTEGER, new String[] {keys.agentSpend(agent), keys.agentSpendHolds(agent)}, member, amount,
                     Long.toString(SpendWindows.hour(now)), Long.toString(Duration.ofHours(SpendWindows.HOURS + 1).toMillis()), cap))

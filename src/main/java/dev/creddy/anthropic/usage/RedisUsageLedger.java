@@ -175,6 +175,7 @@ public final class RedisUsageLedger implements UsageLedger, AutoCloseable {
     private final LogThrottle absurdWarnings = new LogThrottle(Duration.ofSeconds(10));
     private final Set<CompletableFuture<Void>> inFlight = ConcurrentHashMap.newKeySet();
     private final RedisSpendBooks spend;
+    private final RedisBatchCharges batches;
 
     /**
      * @param link the token store's connection, already started
@@ -189,6 +190,7 @@ public final class RedisUsageLedger implements UsageLedger, AutoCloseable {
             droppedBy.put(kind, new LongAdder());
         }
         this.spend = new RedisSpendBooks(link, keys, this::dropped);
+        this.batches = new RedisBatchCharges(link);
     }
 
     /** One write Redis could not take: counted and logged, at most every ten seconds. */
@@ -218,6 +220,30 @@ public final class RedisUsageLedger implements UsageLedger, AutoCloseable {
     }
 
     @Override
+    public void recordBatchResults(TokenRecord token, String batchId, Usage download, boolean onAgentBudget, Instant now) {
+        CompletableFuture<Void> tracked = new CompletableFuture<>();
+        inFlight.add(tracked);
+        CompletableFuture<Usage> claimed;
+        try {
+            claimed = batches.claim(batchId, download, now).toCompletableFuture();
+        } catch (RuntimeException e) {
+            claimed = CompletableFuture.failedFuture(e);
+        }
+        claimed.handle((fresh, failure) -> {
+            if (failure != null) {
+                // The request still counts; the lines stay unclaimed, for the next download to charge.
+                dropped(failure);
+                return recorded(token, BatchCharges.requestOf(download), now);
+            }
+            return CompletableFuture.allOf(recorded(token, BatchCharges.requestOf(download).plus(fresh), now),
+                    spend.charge(token, onAgentBudget, fresh.costMicros(), now));
+        }).thenCompose(charged -> charged).whenComplete((ignored, failure) -> {
+            inFlight.remove(tracked);
+            tracked.complete(null);
+        });
+    }
+
+    @Override
     public Spend spendOf(TokenRecord token, Instant now) {
         return spend.spendOf(token, now);
     }
@@ -240,6 +266,11 @@ public final class RedisUsageLedger implements UsageLedger, AutoCloseable {
 
     @Override
     public void record(TokenRecord token, Usage reported, Instant now) {
+        recorded(token, reported, now);
+    }
+
+    /** Records without waiting; returns what completes once Redis has answered (or the record was dropped). */
+    private CompletableFuture<Void> recorded(TokenRecord token, Usage reported, Instant now) {
         Usage used = UsageCounts.bounded(reported);
         if (!used.equals(reported) && absurdWarnings.allow()) {
             LOG.warning(() -> "usage: token " + token.id() + " was reported usage out of bounds (negative, or over "
@@ -273,6 +304,7 @@ public final class RedisUsageLedger implements UsageLedger, AutoCloseable {
                     inFlight.remove(tracked);
                     tracked.complete(null);
                 });
+        return tracked;
     }
 
     @Override

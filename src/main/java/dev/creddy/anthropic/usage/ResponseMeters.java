@@ -3,18 +3,39 @@ package dev.creddy.anthropic.usage;
 import java.util.Locale;
 
 /**
- * Chooses the meter for one upstream response. Only a successful {@code POST /v1/messages} carries
- * usage to count: {@code count_tokens} counts as a request only (issue 6), a batch's usage arrives
- * later in its results, and an error carries none. Stateless.
+ * Chooses the meter for one upstream response. A successful {@code POST /v1/messages} carries usage
+ * to count, and so does a batch's results download ({@code GET /v1/messages/batches/{id}/results},
+ * priced at the batch rate, see {@link BatchResultsMeter}): {@code count_tokens} counts as a request
+ * only (issue 6), creating a batch carries none (its usage arrives with its results), and an error
+ * carries none. Stateless.
  */
 public final class ResponseMeters {
 
     private ResponseMeters() {
     }
 
-    /** Whether a request's response is metered (when it succeeds): only {@code POST /v1/messages}. */
+    private static final String BATCHES = "/v1/messages/batches/";
+    private static final String RESULTS = "/results";
+
+    /** Whether a request's response is metered (when it succeeds): {@code POST /v1/messages} and batch results. */
     public static boolean meters(String method, String path) {
-        return "POST".equals(method) && "/v1/messages".equals(path);
+        return "POST".equals(method) && "/v1/messages".equals(path) || batchOfResults(method, path) != null;
+    }
+
+    /**
+     * The batch id of a results download, {@code GET /v1/messages/batches/{id}/results} spelt exactly
+     * so (one non-empty id segment), or null for any other request.
+     */
+    public static String batchOfResults(String method, String path) {
+        if (!"GET".equals(method) || path == null || !path.startsWith(BATCHES) || !path.endsWith(RESULTS)) {
+            return null;
+        }
+        int end = path.length() - RESULTS.length();
+        if (end <= BATCHES.length()) {
+            return null;
+        }
+        String id = path.substring(BATCHES.length(), end);
+        return id.indexOf('/') >= 0 ? null : id;
     }
 
     /**
@@ -50,18 +71,25 @@ public final class ResponseMeters {
      */
     public static ResponseMeter forResponse(String method, String path, int status, String contentType,
             String contentEncoding, long unreadableCharge, PriceTable prices) {
-        if (!meters(method, path) || status < 200 || status > 299
-                || contentType == null) {
+        if (!meters(method, path) || status < 200 || status > 299) {
             return ResponseMeter.NONE;
         }
-        int parameters = contentType.indexOf(';');
-        String mediaType = (parameters < 0 ? contentType : contentType.substring(0, parameters)).trim()
-                .toLowerCase(Locale.ROOT);
-        ResponseMeter meter = switch (mediaType) {
-            case "text/event-stream" -> new SseUsageMeter(prices);
-            case "application/json" -> new JsonUsageMeter(prices);
-            default -> ResponseMeter.NONE;
-        };
+        ResponseMeter meter;
+        if (batchOfResults(method, path) != null) {
+            // Anthropic serves the .jsonl as application/binary (or octet-stream): the path says what it is.
+            meter = new BatchResultsMeter(prices);
+        } else if (contentType == null) {
+            return ResponseMeter.NONE;
+        } else {
+            int parameters = contentType.indexOf(';');
+            String mediaType = (parameters < 0 ? contentType : contentType.substring(0, parameters)).trim()
+                    .toLowerCase(Locale.ROOT);
+            meter = switch (mediaType) {
+                case "text/event-stream" -> new SseUsageMeter(prices);
+                case "application/json" -> new JsonUsageMeter(prices);
+                default -> ResponseMeter.NONE;
+            };
+        }
         if (meter == ResponseMeter.NONE) {
             return meter;
         }

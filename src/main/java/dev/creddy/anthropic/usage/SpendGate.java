@@ -16,6 +16,12 @@ import java.util.OptionalLong;
  * micro-dollar. Before the model is read (it comes after 64 KB of body) the highest rates of the table
  * stand in; without {@code max_tokens}, {@link #DEFAULT_MAX_TOKENS}.
  *
+ * <p>A batch's results download ({@code GET /v1/messages/batches/{id}/results}) has a gate of its
+ * own ({@link #recordsUsage()}): nothing is reserved before it, and its settlement records it, since
+ * its lines' usage must be charged once however often the results are downloaded (see
+ * {@link UsageLedger#recordBatchResults}): to the token's usage, its {@code max_cost_usd} and its
+ * agent's budget, as its own requests are.
+ *
  * <p>Confined to one exchange: reserved once, on the thread that opens the model gate, and settled
  * once, by the usage recorder after the end (which the exchange's end executor orders after it).
  */
@@ -28,29 +34,46 @@ public final class SpendGate {
     private final PriceTable prices;
     private final TokenRecord token;
     private final OptionalLong agentBudget;
+    /** The batch whose results the request downloads; null for a Messages request. */
+    private final String batchId;
     private volatile SpendHold hold;
 
-    private SpendGate(UsageLedger ledger, PriceTable prices, TokenRecord token, OptionalLong agentBudget) {
+    private SpendGate(UsageLedger ledger, PriceTable prices, TokenRecord token, OptionalLong agentBudget, String batchId) {
         this.ledger = ledger;
         this.prices = prices;
         this.token = token;
         this.agentBudget = agentBudget;
+        this.batchId = batchId;
     }
 
     /**
      * The gate of one request, or null when it is held to no dollar budget (its token has no
-     * {@code max_cost_usd}, its agent no {@code agent-budgets} entry) or is not {@code POST /v1/messages}.
+     * {@code max_cost_usd}, its agent no {@code agent-budgets} entry) or is not {@code POST /v1/messages};
+     * for a batch's results download, always one (see {@link #recordsUsage()}).
      */
     public static SpendGate forRequest(UsageLedger ledger, PriceTable prices, Map<String, Long> agentBudgets,
             TokenRecord token, String method, String path) {
+        Long perDay = agentBudgets.get(token.agentName());
+        OptionalLong agentBudget = perDay == null ? OptionalLong.empty() : OptionalLong.of(perDay);
+        String batch = ResponseMeters.batchOfResults(method, path);
+        if (batch != null) {
+            return new SpendGate(ledger, prices, token, agentBudget, batch);
+        }
         if (!"POST".equals(method) || !"/v1/messages".equals(path)) {
             return null;
         }
-        Long perDay = agentBudgets.get(token.agentName());
         if (token.limits().maxCostUsd().isEmpty() && perDay == null) {
             return null;
         }
-        return new SpendGate(ledger, prices, token, perDay == null ? OptionalLong.empty() : OptionalLong.of(perDay));
+        return new SpendGate(ledger, prices, token, agentBudget, null);
+    }
+
+    /**
+     * Whether {@link #settle} records the exchange's usage itself (a batch's results download), so the
+     * usage recorder must not record it too.
+     */
+    public boolean recordsUsage() {
+        return batchId != null;
     }
 
     /** The estimate of a request, in micro-dollars (see the class comment). */
@@ -82,9 +105,14 @@ public final class SpendGate {
 
     /**
      * Charges what the exchange used: its exact cost, or its whole reservation when the cost is unknown
-     * (a response in a coding the meters cannot read). Does nothing when nothing was reserved.
+     * (a response in a coding the meters cannot read). Does nothing when nothing was reserved. For a
+     * batch's results download, records the request and charges the lines no download was charged before.
      */
     public void settle(Usage used, Instant now) {
+        if (batchId != null) {
+            ledger.recordBatchResults(token, batchId, used, agentBudget.isPresent(), now);
+            return;
+        }
         SpendHold held = hold;
         if (held == null) {
             return;

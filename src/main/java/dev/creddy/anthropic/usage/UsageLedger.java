@@ -117,6 +117,16 @@ public interface UsageLedger {
      */
     void settle(TokenRecord token, SpendHold hold, long chargedMicros, Instant now);
 
+    /**
+     * Records a download of Message Batch {@code batchId}'s results by {@code token}: the request
+     * itself, and of the result lines it read ({@code download}'s tokens and cost, as the
+     * {@link BatchResultsMeter} summed them) the part no earlier download of the same results was
+     * charged ({@link BatchCharges}), as the token's usage, to its {@code max_cost_usd} when it has one
+     * and, when {@code onAgentBudget}, to its agent's rolling budget. Never makes the caller wait for a
+     * remote store; what cannot be written is dropped and counted like a usage record.
+     */
+    void recordBatchResults(TokenRecord token, String batchId, Usage download, boolean onAgentBudget, Instant now);
+
     /** How long a reservation holds a budget at most, should its settlement never come. */
     java.time.Duration HOLD_LEASE = java.time.Duration.ofHours(1);
 

@@ -142,10 +142,26 @@ class MeteredCostTest {
                 "usage":{"input_tokens":10,"output_tokens":10}}}}""";
         BatchResultsMeter meter = new BatchResultsMeter(PRICES);
         feeding.feed(results.getBytes(StandardCharsets.UTF_8), 7, meter::accept);
-        meter.end();
         // (1000×3 + 200×15) / 2 + (10×1 + 10×5) / 2 = 3000 + 30
         assertEquals(3_030, meter.usage().costMicros());
         assertEquals(1220, meter.usage().tokens());
+    }
+
+    @org.junit.jupiter.api.Test
+    void aResultsDownloadBrokenOffMidLineCountsTheLinesReadInFullAndIsPartial() {
+        String line = "{\"custom_id\":\"a\",\"result\":{\"type\":\"succeeded\",\"message\":{\"id\":\"msg_05\","
+                + "\"type\":\"message\",\"role\":\"assistant\",\"model\":\"claude-sonnet-4-5\",\"content\":[],"
+                + "\"stop_reason\":\"end_turn\",\"stop_sequence\":null,\"usage\":{\"input_tokens\":1000,\"output_tokens\":200}}}}";
+        BatchResultsMeter meter = new BatchResultsMeter(PRICES);
+        byte[] cut = (line + "\r\n" + line.substring(0, line.indexOf("\"usage\""))).getBytes(StandardCharsets.UTF_8);
+        meter.accept(ByteBuffer.wrap(cut));
+        assertEquals(3_000, meter.usage().costMicros(), "the first line only: (1000×3 + 200×15) / 2");
+        assertEquals(false, meter.complete(), "a line was cut off");
+        // The same line whole, without a newline after it, counts as soon as its object closes.
+        meter.accept(ByteBuffer.wrap(line.substring(line.indexOf("\"usage\"")).getBytes(StandardCharsets.UTF_8)));
+        assertEquals(6_000, meter.usage().costMicros());
+        assertEquals(true, meter.complete());
+        assertEquals(2_400, meter.usage().tokens());
     }
 
     @org.junit.jupiter.api.Test

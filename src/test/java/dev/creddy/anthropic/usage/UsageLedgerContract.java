@@ -507,4 +507,57 @@ abstract class UsageLedgerContract {
         assertEquals(1, total.unpriced());
         assertEquals(1, total.partial());
     }
+    @Test
+    void aBatchsResultsAreChargedOnceHoweverOftenAndHoweverFarTheyAreDownloaded() throws Exception {
+        TokenRecord token = budgeted("agent-batch", 1_000_000);
+        TokenRecord other = budgeted("agent-batch", 0);
+        String batch = "msgbatch_contract" + NEXT_ID.incrementAndGet();
+        // A download broken off after the first lines, then two whole ones (by two tokens of the owning agent).
+        Usage firstLines = new Usage(1, 100, 50, 0, 0, 1, 1_000, 0, 1);
+        Usage whole = new Usage(1, 300, 150, 10, 20, 0, 3_000, 1, 0);
+        ledger.recordBatchResults(token, batch, firstLines, true, clock.instant());
+        settle(ledger);
+        ledger.recordBatchResults(other, batch, whole, true, clock.instant());
+        settle(ledger);
+        ledger.recordBatchResults(token, batch, whole, true, clock.instant());
+        settle(ledger);
+        assertEquals(new Usage(2, 100, 50, 0, 0, 1, 1_000, 0, 1), ledger.usageOf(token, clock.instant()).total());
+        assertEquals(new Usage(1, 200, 100, 10, 20, 0, 2_000, 1, 0), ledger.usageOf(other, clock.instant()).total());
+        // The token's max_cost_usd holds what it was charged; the agent's budget all the batch's lines, once.
+        assertEquals(new UsageLedger.Spend(1_000, 0, 3_000, 0), ledger.spendOf(token, clock.instant()));
+        assertEquals(3_000, ledger.spendOf(other, clock.instant()).agentSpent());
+        SpendAdmission refused = ledger.reserve(other, OptionalLong.of(3_000), 1, clock.instant());
+        assertEquals(Optional.of(SpendAdmission.AGENT_USD_PER_DAY), refused.refusedBy(), "the batch spent the agent's budget");
+        // Another batch is its own.
+        ledger.recordBatchResults(other, batch + "b", whole, false, clock.instant());
+        settle(ledger);
+        assertEquals(5_000, ledger.usageOf(other, clock.instant()).total().costMicros());
+    }
+
+    @Test
+    void concurrentDownloadsOfTheSameResultsChargeThemOnce() throws Exception {
+        TokenRecord token = token("agent-batch-race", null, null, null);
+        String batch = "msgbatch_race" + NEXT_ID.incrementAndGet();
+        Usage whole = new Usage(1, 300, 150, 10, 20, 0, 3_000, 0, 0);
+        ExecutorService pool = Executors.newFixedThreadPool(8);
+        try {
+            CountDownLatch go = new CountDownLatch(1);
+            List<Future<?>> done = new ArrayList<>();
+            for (int i = 0; i < 40; i++) {
+                done.add(pool.submit(() -> {
+                    go.await();
+                    ledger.recordBatchResults(token, batch, whole, false, clock.instant());
+                    return null;
+                }));
+            }
+            go.countDown();
+            for (Future<?> each : done) {
+                each.get(30, TimeUnit.SECONDS);
+            }
+        } finally {
+            pool.shutdownNow();
+        }
+        settle(ledger);
+        assertEquals(new Usage(40, 300, 150, 10, 20, 0, 3_000, 0, 0), ledger.usageOf(token, clock.instant()).total());
+    }
 }
