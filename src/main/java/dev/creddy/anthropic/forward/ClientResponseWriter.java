@@ -298,7 +298,7 @@ final class ClientResponseWriter implements WriteListener {
         int credit = 0;
         CapacityChannel toCredit = null;
         boolean finished = false;
-        IOException failure = null;
+        Exception failure = null;
         synchronized (lock) {
             if (state != WriteState.OPEN && state != WriteState.ENDING) {
                 return;
@@ -323,7 +323,9 @@ final class ClientResponseWriter implements WriteListener {
                         finished = true;
                     }
                 }
-            } catch (IOException e) {
+            } catch (IOException | RuntimeException e) {
+                // A RuntimeException too: once the container has ended the request after a client error,
+                // its response may refuse the write with an IllegalStateException instead of an IOException.
                 pending.clear();
                 move(WriteState.DONE);
                 failure = e;

@@ -346,7 +346,8 @@ final class Exchange implements ClientRequestReader.Events, ClientResponseWriter
      * JSON error (with {@code Connection: close} when its body was not read to its end); after, the
      * stream is ended (with an SSE {@code error} event where the response is SSE, with a broken
      * connection otherwise). The upstream exchange is cancelled, which discards its connection rather
-     * than returning it to the pool. Whichever failure comes first wins; the rest do nothing.
+     * than returning it to the pool. Whichever failure comes first wins; of the rest only the
+     * client's disconnection still acts (see below).
      */
     void fail(Outcome outcome, Throwable cause) {
         ApiError error = outcome == Outcome.CLIENT_DISCONNECTED ? null : context.errors().errorFor(outcome, cause, request);
@@ -354,6 +355,13 @@ final class Exchange implements ClientRequestReader.Events, ClientResponseWriter
         // must find the exchange already ended for this reason.
         ExchangeState.Phase was = state.fail(outcome, error == null ? 0 : error.status());
         if (was == null) {
+            if (outcome == Outcome.CLIENT_DISCONNECTED && writer != null) {
+                // An earlier failure decided the outcome (a 408 being written, say), but the client left
+                // before the writer was done. Tomcat answers that hang-up through its own error path,
+                // which calls no WriteListener.onError: the writer would wait for a write callback that
+                // never comes, and the exchange would never end (nor be reported, nor free its slot).
+                writer.clientGone();
+            }
             return;
         }
         cancelUpstream();

@@ -28,7 +28,7 @@ class RunningExchangesTest {
     /** An exchange only as the registry sees it: its token. Nothing in it is started. */
     private static Exchange exchange(String id) {
         ExchangeContext context = new ExchangeContext(null, null, Duration.ZERO, Duration.ZERO, null, null, List.of(), null,
-                false, null, null, null, Map.of(), null);
+                false, null, null, null, Map.of(), null, null);
         ForwardedRequest request = new ForwardedRequest("GET", "/v1/models", "/v1/models", 0, TOKEN, null, "127.0.0.1");
         return new Exchange(id, request, context, null, null, null, null, null, null, null);
     }
