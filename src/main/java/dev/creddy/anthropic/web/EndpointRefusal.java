@@ -28,8 +28,13 @@ final class EndpointRefusal {
     private EndpointRefusal() {
     }
 
-    /** Why {@code caller} may not send {@code method path}, or empty when it may. */
-    static Optional<ApiError> of(TokenRecord caller, String method, String path) {
+    /**
+     * Why {@code caller} may not send {@code method path}, or empty when it may.
+     *
+     * @param agentBudgeted whether the caller's agent has a rolling dollar budget ({@code agent-budgets}):
+     *     like a token's own counted limits, it cannot hold a batch, whose cost is known only from its results
+     */
+    static Optional<ApiError> of(TokenRecord caller, String method, String path, boolean agentBudgeted) {
         TokenLimits limits = caller.limits();
         String endpoint = EndpointClass.of(path);
         if (!limits.allowsEndpoint(endpoint)) {
@@ -38,9 +43,14 @@ final class EndpointRefusal {
                     + "; ask for a token whose endpoints include \"" + endpoint + "\"", RetryHint.never()));
         }
         if (endpoint.equals("batches") && limits.countsTokens() && createsBatch(method, path)) {
-            return Optional.of(new ApiError(403, "permission_error", "this token counts tokens (tpm or max_tokens_total), "
-                    + "and the usage of a Message Batch cannot be counted when it is created: ask for a token without "
-                    + "tpm and max_tokens_total to create batches", RetryHint.never()));
+            return Optional.of(new ApiError(403, "permission_error", "this token counts tokens or dollars (tpm, "
+                    + "max_tokens_total or max_cost_usd), and the usage of a Message Batch cannot be counted when it is "
+                    + "created: ask for a token without these limits to create batches", RetryHint.never()));
+        }
+        if (endpoint.equals("batches") && agentBudgeted && createsBatch(method, path)) {
+            return Optional.of(new ApiError(403, "permission_error", "this token's agent has a dollar budget (agent-budgets), "
+                    + "and a Message Batch's cost is known only from its results, after it has run: create batches as an "
+                    + "agent without a dollar budget", RetryHint.never()));
         }
         return Optional.empty();
     }

@@ -105,7 +105,8 @@ public class ForwardingServlet extends HttpServlet {
                     "query_credentials");
             return;
         }
-        Optional<ApiError> closed = EndpointRefusal.of(caller, method, path);
+        Optional<ApiError> closed = EndpointRefusal.of(caller, method, path,
+                settings.agentBudgets().containsKey(caller.agentName()));
         if (closed.isPresent()) {
             refuse(clientRequest, clientResponse, caller, closed.get(), "endpoint_refused");
             return;

@@ -62,7 +62,7 @@ final class AuditVocabulary {
         REASONS.put("not_configured", "the proxy has no real key (503)");
         REASONS.put("body_too_large", "the declared body is over the limit (413)");
         REASONS.put("not_forwardable", "a valid token on a path the proxy does not forward (404)");
-        REASONS.put("endpoint_refused", "an endpoint outside the token's `endpoints`, or a batch created by a token that counts tokens (403)");
+        REASONS.put("endpoint_refused", "an endpoint outside the token's `endpoints`, or a batch created by a token that counts tokens or dollars or of an agent with a dollar budget (403)");
         REASONS.put("query_credentials", "a credential in the query string, which would be forwarded upstream (400)");
         REASONS.put("unknown_endpoint", "a token with model or counted limits on a path that is not exactly a known endpoint, or any token on such a Files or Batches path (404)");
         REASONS.put("connections_per_token", "the token already holds `upstream-connections-per-token` upstream connections (429)");

@@ -88,23 +88,34 @@ class BatchSpendRedisIT {
         return redis;
     }
 
-    private static WebArchive instance(String name) {
+    private static WebArchive instance(String name, boolean budgeted) {
         Map<String, String> settings = new HashMap<>(ProxyWar.standardSettings());
         settings.put("token-store", "redis");
         settings.put("redis-url", redis().url());
-        // $0.005 a day: the whole batch (5482 µ$) spends it, its first two lines (557 µ$) do not.
-        settings.put("agent-budgets", "{\"batcher\":{\"usd_per_day\":0.005}}");
+        if (budgeted) {
+            // $0.005 a day: the whole batch (5482 µ$) spends it, its first two lines (557 µ$) do not.
+            settings.put("agent-budgets", "{\"batcher\":{\"usd_per_day\":0.005}}");
+        }
         return ProxyWar.withSettings(name, settings);
     }
 
     @Deployment(name = "a", order = 1, testable = false)
     static WebArchive instanceA() {
-        return instance("batch-spend-a.war");
+        return instance("batch-spend-a.war", true);
     }
 
     @Deployment(name = "b", order = 2, testable = false)
     static WebArchive instanceB() {
-        return instance("batch-spend-b.war");
+        return instance("batch-spend-b.war", true);
+    }
+
+    /**
+     * An instance without the agent's budget, on the same Redis: where the batch is created, as one created
+     * before the budget was set would have been. With a budget, an agent may create no batch (below).
+     */
+    @Deployment(name = "c", order = 3, testable = false)
+    static WebArchive instanceWithoutBudgets() {
+        return instance("batch-spend-c.war", false);
     }
 
     @AfterAll
@@ -121,6 +132,10 @@ class BatchSpendRedisIT {
     @ArquillianResource
     @OperateOnDeployment("b")
     URL urlB;
+
+    @ArquillianResource
+    @OperateOnDeployment("c")
+    URL urlC;
 
     /** Serves the results file; while {@code cutAfter} is not negative, breaks the connection after that many bytes. */
     private static void results(Received request, HttpExchange exchange, int cutAfter) throws IOException {
@@ -193,7 +208,14 @@ class BatchSpendRedisIT {
         ProxyHttp b = new ProxyHttp(urlB);
         String token = a.issueTokenForEveryEndpoint("batcher", "10m");
         String other = b.issueTokenForEveryEndpoint("batcher", "10m");
-        ProxyObjects.createBatches(UPSTREAM, a, token, BATCH);
+        // A budgeted agent creates no batch: its cost is known only from its results.
+        HttpResponse<String> closed = a.send(a.request("/v1/messages/batches").header("x-api-key", token)
+                .header("content-type", "application/json").header("anthropic-version", "2023-06-01")
+                .POST(HttpRequest.BodyPublishers.ofString("{\"requests\":[]}")).build());
+        assertEquals(403, closed.statusCode(), closed.body());
+        assertTrue(closed.body().contains("agent-budgets"), closed.body());
+        assertEquals(0, UPSTREAM.pendingRequests(), "a refused batch never reaches the upstream");
+        ProxyObjects.createBatches(UPSTREAM, new ProxyHttp(urlC), token, BATCH);
         AtomicInteger cutAfter = new AtomicInteger(RESULTS.indexOf("my-third-request") + 20);
         UPSTREAM.respondWith((request, exchange) -> results(request, exchange, cutAfter.get()));
 

@@ -1,6 +1,7 @@
 package dev.creddy.anthropic.web;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.creddy.anthropic.api.ApiError;
 import dev.creddy.anthropic.token.TokenId;
@@ -39,11 +40,27 @@ class EndpointRefusalTest {
             "{\"endpoints\":[\"batches\"],\"rpm\":10}        | POST   | /v1/messages/batches                 | allowed",
     })
     void decidesByEndpointAndTokenCounting(String limits, String method, String path, String expected) {
-        Optional<ApiError> refusal = EndpointRefusal.of(token(limits), method, path);
+        Optional<ApiError> refusal = EndpointRefusal.of(token(limits), method, path, false);
         assertEquals(expected, refusal.isPresent() ? "refused" : "allowed", refusal.map(ApiError::message).orElse(""));
         refusal.ifPresent(error -> {
             assertEquals(403, error.status());
             assertEquals("permission_error", error.type());
         });
+    }
+
+    /** An agent with a dollar budget creates no batch, whatever its token; it still reads and cancels them. */
+    @ParameterizedTest(name = "{0} {1} -> {2}")
+    @CsvSource(delimiter = '|', value = {
+            "POST | /v1/messages/batches          | refused",
+            "POST | /v1/messages/batches/         | refused",
+            "POST | /v1/messages/batches/b/cancel | allowed",
+            "GET  | /v1/messages/batches/b        | allowed",
+            "POST | /v1/messages                  | allowed",
+    })
+    void anAgentWithADollarBudgetCreatesNoBatch(String method, String path, String expected) {
+        Optional<ApiError> refusal = EndpointRefusal.of(token("{\"endpoints\":null}"), method, path, true);
+        assertEquals(expected, refusal.isPresent() ? "refused" : "allowed", refusal.map(ApiError::message).orElse(""));
+        refusal.ifPresent(error -> assertTrue(error.message().contains("agent-budgets"), error.message()));
+        assertTrue(EndpointRefusal.of(token("{\"endpoints\":null}"), method, path, false).isEmpty(), "without a budget");
     }
 }
