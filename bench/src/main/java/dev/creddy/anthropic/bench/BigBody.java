@@ -33,8 +33,13 @@ final class BigBody {
         return progress.get();
     }
 
+    /** A Messages body is scanned as JSON on its way (the file-id check): the upload is one, one long user turn. */
+    private static final byte[] BODY_START = "{\"model\":\"claude-sonnet-4-5\",\"max_tokens\":1,\"messages\":[{\"role\":\"user\",\"content\":\""
+            .getBytes(java.nio.charset.StandardCharsets.US_ASCII);
+    private static final byte[] BODY_END = "\"}]}".getBytes(java.nio.charset.StandardCharsets.US_ASCII);
+
     /**
-     * Uploads {@code size} bytes; the upstream reports how many it received.
+     * Uploads {@code size} bytes of a valid Messages body; the upstream reports how many it received.
      *
      * @param query extra query parameters for the upstream (e.g. its stall), or ""
      * @return the elapsed nanoseconds
@@ -48,13 +53,17 @@ final class BigBody {
             for (int i = 0; i < block.length; i++) {
                 block[i] = (byte) ('a' + i % 26);
             }
-            long left = size;
+            out.write(BODY_START);
+            progress.addAndGet(BODY_START.length);
+            long left = size - BODY_START.length - BODY_END.length;
             while (left > 0) {
                 int n = (int) Math.min(block.length, left);
                 out.write(block, 0, n);
                 left -= n;
                 progress.addAndGet(n);
             }
+            out.write(BODY_END);
+            progress.addAndGet(BODY_END.length);
             out.flush();
             String body = readWhole(socket.getInputStream());
             long elapsed = System.nanoTime() - start;
