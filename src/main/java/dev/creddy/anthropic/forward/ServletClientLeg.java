@@ -30,6 +30,11 @@ final class ServletClientLeg implements ClientResponseWriter.ClientLeg {
     }
 
     @Override
+    public int bufferSize() {
+        return clientResponse.getBufferSize();
+    }
+
+    @Override
     public void status(int status) {
         clientResponse.setStatus(status);
     }

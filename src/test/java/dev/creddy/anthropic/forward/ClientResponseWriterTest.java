@@ -64,6 +64,13 @@ class ClientResponseWriterTest {
         assertEquals(WriteState.IDLE, writer.state());
     }
 
+    /** The writer reads the container's response buffer when it starts. */
+    private void restartWithResponseBuffer(int size) throws IOException {
+        leg.output.bufferSize = size;
+        writer = new ClientResponseWriter(leg, events);
+        writer.start();
+    }
+
     private static ByteBuffer chunk(String text) {
         return ByteBuffer.wrap(text.getBytes(StandardCharsets.UTF_8));
     }
@@ -82,13 +89,51 @@ class ClientResponseWriterTest {
         assertTrue(writer.body(chunk("event: b\n\n")));
         assertEquals("event: a\n\nevent: b\n\n", leg.output.text());
         assertEquals(3, leg.output.flushes.get(), "each event is flushed");
-        assertEquals(20, capacity.credited.get());
+        assertEquals(0, capacity.credited.get(), "credit goes back in batches");
+        assertTrue(writer.body(ByteBuffer.wrap(new byte[ClientResponseWriter.CREDIT_BATCH - 20])));
+        assertEquals(ClientResponseWriter.CREDIT_BATCH, capacity.credited.get(), "a whole batch is credited once written");
 
         writer.end();
         assertEquals(WriteState.DONE, writer.state());
         assertEquals(List.of(false), events.finished);
         assertEquals(1, leg.completes.get());
         assertFalse(writer.body(chunk("late")), "nothing is written after the end");
+    }
+
+    @Test
+    void aChunkLargerThanTheResponseBufferGoesOutInFlushedSlicesWithoutWaitingForTheContainer() throws IOException {
+        restartWithResponseBuffer(2048);
+        writer.updateCapacity(capacity);
+        int size = ClientResponseWriter.CREDIT_BATCH + 904;
+        writer.head(200, List.of(), size, Map.of(), false, true);
+        assertEquals(0, leg.output.flushes.get(), "a body's head waits for its first slice");
+        assertTrue(writer.body(ByteBuffer.wrap(new byte[size])));
+        List<Integer> slices = new java.util.ArrayList<>(java.util.Collections.nCopies(ClientResponseWriter.CREDIT_BATCH / 2048, 2048));
+        slices.add(904);
+        assertEquals(slices, leg.output.writes, "no write is larger than the response buffer");
+        assertEquals(slices.size(), leg.output.flushes.get(), "each slice is flushed on the writing thread");
+        assertTrue(leg.output.ready, "the output never waited for the container to write for it");
+        assertEquals(size, capacity.credited.get(), "the upstream is credited at once");
+        writer.end();
+        assertEquals(WriteState.DONE, writer.state());
+        assertEquals(1, leg.completes.get());
+    }
+
+    @Test
+    void slicesWaitForTheClientAndResumeInOrder() throws IOException {
+        restartWithResponseBuffer(4);
+        writer.updateCapacity(capacity);
+        writer.head(200, List.of(), 14, Map.of(), false, true);
+        leg.output.ready = false;
+        writer.body(chunk("abcdefghij"));
+        writer.body(chunk("klmn"));
+        assertEquals("", leg.output.text(), "nothing is written while the client is not ready");
+        assertEquals(0, capacity.credited.get());
+
+        leg.output.ready = true;
+        writer.onWritePossible();
+        assertEquals("abcdefghijklmn", leg.output.text());
+        assertEquals(List.of(4, 4, 2, 4), leg.output.writes, "each chunk in slices, in order");
     }
 
     @Test
@@ -102,9 +147,11 @@ class ClientResponseWriterTest {
     @Test
     void aSlowClientHoldsTheCreditBackUntilItCanWrite() {
         writer.updateCapacity(capacity);
-        writer.head(200, List.of(), 10, Map.of(), false, true);
+        byte[] body = new byte[ClientResponseWriter.CREDIT_BATCH];
+        java.util.Arrays.fill(body, (byte) '7');
+        writer.head(200, List.of(), body.length, Map.of(), false, true);
         leg.output.ready = false;
-        writer.body(chunk("0123456789"));
+        writer.body(ByteBuffer.wrap(body));
         assertEquals(0, capacity.credited.get(), "no credit while the bytes wait");
         writer.end();
         assertEquals(WriteState.ENDING, writer.state());
@@ -112,8 +159,8 @@ class ClientResponseWriterTest {
 
         leg.output.ready = true;
         writer.onWritePossible();
-        assertEquals("0123456789", leg.output.text());
-        assertEquals(10, capacity.credited.get());
+        assertEquals(new String(body, StandardCharsets.US_ASCII), leg.output.text());
+        assertEquals(body.length, capacity.credited.get());
         assertEquals(WriteState.DONE, writer.state());
         assertEquals(1, leg.completes.get());
     }

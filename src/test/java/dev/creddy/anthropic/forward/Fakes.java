@@ -12,6 +12,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -101,6 +102,9 @@ final class Fakes {
         volatile boolean ready = true;
         volatile IOException failure;
         final AtomicInteger flushes = new AtomicInteger();
+        /** The response buffer the leg reports; the writes' sizes, in order. */
+        volatile int bufferSize = 8192;
+        final List<Integer> writes = new CopyOnWriteArrayList<>();
         WriteListener listener;
 
         @Override
@@ -123,13 +127,24 @@ final class Fakes {
             if (failure != null) {
                 throw failure;
             }
+            if (!ready) {
+                throw new IllegalStateException("write while not ready");
+            }
             written.write(b, off, len);
+            writes.add(len);
+            if (len > bufferSize) {
+                // As Tomcat: bytes past its response buffer wait in its socket buffer for its poller.
+                ready = false;
+            }
         }
 
         @Override
         public void flush() throws IOException {
             if (failure != null) {
                 throw failure;
+            }
+            if (!ready) {
+                throw new IllegalStateException("flush while not ready");
             }
             flushes.incrementAndGet();
         }
@@ -208,6 +223,11 @@ final class Fakes {
         public ServletOutputStream output() {
             touch();
             return output;
+        }
+
+        @Override
+        public int bufferSize() {
+            return output.bufferSize;
         }
 
         @Override
