@@ -17,6 +17,8 @@
 # BENCH_PROXY_FLAGS adds launcher flags to the proxy (e.g. "--usage-metering off" to compare metering off and on).
 # BENCH_PROXY_JVM_ARGS adds JVM options to the proxy (e.g. a JFR recording with other settings than
 # --jfr's "profile").
+# BENCH_JAR runs that standalone jar instead of the one just built (an older build, for a before/after pair of runs
+# with the same peers).
 # BENCH_HEAP_DUMP=1 also writes a heap dump of the proxy at each held-streams count (bench/out/<time>/held-*.hprof,
 # hundreds of MB); bench/hprof-arrays.py sizes the buffers in it. The class histogram and thread dump are always written.
 set -euo pipefail
@@ -76,5 +78,5 @@ niceness="${BENCH_NICE:--10}"
 
 # A hard bound, whatever happens inside.
 timeout --signal=TERM --kill-after=30s 45m nice -n "$niceness" "${pin[@]}" java -cp "$classpath" dev.creddy.anthropic.bench.BenchRun \
-  --out "$out" --jar target/creddy-anthropic-standalone.jar --conf bench/conf \
+  --out "$out" --jar "${BENCH_JAR:-target/creddy-anthropic-standalone.jar}" --conf bench/conf \
   --sut-cpus "$sut_cpus" --load-cpus "$load_cpus" "$@"
