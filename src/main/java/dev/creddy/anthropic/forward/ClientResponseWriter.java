@@ -109,6 +109,20 @@ final class ClientResponseWriter implements WriteListener {
     private CapacityChannel capacity;
     private int uncredited;
     private boolean needsFlush;
+    /**
+     * The upstream's head, kept here until the first write, flush or completion sets it on the response:
+     * until then an error can still take its place. Breaking the connection of a response that was never
+     * committed is no answer (Tomcat turns the failure into its own HTML 400 page under the upstream's
+     * headers). Undoing it with {@code HttpServletResponse.reset()} was tried: on Tomcat the exchange then
+     * waited for a write callback that never came. So the head is simply not set before it must be.
+     */
+    private Head head;
+    /** The status set on the response, 0 while none: what the client got, as the audit reports it. */
+    private int status;
+
+    /** An upstream head not yet set on the response. */
+    private record Head(int status, List<Header> headers, long contentLength, Map<String, String> extra) {
+    }
     /** SSE events go out one by one; other bodies flush when the container's buffer fills, and at the end. */
     private boolean eventStream;
     private boolean released;
@@ -141,6 +155,13 @@ final class ClientResponseWriter implements WriteListener {
         }
     }
 
+    /** The status the client's response carries: the upstream's once its head is set, an error's in its place, else 0. */
+    int status() {
+        synchronized (lock) {
+            return status;
+        }
+    }
+
     /**
      * Sets the upstream's head on the client's response.
      *
@@ -157,14 +178,7 @@ final class ClientResponseWriter implements WriteListener {
             if (state != WriteState.IDLE) {
                 return false;
             }
-            leg.status(status);
-            for (Header header : headers) {
-                leg.addHeader(header.getName(), header.getValue());
-            }
-            if (contentLength >= 0) {
-                leg.contentLength(contentLength);
-            }
-            extra.forEach(leg::setHeader);
+            head = new Head(status, headers, contentLength, extra);
             this.eventStream = eventStream;
             // A stream's client sees its headers before its first event; any other head leaves with the
             // first slice of its body (or with the response's completion when there is none).
@@ -214,9 +228,10 @@ final class ClientResponseWriter implements WriteListener {
     }
 
     /**
-     * Tells the client about a failure. Before the head, the client gets {@code error} as a complete
-     * JSON response; after it, an SSE stream ends with {@code event} and any other body with a broken
-     * connection (a truncated body must not pass for a whole one).
+     * Tells the client about a failure. Until something has been written, the client gets {@code error}
+     * as a complete JSON response, in place of any head already set; after that, an SSE stream ends with
+     * {@code event} and any other body with a broken connection (a truncated body must not pass for a
+     * whole one).
      *
      * @param json the error's JSON body
      * @param event the same error as an SSE {@code error} event
@@ -227,21 +242,20 @@ final class ClientResponseWriter implements WriteListener {
         synchronized (lock) {
             switch (state) {
                 case IDLE -> {
-                    leg.status(error.status());
-                    error.retry().headers().forEach(leg::setHeader);
-                    leg.contentType("application/json");
-                    leg.setHeader("Cache-Control", "no-store");
-                    if (closeConnection) {
-                        // Keeping it would make the container read (swallow) the rest of an unwanted body.
-                        leg.setHeader("Connection", "close");
-                    }
-                    leg.contentLength(json.length);
-                    pending.add(json);
-                    needsFlush = true;
+                    errorResponse(error, json, closeConnection);
                     move(WriteState.ENDING);
                 }
                 case OPEN, ENDING -> {
-                    if (eventStream) {
+                    if (head != null) {
+                        // The upstream's head was never set: the error takes its place, its body's bytes go unsent.
+                        head = null;
+                        pending.clear();
+                        written = 0;
+                        errorResponse(error, json, closeConnection);
+                        if (state == WriteState.OPEN) {
+                            move(WriteState.ENDING);
+                        }
+                    } else if (eventStream) {
                         pending.add(event);
                         needsFlush = true;
                         if (state == WriteState.OPEN) {
@@ -264,6 +278,23 @@ final class ClientResponseWriter implements WriteListener {
         } else {
             drain();
         }
+    }
+
+    /** Sets {@code error} as the whole response and queues its JSON body. Under the lock. */
+    private void errorResponse(ApiError error, byte[] json, boolean closeConnection) {
+        leg.status(error.status());
+        status = error.status();
+        error.retry().headers().forEach(leg::setHeader);
+        leg.contentType("application/json");
+        leg.setHeader("Cache-Control", "no-store");
+        if (closeConnection) {
+            // Keeping it would make the container read (swallow) the rest of an unwanted body.
+            leg.setHeader("Connection", "close");
+        }
+        leg.contentLength(json.length);
+        eventStream = false;
+        pending.add(json);
+        needsFlush = true;
     }
 
     /** The client went away: nothing more is written, and the writer finishes. Idempotent. */
@@ -337,6 +368,7 @@ final class ClientResponseWriter implements WriteListener {
                 while (!pending.isEmpty() && clientOut.isReady()) {
                     byte[] chunk = pending.peek();
                     int length = Math.min(slice, chunk.length - written);
+                    setHead();
                     clientOut.write(chunk, written, length);
                     written += length;
                     if (written == chunk.length) {
@@ -348,6 +380,7 @@ final class ClientResponseWriter implements WriteListener {
                     needsFlush = false;
                 }
                 if (pending.isEmpty() && needsFlush && clientOut.isReady()) {
+                    setHead();
                     clientOut.flush();
                     needsFlush = false;
                 }
@@ -358,6 +391,8 @@ final class ClientResponseWriter implements WriteListener {
                         toCredit = capacity;
                     }
                     if (state == WriteState.ENDING) {
+                        // A head without a body (or an empty one) is set now, and the completion sends it.
+                        setHead();
                         move(WriteState.DONE);
                         finished = true;
                     }
@@ -387,6 +422,23 @@ final class ClientResponseWriter implements WriteListener {
         if (finished) {
             events.finished(false);
         }
+    }
+
+    /** Sets the upstream's head on the response, once, just before the response first needs it. Under the lock. */
+    private void setHead() {
+        if (head == null) {
+            return;
+        }
+        leg.status(head.status());
+        status = head.status();
+        for (Header header : head.headers()) {
+            leg.addHeader(header.getName(), header.getValue());
+        }
+        if (head.contentLength() >= 0) {
+            leg.contentLength(head.contentLength());
+        }
+        head.extra().forEach(leg::setHeader);
+        head = null;
     }
 
     private void move(WriteState to) {

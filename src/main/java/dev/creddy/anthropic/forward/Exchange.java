@@ -310,14 +310,16 @@ final class Exchange implements ClientRequestReader.Events, ClientResponseWriter
         cancel(bodyDeadline);
         permit.release();
         ExchangeState.Snapshot ended = state.get();
+        // The writer knows what the client got: an upstream head it had not yet sent gives way to an error.
+        int status = writer.status();
         Usage metered = consumer.usage();
         if (metered.tokens() > 0 && (ended.outcome() != Outcome.COMPLETED || !consumer.meterComplete())) {
             // What the upstream reported before the end is charged, and marked as partial.
             metered = metered.asPartial();
         }
         Usage used = metered.plus(new Usage(1, 0, 0, 0, 0,
-                ended.status() >= 400 || ended.status() == 0 || ended.outcome() != Outcome.COMPLETED ? 1 : 0));
-        ExchangeEnd end = new ExchangeEnd(id, request, ended.status(), ended.outcome(), System.nanoTime() - startNanos,
+                status >= 400 || status == 0 || ended.outcome() != Outcome.COMPLETED ? 1 : 0));
+        ExchangeEnd end = new ExchangeEnd(id, request, status, ended.outcome(), System.nanoTime() - startNanos,
                 Instant.now(), upstreamRequestId, reader == null ? null : reader.model(), used, spend);
         Runnable report = () -> {
             observed.ended(end);

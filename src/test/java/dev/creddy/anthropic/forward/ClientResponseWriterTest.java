@@ -196,10 +196,52 @@ class ClientResponseWriterTest {
         assertEquals(1, leg.completes.get());
     }
 
+    /**
+     * A plain head waits for its body's first slice, so an error before that (a revocation, an upstream
+     * that breaks off at once) still has an uncommitted response: it takes the head's place. Broken off
+     * instead, Tomcat would answer its own HTML 400 page under the upstream's headers.
+     */
     @Test
-    void anErrorAfterAPlainHeadBreaksTheConnection() {
+    void anErrorAfterAPlainHeadButBeforeItsBodyIsAWholeJsonResponseInItsPlace() {
+        writer.head(200, List.of(new BasicHeader("request-id", "req_1")), 100, Map.of("x-extra", "1"), false, true);
+        assertEquals(0, leg.status, "a plain head waits for its body");
+        writer.error(ApiError.of(401, "revoked"), JSON, EVENT, true);
+        assertEquals(401, leg.status);
+        assertEquals(401, writer.status(), "what the audit reports");
+        assertNull(leg.header("request-id"), "the upstream's head never reached the response");
+        assertNull(leg.header("x-extra"));
+        assertEquals("application/json", leg.header("Content-Type"));
+        assertEquals("close", leg.header("Connection"));
+        assertEquals(JSON.length, leg.contentLength);
+        assertEquals("{\"type\":\"error\"}", leg.output.text());
+        assertEquals(List.of(false), events.finished);
+        assertEquals(1, leg.completes.get());
+        assertEquals(0, leg.aborts.get());
+    }
+
+    @Test
+    void anErrorBeforeAPlainBodysFirstSliceLeftDropsWhatWaits() {
         writer.head(200, List.of(), 100, Map.of(), false, true);
+        leg.output.ready = false;
+        writer.body(chunk("never sent"));
         writer.error(ERROR, JSON, EVENT, false);
+        assertEquals(502, leg.status);
+        assertEquals("", leg.output.text(), "nothing is written while the client cannot take it");
+        leg.output.ready = true;
+        writer.onWritePossible();
+        assertEquals("{\"type\":\"error\"}", leg.output.text());
+        assertEquals(List.of(false), events.finished);
+        assertEquals(1, leg.completes.get());
+    }
+
+    @Test
+    void anErrorAfterPartOfAPlainBodyBreaksTheConnection() {
+        writer.head(200, List.of(), 100, Map.of(), false, true);
+        writer.body(chunk("part of it"));
+        writer.error(ERROR, JSON, EVENT, false);
+        assertEquals(200, leg.status);
+        assertEquals(200, writer.status());
+        assertEquals("part of it", leg.output.text());
         assertEquals(List.of(true), events.finished);
         assertEquals(1, leg.aborts.get());
         assertEquals(0, leg.completes.get());
@@ -209,13 +251,14 @@ class ClientResponseWriterTest {
     @Test
     void anUpstreamFailureWhileTheClientWriteIsPendingDropsThePendingBytes() {
         writer.head(200, List.of(), 100, Map.of(), false, true);
+        writer.body(chunk("sent"));
         leg.output.ready = false;
         writer.body(chunk("pending"));
         writer.error(ERROR, JSON, EVENT, false);
         assertEquals(List.of(true), events.finished);
         leg.output.ready = true;
         writer.onWritePossible();
-        assertEquals("", leg.output.text());
+        assertEquals("sent", leg.output.text());
         assertEquals(1, leg.aborts.get());
     }
 

@@ -466,9 +466,9 @@ class MultiInstanceRedisIT {
                         Issued token = issued.get(ThreadLocalRandom.current().nextInt(issued.size()));
                         Long ack = acknowledged.get(token.id());
                         long started = System.nanoTime();
-                        int status;
+                        HttpResponse<String> response;
                         try {
-                            status = instance.listModels(token.token()).statusCode();
+                            response = instance.listModels(token.token());
                         } catch (IOException e) {
                             // A revocation ends a response already under way by breaking its connection
                             // (issue 19); checked below: only a revoked token's response may break.
@@ -477,6 +477,7 @@ class MultiInstanceRedisIT {
                             continue;
                         }
                         forwarded.incrementAndGet();
+                        int status = response.statusCode();
                         if (status == 200 && ack != null) {
                             latestAcceptance.accumulateAndGet(started - ack, Math::max);
                             if (started - ack > REVOCATION_BOUND.toNanos()) {
@@ -484,7 +485,8 @@ class MultiInstanceRedisIT {
                                         + Duration.ofNanos(started - ack).toMillis() + " ms after its revocation");
                             }
                         } else if (status != 200 && status != 401) {
-                            violations.add(instance.base() + " answered " + status);
+                            violations.add(instance.base() + " answered " + status + " for " + token.id()
+                                    + (ack == null ? " (live)" : " (revoked)") + ": " + response.body());
                         }
                     }
                     return null;

@@ -151,6 +151,73 @@ class RevokedJsonBreakOffIT {
         assertEquals("revoked", lines.get(0).getString("outcome"), lines.get(0).toString());
     }
 
+    /** Sends the head of a JSON message, then holds its body until {@link #go}; reports whether the proxy hung up. */
+    private static final class HeadThenWait implements FakeAnthropic.Responder {
+        final CountDownLatch headSent = new CountDownLatch(1);
+        final CountDownLatch go = new CountDownLatch(1);
+        final CountDownLatch cutOff = new CountDownLatch(1);
+
+        @Override
+        public void respond(FakeAnthropic.Received request, HttpExchange exchange) throws IOException {
+            byte[] padding = " ".repeat(256 * 1024).getBytes(StandardCharsets.US_ASCII);
+            exchange.getResponseHeaders().set("content-type", "application/json");
+            exchange.getResponseHeaders().set("request-id", "req_head_only");
+            exchange.sendResponseHeaders(200, padding.length);
+            headSent.countDown();
+            OutputStream out = exchange.getResponseBody();
+            try {
+                go.await(20, TimeUnit.SECONDS);
+                for (int i = 0; i < padding.length; i += 1024) {
+                    out.write(padding, i, 1024);
+                    out.flush();
+                    Thread.sleep(1);
+                }
+                out.close();
+            } catch (IOException e) {
+                cutOff.countDown();
+                throw e;
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new IOException(e);
+            }
+        }
+    }
+
+    /**
+     * Revoked after the upstream's head came but before any of its body reached the client: nothing
+     * is committed, so the client gets the revocation as a whole 401 in Anthropic's shape, not a
+     * broken connection (which Tomcat would turn into its own HTML 400 under the upstream's headers).
+     */
+    @Test
+    void aRevocationBeforeTheBodysFirstByteIsAWhole401() throws Exception {
+        ProxyHttp proxy = new ProxyHttp(url);
+        ProxyHttp.Issued token = proxy.issue("revoked-before-body", "10m");
+        HeadThenWait upstream = new HeadThenWait();
+        UPSTREAM.respondWith(upstream);
+        var pending = proxy.sendAsync(proxy.request("/v1/messages").header("x-api-key", token.token())
+                .header("content-type", "application/json").header("anthropic-version", "2023-06-01")
+                .POST(HttpRequest.BodyPublishers.ofString(BODY)).build(), HttpResponse.BodyHandlers.ofString());
+        assertTrue(upstream.headSent.await(10, TimeUnit.SECONDS));
+        // The head crosses to the proxy while the test goes on; the revocation must find the exchange with it.
+        Thread.sleep(200);
+        assertEquals(204, proxy.revoke(token.id()).statusCode());
+        HttpResponse<String> response = pending.get(10, TimeUnit.SECONDS);
+        upstream.go.countDown();
+        assertEquals(401, response.statusCode(), response.body());
+        assertTrue(response.headers().firstValue("content-type").orElse("").startsWith("application/json"));
+        assertEquals(java.util.Optional.empty(), response.headers().firstValue("request-id"), "the upstream's head was taken back");
+        JsonObject error = jakarta.json.Json.createReader(new java.io.StringReader(response.body())).readObject();
+        assertEquals("error", error.getString("type"));
+        assertEquals("authentication_error", error.getJsonObject("error").getString("type"));
+        assertTrue(upstream.cutOff.await(10, TimeUnit.SECONDS), "the upstream saw its side cancelled");
+        List<JsonObject> lines = Poll.until(Duration.ofSeconds(10), () -> logs.auditLines().stream()
+                .filter(line -> "forward".equals(line.getString("event", ""))
+                        && "revoked-before-body".equals(line.getString("agent", "")))
+                .toList(), found -> !found.isEmpty());
+        assertEquals("revoked", lines.get(0).getString("outcome"), lines.get(0).toString());
+        assertEquals(401, lines.get(0).getInt("status"), lines.get(0).toString());
+    }
+
     @Test
     void theSameResponseUnrevokedArrivesWhole() throws Exception {
         ProxyHttp proxy = new ProxyHttp(url);

@@ -322,6 +322,9 @@ class StandaloneIT {
         String token = http.issueToken("audited-agent", "10m");
         assertEquals("Hello from the fake", text(sdk(base, token).messages().create(hello())));
         UPSTREAM.takeRequest();
+        // An exchange's line is written as it ends, which may come just after its client has the last byte:
+        // the trail is in the order things ended, so the next request waits for it.
+        jar.awaitStdout("\"event\":\"forward\"", Duration.ofSeconds(10));
         assertEquals(401, http.send(http.request("/v1/models").header("x-api-key", "crd_" + "Q".repeat(43)).GET().build())
                 .statusCode());
         String id = jakarta.json.Json.createReader(new java.io.StringReader(http.send(http.request("/v1/tokens/self")

@@ -178,6 +178,17 @@ public final class RunningJar {
         stderrReader.join(TimeUnit.SECONDS.toMillis(10));
     }
 
+    /** Waits until stdout holds {@code fragment}, failing with the output so far after {@code deadline}. */
+    public void awaitStdout(String fragment, Duration deadline) throws InterruptedException {
+        long end = System.nanoTime() + deadline.toNanos();
+        while (!stdout().contains(fragment)) {
+            if (System.nanoTime() > end) {
+                throw new AssertionError("no " + fragment + " on stdout within " + deadline + "; output so far:\n" + output());
+            }
+            Thread.sleep(20);
+        }
+    }
+
     public String stdout() {
         return stdout.toString();
     }
