@@ -75,6 +75,15 @@ final class ClientResponseWriter implements WriteListener {
 
     /** What the writer tells its exchange. */
     interface Events {
+        /**
+         * The upstream's head is about to be set on the response: the exchange records that its head went
+         * out, with its status. Called under the writer's lock, so it must not call back into the writer.
+         *
+         * @return false when the exchange has already ended (a failure won the race): the head stays back,
+         *         and the failure's {@link ClientResponseWriter#error} takes its place
+         */
+        boolean headGoing(int status);
+
         /** The client's output failed (it went away). The writer finishes on its own. */
         void clientFailed(Throwable cause);
 
@@ -117,8 +126,6 @@ final class ClientResponseWriter implements WriteListener {
      * waited for a write callback that never came. So the head is simply not set before it must be.
      */
     private Head head;
-    /** The status set on the response, 0 while none: what the client got, as the audit reports it. */
-    private int status;
 
     /** An upstream head not yet set on the response. */
     private record Head(int status, List<Header> headers, long contentLength, Map<String, String> extra) {
@@ -152,13 +159,6 @@ final class ClientResponseWriter implements WriteListener {
     WriteState state() {
         synchronized (lock) {
             return state;
-        }
-    }
-
-    /** The status the client's response carries: the upstream's once its head is set, an error's in its place, else 0. */
-    int status() {
-        synchronized (lock) {
-            return status;
         }
     }
 
@@ -283,7 +283,6 @@ final class ClientResponseWriter implements WriteListener {
     /** Sets {@code error} as the whole response and queues its JSON body. Under the lock. */
     private void errorResponse(ApiError error, byte[] json, boolean closeConnection) {
         leg.status(error.status());
-        status = error.status();
         error.retry().headers().forEach(leg::setHeader);
         leg.contentType("application/json");
         leg.setHeader("Cache-Control", "no-store");
@@ -365,10 +364,20 @@ final class ClientResponseWriter implements WriteListener {
                 return;
             }
             try {
+                if (head != null) {
+                    // The head goes when the response is first touched: a write, a flush, or the completion of a
+                    // response without body. Its exchange may have ended first; then the error replaces the head.
+                    boolean touching = pending.isEmpty() && !needsFlush ? state == WriteState.ENDING : clientOut.isReady();
+                    if (touching) {
+                        if (!events.headGoing(head.status())) {
+                            return;
+                        }
+                        setHead();
+                    }
+                }
                 while (!pending.isEmpty() && clientOut.isReady()) {
                     byte[] chunk = pending.peek();
                     int length = Math.min(slice, chunk.length - written);
-                    setHead();
                     clientOut.write(chunk, written, length);
                     written += length;
                     if (written == chunk.length) {
@@ -380,7 +389,6 @@ final class ClientResponseWriter implements WriteListener {
                     needsFlush = false;
                 }
                 if (pending.isEmpty() && needsFlush && clientOut.isReady()) {
-                    setHead();
                     clientOut.flush();
                     needsFlush = false;
                 }
@@ -391,8 +399,6 @@ final class ClientResponseWriter implements WriteListener {
                         toCredit = capacity;
                     }
                     if (state == WriteState.ENDING) {
-                        // A head without a body (or an empty one) is set now, and the completion sends it.
-                        setHead();
                         move(WriteState.DONE);
                         finished = true;
                     }
@@ -426,11 +432,7 @@ final class ClientResponseWriter implements WriteListener {
 
     /** Sets the upstream's head on the response, once, just before the response first needs it. Under the lock. */
     private void setHead() {
-        if (head == null) {
-            return;
-        }
         leg.status(head.status());
-        status = head.status();
         for (Header header : head.headers()) {
             leg.addHeader(header.getName(), header.getValue());
         }

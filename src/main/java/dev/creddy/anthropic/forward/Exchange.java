@@ -226,7 +226,7 @@ final class Exchange implements ClientRequestReader.Events, ClientResponseWriter
      */
     boolean responseHead(HttpResponse upstreamResponse, EntityDetails entity) {
         int status = upstreamResponse.getCode();
-        if (state.transition(ExchangeState.Phase.STREAMING, status, null) == null) {
+        if (state.isEnded()) {
             return false;
         }
         cancel(headerDeadline);
@@ -294,6 +294,15 @@ final class Exchange implements ClientRequestReader.Events, ClientResponseWriter
 
     // --- the writer's events ----------------------------------------------------------------------
 
+    /**
+     * The exchange streams once the writer sets the upstream's head on the response, not when it arrives:
+     * until then a failure still answers with its own status in the head's place (see ClientResponseWriter).
+     */
+    @Override
+    public boolean headGoing(int status) {
+        return state.transition(ExchangeState.Phase.STREAMING, status, null) != null;
+    }
+
     @Override
     public void clientFailed(Throwable cause) {
         fail(Outcome.CLIENT_DISCONNECTED, cause);
@@ -310,16 +319,14 @@ final class Exchange implements ClientRequestReader.Events, ClientResponseWriter
         cancel(bodyDeadline);
         permit.release();
         ExchangeState.Snapshot ended = state.get();
-        // The writer knows what the client got: an upstream head it had not yet sent gives way to an error.
-        int status = writer.status();
         Usage metered = consumer.usage();
         if (metered.tokens() > 0 && (ended.outcome() != Outcome.COMPLETED || !consumer.meterComplete())) {
             // What the upstream reported before the end is charged, and marked as partial.
             metered = metered.asPartial();
         }
         Usage used = metered.plus(new Usage(1, 0, 0, 0, 0,
-                status >= 400 || status == 0 || ended.outcome() != Outcome.COMPLETED ? 1 : 0));
-        ExchangeEnd end = new ExchangeEnd(id, request, status, ended.outcome(), System.nanoTime() - startNanos,
+                ended.status() >= 400 || ended.status() == 0 || ended.outcome() != Outcome.COMPLETED ? 1 : 0));
+        ExchangeEnd end = new ExchangeEnd(id, request, ended.status(), ended.outcome(), System.nanoTime() - startNanos,
                 Instant.now(), upstreamRequestId, reader == null ? null : reader.model(), used, spend);
         Runnable report = () -> {
             observed.ended(end);

@@ -20,7 +20,10 @@ final class ExchangeState {
         GATED,
         /** The upstream request went (or is going) up; the client has been told nothing yet. */
         AWAITING_HEAD,
-        /** The upstream's head went to the client; the body streams. */
+        /**
+         * The upstream's head is on the client's response (set with its body's first slice, at once for a
+         * stream); the body streams. A head that has arrived but not yet gone can still give way to an error.
+         */
         STREAMING,
         /** Over: {@link Snapshot#outcome()} says how. */
         ENDED

@@ -32,6 +32,15 @@ class ClientResponseWriterTest {
     final class Events implements ClientResponseWriter.Events {
         final List<Throwable> clientFailures = new CopyOnWriteArrayList<>();
         final List<Boolean> finished = new CopyOnWriteArrayList<>();
+        final List<Integer> headsGoing = new CopyOnWriteArrayList<>();
+        /** False: the exchange has already ended when the head is about to go (a failure won the race). */
+        volatile boolean exchangeRunning = true;
+
+        @Override
+        public boolean headGoing(int status) {
+            headsGoing.add(status);
+            return exchangeRunning;
+        }
 
         @Override
         public void clientFailed(Throwable cause) {
@@ -207,7 +216,7 @@ class ClientResponseWriterTest {
         assertEquals(0, leg.status, "a plain head waits for its body");
         writer.error(ApiError.of(401, "revoked"), JSON, EVENT, true);
         assertEquals(401, leg.status);
-        assertEquals(401, writer.status(), "what the audit reports");
+        assertEquals(List.of(), events.headsGoing, "the exchange never streamed");
         assertNull(leg.header("request-id"), "the upstream's head never reached the response");
         assertNull(leg.header("x-extra"));
         assertEquals("application/json", leg.header("Content-Type"));
@@ -234,13 +243,31 @@ class ClientResponseWriterTest {
         assertEquals(1, leg.completes.get());
     }
 
+    /** The race: a failure ends the exchange just before the head would go; the head stays back and the error takes its place. */
+    @Test
+    void aHeadWhoseExchangeEndedFirstStaysBackForTheError() {
+        events.exchangeRunning = false;
+        writer.head(200, List.of(new BasicHeader("request-id", "req_1")), 100, Map.of(), false, true);
+        writer.body(chunk("never sent"));
+        assertEquals(List.of(200), events.headsGoing);
+        assertEquals(0, leg.status, "nothing was set");
+        assertEquals("", leg.output.text());
+        assertEquals(List.of(), events.finished, "the writer waits for the failure's error");
+        writer.error(ERROR, JSON, EVENT, false);
+        assertEquals(502, leg.status);
+        assertNull(leg.header("request-id"));
+        assertEquals("{\"type\":\"error\"}", leg.output.text());
+        assertEquals(List.of(false), events.finished);
+        assertEquals(1, leg.completes.get());
+    }
+
     @Test
     void anErrorAfterPartOfAPlainBodyBreaksTheConnection() {
         writer.head(200, List.of(), 100, Map.of(), false, true);
         writer.body(chunk("part of it"));
         writer.error(ERROR, JSON, EVENT, false);
         assertEquals(200, leg.status);
-        assertEquals(200, writer.status());
+        assertEquals(List.of(200), events.headsGoing);
         assertEquals("part of it", leg.output.text());
         assertEquals(List.of(true), events.finished);
         assertEquals(1, leg.aborts.get());
