@@ -192,6 +192,10 @@ public class ProxyMetrics {
         Gauge.builder("creddy.concurrency.in_use", concurrency, ConcurrencyGate::inUse)
                 .description("Requests in flight on this instance that hold a max_concurrent or agent-concurrency slot")
                 .strongReference(true).register(registry);
+        // Whatever the store: the memory ledger reserves too.
+        Gauge.builder("creddy.spend.reservations.outstanding", usage, ledger -> (double) ledger.reservationsOutstanding())
+                .description("Dollar reservations this instance made for requests in flight and has not settled yet")
+                .strongReference(true).register(registry);
         poolGauge("leased", UpstreamClient::getLeased);
         poolGauge("pending", UpstreamClient::getPending);
         poolGauge("available", UpstreamClient::getAvailable);
@@ -231,9 +235,6 @@ public class ProxyMetrics {
                     .description("Usage records Redis did not take (they are lost), by why").tag("reason", kind.tag())
                     .register(registry);
         }
-        Gauge.builder("creddy.spend.reservations.outstanding", usage, ledger -> (double) ledger.reservationsOutstanding())
-                .description("Dollar reservations this instance made for requests in flight and has not settled yet")
-                .register(registry);
         FunctionCounter.builder("creddy.redis.failovers", tokens,
                         registry -> registry.redisLink().map(link -> (double) link.failoversSeen()).orElse(0.0))
                 .description("Times the link moved to another primary").register(registry);

@@ -175,6 +175,66 @@ class SpendIT {
         assertEquals(usd("0.000000"), spend.getJsonNumber("spent_usd").bigDecimalValue(), "no budget, nothing reserved or charged to one");
     }
 
+    /** The sum of every series of {@code name} in a Prometheus scrape of the spend deployment (read with the issuer key). */
+    private double metric(String name, String labels) throws Exception {
+        HttpResponse<String> response = http.send(http.request("/metrics")
+                .header("Authorization", "Bearer " + ProxyWar.ISSUER_KEY).GET().build());
+        assertEquals(200, response.statusCode(), response.body());
+        double sum = 0;
+        for (String line : response.body().split("\n")) {
+            if (line.startsWith(name + " ") || line.startsWith(name + "{") && line.contains(labels)) {
+                sum += Double.parseDouble(line.substring(line.lastIndexOf(' ') + 1));
+            }
+        }
+        return sum;
+    }
+
+    private void awaitMetric(String name, String labels, double expected) throws Exception {
+        long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
+        double value = metric(name, labels);
+        while (!(Math.abs(value - expected) <= 1e-9) && System.nanoTime() < deadline) {
+            Thread.sleep(20);
+            value = metric(name, labels);
+        }
+        String scrape = http.send(http.request("/metrics").header("Authorization", "Bearer " + ProxyWar.ISSUER_KEY).GET().build()).body();
+        assertEquals(expected, value, 1e-9, name + labels + " in:\n" + String.join("\n",
+                scrape.lines().filter(line -> line.contains(name.substring(0, 14))).toList()));
+    }
+
+    /**
+     * The metrics issue 19 adds, moved by one request held at the upstream: its dollar reservation and its
+     * concurrency slot while it runs, none once it ended, and its exact cost under its agent's tag.
+     */
+    @Test
+    void aRequestInFlightHoldsAReservationAndASlotAndItsCostShowsByAgent() throws Exception {
+        java.util.concurrent.CountDownLatch release = new java.util.concurrent.CountDownLatch(1);
+        UPSTREAM.respondWith((request, exchange) -> {
+            try {
+                release.await(20, java.util.concurrent.TimeUnit.SECONDS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+            sse(exchange, CACHED_START + TEXT + CACHED_DELTA + STOP, false);
+        });
+        String token = issue(http, "metered-agent", ",\"max_cost_usd\":1,\"max_concurrent\":2");
+        String body = "{\"model\":\"claude-sonnet-4-5\",\"max_tokens\":100,\"stream\":true,"
+                + "\"messages\":[{\"role\":\"user\",\"content\":\"Hello\"}]}";
+        var pending = http.sendAsync(http.request("/v1/messages").header("x-api-key", token).header("content-type", "application/json")
+                .header("anthropic-version", "2023-06-01").POST(HttpRequest.BodyPublishers.ofString(body)).build(),
+                HttpResponse.BodyHandlers.ofString());
+        try {
+            awaitMetric("creddy_concurrency_in_use", "", 1);
+            awaitMetric("creddy_spend_reservations_outstanding", "", 1);
+        } finally {
+            release.countDown();
+        }
+        assertEquals(200, pending.get(20, java.util.concurrent.TimeUnit.SECONDS).statusCode());
+        awaitSpent(http, token, usd("0.025536"));
+        awaitMetric("creddy_concurrency_in_use", "", 0);
+        awaitMetric("creddy_spend_reservations_outstanding", "", 0);
+        awaitMetric("creddy_cost_usd_total", "agent=\"metered-agent\"", 0.025536);
+    }
+
     @Test
     void aStreamCutAfterMessageStartIsChargedWhatWasReportedAndMarkedPartial() throws Exception {
         UPSTREAM.respondWith((request, exchange) -> sse(exchange, CACHED_START + TEXT, true));
