@@ -284,9 +284,10 @@ final class BatchMetadataResponse implements AsyncResponseConsumer<Void> {
 
     /**
      * The pump's view of the upstream's capacity: credit for bytes this consumer already credited
-     * while holding is swallowed, the rest passes to the real channel. Thread-safe.
+     * while holding is swallowed, the rest passes to the real channel. Thread-safe. Package-private for
+     * its unit test.
      */
-    private static final class DebtCapacity implements CapacityChannel {
+    static final class DebtCapacity implements CapacityChannel {
         private long debt;
         private CapacityChannel target;
 
