@@ -228,10 +228,10 @@ final class ClientResponseWriter implements WriteListener {
     }
 
     /**
-     * Tells the client about a failure. Until something has been written, the client gets {@code error}
-     * as a complete JSON response, in place of any head already set; after that, an SSE stream ends with
-     * {@code event} and any other body with a broken connection (a truncated body must not pass for a
-     * whole one).
+     * Tells the client about a failure. Until the upstream's head is on the response (it goes with the
+     * first write), the client gets {@code error} as a complete JSON response in its place; after that,
+     * an SSE stream ends with {@code event} and any other body with a broken connection (a truncated
+     * body must not pass for a whole one).
      *
      * @param json the error's JSON body
      * @param event the same error as an SSE {@code error} event
