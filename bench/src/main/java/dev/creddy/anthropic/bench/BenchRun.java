@@ -865,7 +865,7 @@ public final class BenchRun {
                 .append(loadCpus == null ? "unpinned" : "pinned to CPU " + loadCpus)
                 .append(". Other work on the machine (load average at start: ").append(startLoad).append(", at end: ")
                 .append(loadAverage()).append(") competes for the same cores, so compare ratios measured in the same run.\n");
-        text.append("- Proxy: `java -jar target/creddy-anthropic-standalone.jar --proxy --addr 127.0.0.1:0 --api-key … "
+        text.append("- Proxy: `java -jar " + jar + " --proxy --addr 127.0.0.1:0 --api-key … "
                 + "--upstream http://127.0.0.1:PORT --issuer-key …` (default JVM and proxy settings unless a row says "
                 + "otherwise), one `crd_` token minted with the issuer key; the audit log goes to the console as by default.\n");
         text.append("- Command: `bench/run.sh").append(quick ? " --quick" : "").append("`").append(jfr ? " with JFR" : "").append("\n");
