@@ -73,6 +73,24 @@ class RevokedJsonBreakOffIT {
         UPSTREAM.reset();
     }
 
+    /** A responder's writing, which the proxy may cut off by hanging up. */
+    private interface Writing {
+        void run() throws IOException, InterruptedException;
+    }
+
+    /** Runs {@code writing}; a write the proxy's hang-up failed counts {@code cutOff} down, and fails the responder. */
+    private static void writeUntilCut(CountDownLatch cutOff, Writing writing) throws IOException {
+        try {
+            writing.run();
+        } catch (IOException e) {
+            cutOff.countDown();
+            throw e;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IOException(e);
+        }
+    }
+
     /**
      * Sends the head and the first half of a JSON message with 32 KB of spaces after it (JSON
      * whitespace, so the body stays valid; more than the container buffers, so the client has bytes),
@@ -97,7 +115,7 @@ class RevokedJsonBreakOffIT {
             byte[] padding = " ".repeat(32 * 1024).getBytes(StandardCharsets.US_ASCII);
             exchange.sendResponseHeaders(200, declaredLength ? message.length + padding.length + pauses : 0);
             OutputStream out = exchange.getResponseBody();
-            try {
+            writeUntilCut(cutOff, () -> {
                 out.write(message, 0, half);
                 out.write(padding);
                 out.flush();
@@ -109,13 +127,7 @@ class RevokedJsonBreakOffIT {
                 }
                 out.write(message, half, message.length - half);
                 out.close();
-            } catch (IOException e) {
-                cutOff.countDown();
-                throw e;
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                throw new IOException(e);
-            }
+            });
         }
     }
 
@@ -165,7 +177,7 @@ class RevokedJsonBreakOffIT {
             exchange.sendResponseHeaders(200, padding.length);
             headSent.countDown();
             OutputStream out = exchange.getResponseBody();
-            try {
+            writeUntilCut(cutOff, () -> {
                 go.await(20, TimeUnit.SECONDS);
                 for (int i = 0; i < padding.length; i += 1024) {
                     out.write(padding, i, 1024);
@@ -173,13 +185,7 @@ class RevokedJsonBreakOffIT {
                     Thread.sleep(1);
                 }
                 out.close();
-            } catch (IOException e) {
-                cutOff.countDown();
-                throw e;
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                throw new IOException(e);
-            }
+            });
         }
     }
 
